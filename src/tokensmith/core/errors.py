@@ -1,0 +1,171 @@
+"""Every error Tokensmith raises on purpose, and the code each carries.
+
+::
+
+    TokensmithError
+    ├── OAuthError                 RFC 6749 §5.2 / RFC 7009 / RFC 7662 / RFC 6750 error codes
+    │   ├── InvalidRequest         400 invalid_request
+    │   ├── InvalidClient          401 invalid_client (WWW-Authenticate: Basic when Basic was used)
+    │   ├── InvalidGrant           400 invalid_grant
+    │   ├── UnauthorizedClient     400 unauthorized_client
+    │   ├── UnsupportedGrantType   400 unsupported_grant_type
+    │   ├── InvalidScope           400 invalid_scope
+    │   ├── UnsupportedTokenType   400 unsupported_token_type (RFC 7009 §2.2.1)
+    │   ├── InvalidToken           401 invalid_token (RFC 6750 §3.1)
+    │   ├── InsufficientScope      403 insufficient_scope (RFC 6750 §3.1)
+    │   ├── SlowDown               429 slow_down — too many failed authentications
+    │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
+    └── ProblemError               RFC 9457 problem details for the management API
+        ├── BadRequest             400 bad_request / validation_failed
+        ├── Unauthenticated        401 unauthenticated
+        ├── Forbidden              403 forbidden / insufficient_scope / policy_forbids
+        ├── NotFound               404 not_found
+        ├── Conflict               409 conflict
+        └── ServiceUnavailable     503 unavailable
+
+Each error keeps a public ``description`` (what leaves the process) apart from a private
+``detail`` (what may be logged). The HTTP layer renders both families in one place.
+"""
+
+from __future__ import annotations
+
+
+class TokensmithError(Exception):
+    status: int = 500
+
+    def __init__(self, description: str = "", *, detail: str = "") -> None:
+        super().__init__(description or type(self).__name__)
+        self.description = description
+        self.detail = detail
+
+
+class OAuthError(TokensmithError):
+    error: str = "server_error"
+    status = 400
+    #: Seconds a client should wait (429/503).
+    retry_after: int | None = None
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    error = "invalid_client"
+    status = 401
+
+    def __init__(self, description: str = "Client authentication failed.", *, detail: str = "") -> None:
+        super().__init__(description, detail=detail)
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class UnsupportedTokenType(OAuthError):
+    error = "unsupported_token_type"
+
+
+class InvalidToken(OAuthError):
+    error = "invalid_token"
+    status = 401
+
+
+class InsufficientScope(OAuthError):
+    error = "insufficient_scope"
+    status = 403
+
+
+class SlowDown(OAuthError):
+    error = "slow_down"
+    status = 429
+
+    def __init__(self, retry_after: int, *, detail: str = "") -> None:
+        super().__init__("Too many failed attempts; retry later.", detail=detail)
+        self.retry_after = max(1, retry_after)
+
+
+class TemporarilyUnavailable(OAuthError):
+    error = "temporarily_unavailable"
+    status = 503
+    retry_after = 5
+
+    def __init__(self, description: str = "The service is temporarily unavailable.", *, detail: str = "") -> None:
+        super().__init__(description, detail=detail)
+
+
+class ProblemError(TokensmithError):
+    """An RFC 9457 problem: ``code`` is the stable machine code clients switch on."""
+
+    code: str = "internal_error"
+    title: str = "Internal error"
+    status = 500
+
+    def __init__(self, description: str = "", *, code: str | None = None, detail: str = "") -> None:
+        super().__init__(description or self.title, detail=detail)
+        if code is not None:
+            self.code = code
+
+
+class BadRequest(ProblemError):
+    code = "validation_failed"
+    title = "The request is not valid"
+    status = 400
+
+
+class Unauthenticated(ProblemError):
+    code = "unauthenticated"
+    title = "Authentication required"
+    status = 401
+
+
+class Forbidden(ProblemError):
+    code = "forbidden"
+    title = "Not allowed"
+    status = 403
+
+
+class NotFound(ProblemError):
+    code = "not_found"
+    title = "Not found"
+    status = 404
+
+
+class Conflict(ProblemError):
+    code = "conflict"
+    title = "Conflict"
+    status = 409
+
+
+class ServiceUnavailable(ProblemError):
+    code = "unavailable"
+    title = "Service unavailable"
+    status = 503
+
+
+#: Every management API machine code, for the OpenAPI document.
+PROBLEM_CODES: dict[str, str] = {
+    "validation_failed": "The request body or parameters are invalid.",
+    "unauthenticated": "No valid credentials were presented.",
+    "forbidden": "The caller's role does not allow this.",
+    "insufficient_scope": "The token's scopes do not include the one this needs.",
+    "scope_not_allowed": "A requested scope is not in the registry or exceeds the caller's.",
+    "policy_forbids": "The organisation's policy forbids this.",
+    "not_found": "No such object, or not visible to the caller.",
+    "conflict": "The object already exists or changed meanwhile.",
+    "rate_limited": "Too many requests.",
+    "unavailable": "Storage is temporarily unavailable.",
+    "internal_error": "An unexpected error.",
+}

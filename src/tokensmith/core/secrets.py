@@ -1,0 +1,135 @@
+"""The one module that owns the format of every secret Tokensmith mints.
+
+A secret is ``<prefix><body><checksum>``:
+
+* ``body`` — 30 characters of base62 from :mod:`secrets` (≈178 bits of entropy);
+* ``checksum`` — CRC32 of ``prefix + body`` in base62, zero-padded to 6 characters, so a
+  scanner can recognise a real token offline and the server can reject garbage before it
+  touches the database.
+
+At rest only a keyed hash is kept: HMAC-SHA256 under a key derived from the server's master
+key, tagged with that key's id so the master key can rotate (:class:`SecretHasher`). The
+secrets are machine-generated and high-entropy, so a password hash would add cost, not
+safety.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import zlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_BASE62_SET = frozenset(BASE62)
+BODY_LENGTH = 30
+CHECKSUM_LENGTH = 6
+#: Hard cap on anything we will even look at as a secret.
+MAX_SECRET_LENGTH = 128
+
+
+class SecretKind(StrEnum):
+    CLIENT_SECRET = "client_secret"
+    PERSONAL_TOKEN = "personal_token"
+    OPAQUE_TOKEN = "opaque_token"
+
+
+def _base62(number: int, width: int) -> str:
+    digits = []
+    while number:
+        number, rem = divmod(number, 62)
+        digits.append(BASE62[rem])
+    return "".join(reversed(digits)).rjust(width, "0")
+
+
+def checksum(text: str) -> str:
+    return _base62(zlib.crc32(text.encode("ascii")), CHECKSUM_LENGTH)
+
+
+def generate(prefix: str) -> str:
+    """A fresh secret with ``prefix``."""
+    body = "".join(secrets.choice(BASE62) for _ in range(BODY_LENGTH))
+    return prefix + body + checksum(prefix + body)
+
+
+def is_well_formed(secret: str, prefix: str) -> bool:
+    """True when ``secret`` has ``prefix``, the right length, alphabet and checksum.
+
+    Pure and cheap: callers run it before any database work.
+    """
+    if len(secret) != len(prefix) + BODY_LENGTH + CHECKSUM_LENGTH or not secret.startswith(prefix):
+        return False
+    rest = secret[len(prefix) :]
+    if not _BASE62_SET.issuperset(rest):
+        return False
+    body, check = rest[:BODY_LENGTH], rest[BODY_LENGTH:]
+    return hmac.compare_digest(checksum(prefix + body), check)
+
+
+def hint(secret: str, prefix: str) -> str:
+    """A non-secret reminder of a secret (prefix and last four characters)."""
+    return f"{prefix}…{secret[-4:]}"
+
+
+@dataclass(frozen=True)
+class HashKey:
+    key_id: str
+    key: bytes
+
+
+def derive_key(master_key: str, purpose: str) -> bytes:
+    """A 32-byte subkey of ``master_key`` for one ``purpose`` (HKDF-SHA256)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        master_key.encode("utf-8")
+    )
+
+
+def key_id_of(key: bytes) -> str:
+    return base64.b32encode(hashlib.sha256(b"tokensmith-key-id" + key).digest()).decode()[:8].lower()
+
+
+class SecretHasher:
+    """HMAC-SHA256 of secrets, tagged ``<key id>:<hex digest>``.
+
+    The first key hashes new secrets; every key verifies, so retiring a master key
+    (``TOKENSMITH_OLD_SECRET_KEYS``) never strands existing secrets.
+    """
+
+    def __init__(self, master_keys: list[str]) -> None:
+        if not master_keys:
+            raise ValueError("at least one master key is required")
+        keys = [derive_key(k, "tokensmith secret hash v1") for k in master_keys]
+        self._keys = [HashKey(key_id_of(k), k) for k in keys]
+        self._by_id = {k.key_id: k for k in self._keys}
+        self._dummy = self.hash("tokensmith-dummy-" + secrets.token_hex(16))
+
+    @property
+    def current_key_id(self) -> str:
+        return self._keys[0].key_id
+
+    def hash(self, secret: str) -> str:
+        key = self._keys[0]
+        return key.key_id + ":" + hmac.new(key.key, secret.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def candidates(self, secret: str) -> list[str]:
+        """The stored form of ``secret`` under every known key (for lookups by hash)."""
+        encoded = secret.encode("utf-8")
+        return [k.key_id + ":" + hmac.new(k.key, encoded, hashlib.sha256).hexdigest() for k in self._keys]
+
+    def verify(self, secret: str, stored: str | None) -> bool:
+        """Constant-time check of ``secret`` against ``stored``.
+
+        With ``stored=None`` (unknown client) a comparison against a dummy hash still runs,
+        so "unknown client" and "wrong secret" take the same time.
+        """
+        target = stored if stored is not None else self._dummy
+        key_id, _, digest = target.partition(":")
+        key = self._by_id.get(key_id, self._keys[0])
+        computed = hmac.new(key.key, secret.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(computed, digest) and stored is not None

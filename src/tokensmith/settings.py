@@ -1,0 +1,117 @@
+"""The one typed settings object.
+
+Built once (``Settings()`` reads ``TOKENSMITH_*`` environment variables and an optional
+``.env``-style file named by ``TOKENSMITH_SETTINGS_FILE``) and passed in; nothing here runs
+at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The scopes a deployment offers when ``TOKENSMITH_SCOPES`` is not set: seed 000's
+#: ``api/access``, seed 001's resource scopes and Tokensmith's own management scopes.
+DEFAULT_SCOPES: dict[str, str] = {
+    "api/access": "Call the platform's API",
+    "project:read": "Read projects",
+    "project:write": "Create and change projects",
+    "voice:read": "Read voices",
+    "members:read": "Read organisation members",
+    "members:write": "Add, change and remove organisation members",
+    "tokens:read": "List your personal access tokens",
+    "tokens:write": "Create, edit and revoke your personal access tokens",
+    "credentials:read": "List API credentials",
+    "credentials:write": "Create, regenerate and delete API credentials",
+    "audit:read": "Read the organisation's audit log",
+}
+
+MANAGEMENT_SCOPES: frozenset[str] = frozenset(
+    {
+        "tokens:read",
+        "tokens:write",
+        "credentials:read",
+        "credentials:write",
+        "members:read",
+        "members:write",
+        "audit:read",
+    }
+)
+
+Algorithm = Literal["ES256", "EdDSA", "RS256"]
+
+
+class Settings(BaseSettings):
+    """Every setting Tokensmith reads; environment variables are ``TOKENSMITH_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TOKENSMITH_",
+        env_file=os.environ.get("TOKENSMITH_SETTINGS_FILE"),
+        extra="ignore",
+    )
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./tokensmith.db"
+    #: The ``iss`` of every token and the discovery document's ``issuer``. Empty means
+    #: "the base URL the server is served on" (``http://HOST:PORT``).
+    issuer: str = ""
+    #: Master key: keys the secret hashes and encrypts signing keys. Any high-entropy
+    #: string; in development one is created in ``secret_key_file`` when unset.
+    secret_key: str = ""
+    #: Retired master keys, comma separated, still accepted for hashes and decryption.
+    old_secret_keys: str = ""
+    secret_key_file: str = ".tokensmith-secret-key"
+    redis_url: str = ""
+
+    #: The scope registry: ``name=description`` pairs separated by commas or newlines,
+    #: or plain names. Empty means :data:`DEFAULT_SCOPES`.
+    scopes: str = ""
+
+    client_secret_prefix: str = "tss_"
+    personal_token_prefix: str = "tsp_"
+    opaque_token_prefix: str = "tsa_"
+
+    signing_algorithm: Algorithm = "ES256"
+    #: How long a rotated-in key is published before it signs (must exceed verifiers'
+    #: JWKS cache); and how often a process re-reads the key table.
+    key_publish_delay_seconds: int = Field(default=0, ge=0)
+    key_refresh_seconds: int = Field(default=30, ge=1)
+
+    default_token_ttl_seconds: int = Field(default=3600, ge=60)
+    max_token_ttl_seconds: int = Field(default=86400, ge=60)
+    #: The ``aud`` of access tokens: the platform's API identifier.
+    audience: str = ""
+
+    # Vendor dialect routes (seeds 002, 003, 004); on by default.
+    dialect_oauth_form: bool = True  # POST /api/oauth/token
+    dialect_v0_login: bool = True  # POST /api/v0/login
+    dialect_v1_token: bool = True  # POST /api/v1/token
+
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    #: Failed client authentications allowed per client ID and per address.
+    auth_failures_per_minute: int = Field(default=20, ge=1)
+
+    #: Behind a trusted proxy, take the client address from X-Forwarded-For.
+    trust_forwarded_for: bool = False
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def scope_registry(self) -> dict[str, str]:
+        """Parse :attr:`scopes` into ``{name: description}``."""
+        if not self.scopes.strip():
+            return dict(DEFAULT_SCOPES)
+        registry: dict[str, str] = {}
+        for item in self.scopes.replace("\n", ",").split(","):
+            item = item.strip()
+            if not item:
+                continue
+            name, _, description = item.partition("=")
+            registry[name.strip()] = description.strip() or DEFAULT_SCOPES.get(name.strip(), name.strip())
+        for name in MANAGEMENT_SCOPES:
+            registry.setdefault(name, DEFAULT_SCOPES[name])
+        return registry
