@@ -15,6 +15,7 @@
     │   ├── InsufficientScope      403 insufficient_scope (RFC 6750 §3.1)
     │   ├── SlowDown               429 slow_down — too many failed authentications
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
+    ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
     └── ProblemError               RFC 9457 problem details for the management API
         ├── BadRequest             400 bad_request / validation_failed
         ├── Unauthenticated        401 unauthenticated
@@ -37,6 +38,11 @@ class TokensmithError(Exception):
         super().__init__(description or type(self).__name__)
         self.description = description
         self.detail = detail
+
+
+class StorageUnavailable(TokensmithError):
+    status = 503
+    retry_after = 5
 
 
 class OAuthError(TokensmithError):

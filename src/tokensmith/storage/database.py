@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
+
+from tokensmith.core.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -62,3 +67,34 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+class Database:
+    """The engine plus one way to run a unit of work.
+
+    Storage failures (server down, connection refused) surface as
+    :class:`~tokensmith.core.errors.StorageUnavailable`, so no adapter needs to know
+    SQLAlchemy to answer 503.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except (OperationalError, InterfaceError) as exc:
+            raise StorageUnavailable(detail=type(exc).__name__) from None
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise StorageUnavailable(detail=type(exc).__name__) from None
+            raise
+
+    def ping(self) -> None:
+        with self.transaction() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

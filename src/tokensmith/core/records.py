@@ -1,0 +1,150 @@
+"""Plain records the storage layer returns and the services pass around (never ORM rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from tokensmith.core.roles import Role
+
+
+class CredentialKind(StrEnum):
+    PERSONAL = "personal"
+    ORGANIZATION = "organization"
+
+
+class TokenFormat(StrEnum):
+    JWT = "jwt"
+    OPAQUE = "opaque"
+
+
+class SubjectKind(StrEnum):
+    CLIENT = "client"
+    USER = "user"
+
+
+@dataclass(frozen=True)
+class OrgPolicy:
+    allow_personal_credentials: bool = True
+    allow_org_credentials: bool = True
+    allow_personal_tokens: bool = True
+    pat_max_lifetime_days: int | None = None
+    pat_inactivity_days: int | None = None
+    pat_expiry_required: bool = False
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+    created_at: datetime
+    policy: OrgPolicy
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    created_at: datetime
+    has_password: bool
+
+
+@dataclass(frozen=True)
+class Membership:
+    org_id: str
+    user_id: str
+    role: Role
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Credential:
+    id: str
+    client_id: str
+    org_id: str
+    user_id: str | None
+    name: str
+    description: str
+    secret_hash: str
+    secret_hint: str
+    previous_secret_hash: str | None
+    previous_secret_expires_at: datetime | None
+    scopes: frozenset[str]
+    token_format: TokenFormat
+    token_ttl: int
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_used_at: datetime | None
+
+    @property
+    def kind(self) -> CredentialKind:
+        return CredentialKind.ORGANIZATION if self.user_id is None else CredentialKind.PERSONAL
+
+
+@dataclass(frozen=True)
+class SigningKeyRecord:
+    kid: str
+    generation: int
+    algorithm: str
+    public_jwk: dict[str, Any]
+    private_key: str
+    master_key_id: str
+    created_at: datetime
+    activates_at: datetime
+
+
+@dataclass(frozen=True)
+class PersonalTokenRecord:
+    id: str
+    org_id: str
+    user_id: str
+    name: str
+    description: str
+    token_hash: str
+    token_hint: str
+    scopes: frozenset[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    last_used_ip: str | None
+    revoked_at: datetime | None
+    created_by: str | None
+    notified_7d_at: datetime | None
+    notified_1d_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AccessTokenRecord:
+    """A stored opaque access token (never the token itself, only its hash)."""
+
+    token_hash: str
+    jti: str
+    org_id: str
+    credential_id: str | None
+    personal_token_id: str | None
+    client_id: str | None
+    subject: str
+    subject_kind: SubjectKind
+    scopes: frozenset[str]
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: int
+    occurred_at: datetime
+    org_id: str | None
+    actor_kind: str
+    actor_id: str | None
+    actor_label: str | None
+    action: str
+    target_kind: str | None
+    target_id: str | None
+    target_hint: str | None
+    ip: str | None
+    transport: str
+    details: dict[str, Any]

@@ -1,0 +1,130 @@
+"""Wiring: build every service once from the settings (``build_services``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tokensmith.core.clock import Clock, SystemClock
+from tokensmith.core.secrets import SecretHasher
+from tokensmith.services.audit import AuditLog
+from tokensmith.services.auth_failures import AuthFailureLimiter
+from tokensmith.services.credentials import CredentialService
+from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant
+from tokensmith.services.introspection import TokenInspector
+from tokensmith.services.keys import KeyRing
+from tokensmith.services.master_key import resolve_master_keys
+from tokensmith.services.minting import TokenMinter
+from tokensmith.services.organizations import OrganizationService
+from tokensmith.services.usage import UsageRecorder
+from tokensmith.settings import Settings
+from tokensmith.storage.database import Database, create_database_engine, migrate
+
+
+@dataclass
+class Services:
+    settings: Settings
+    issuer: str
+    clock: Clock
+    database: Database
+    hasher: SecretHasher
+    audit: AuditLog
+    usage: UsageRecorder
+    keyring: KeyRing
+    minter: TokenMinter
+    limiter: AuthFailureLimiter
+    organizations: OrganizationService
+    credentials: CredentialService
+    authenticator: ClientAuthenticator
+    client_credentials: ClientCredentialsGrant
+    inspector: TokenInspector
+    scope_registry: dict[str, str]
+
+    def close(self) -> None:
+        try:
+            self.usage.flush()
+        finally:
+            self.database.dispose()
+
+
+def resolve_issuer(settings: Settings, default: str = "http://127.0.0.1:8000") -> str:
+    """The configured issuer byte for byte, else the served base URL."""
+    return settings.issuer or default
+
+
+def build_services(
+    settings: Settings,
+    *,
+    issuer: str | None = None,
+    clock: Clock | None = None,
+    run_migrations: bool = True,
+) -> Services:
+    """Everything the adapters (HTTP, dashboard, MCP, CLI) call, built once."""
+    clock = clock or SystemClock()
+    issuer = issuer or resolve_issuer(settings)
+    master_keys = resolve_master_keys(settings)
+    database = Database(create_database_engine(settings.database_url))
+    if run_migrations:
+        migrate(database.engine)
+    hasher = SecretHasher(master_keys)
+    audit = AuditLog(clock)
+    usage = UsageRecorder(database)
+    registry = settings.scope_registry()
+    keyring = KeyRing(
+        database,
+        clock,
+        master_keys,
+        algorithm=settings.signing_algorithm,
+        publish_delay_seconds=settings.key_publish_delay_seconds,
+        refresh_seconds=settings.key_refresh_seconds,
+        max_token_ttl=settings.max_token_ttl_seconds,
+    )
+    if run_migrations:
+        keyring.ensure_key()
+    minter = TokenMinter(
+        database,
+        clock,
+        keyring,
+        hasher,
+        issuer=issuer,
+        audience=settings.audience or issuer,
+        opaque_prefix=settings.opaque_token_prefix,
+    )
+    limiter = AuthFailureLimiter(settings.auth_failures_per_minute, settings.redis_url)
+    credentials = CredentialService(
+        database,
+        clock,
+        hasher,
+        audit,
+        usage,
+        secret_prefix=settings.client_secret_prefix,
+        scope_registry=registry,
+        default_ttl=settings.default_token_ttl_seconds,
+        max_ttl=settings.max_token_ttl_seconds,
+    )
+    authenticator = ClientAuthenticator(credentials, limiter, database, audit)
+    inspector = TokenInspector(
+        database,
+        clock,
+        minter,
+        hasher,
+        opaque_prefix=settings.opaque_token_prefix,
+        personal_prefix=settings.personal_token_prefix,
+    )
+    return Services(
+        settings=settings,
+        issuer=issuer,
+        clock=clock,
+        database=database,
+        hasher=hasher,
+        audit=audit,
+        usage=usage,
+        keyring=keyring,
+        minter=minter,
+        limiter=limiter,
+        organizations=OrganizationService(database, clock, audit),
+        credentials=credentials,
+        authenticator=authenticator,
+        client_credentials=ClientCredentialsGrant(authenticator, minter),
+        inspector=inspector,
+        scope_registry=registry,
+    )

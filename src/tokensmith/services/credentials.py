@@ -1,0 +1,284 @@
+"""Credentials (OAuth clients, RFC 6749 §2): create, list, rename, regenerate, delete, authenticate.
+
+A credential belongs to an organisation; a *personal* one also to a member. Its secret is
+shown once, after the record is committed, and kept only as a keyed hash. Regenerating
+kills the old secret at once, or after a grace period during which both work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from tokensmith.core import ids, permissions
+from tokensmith.core import secrets as secret_format
+from tokensmith.core.actors import Actor
+from tokensmith.core.clock import Clock
+from tokensmith.core.errors import BadRequest, Forbidden, InvalidClient, NotFound, UnauthorizedClient
+from tokensmith.core.records import Credential, CredentialKind, Organization, TokenFormat
+from tokensmith.services.audit import AuditLog
+from tokensmith.services.usage import UsageRecorder
+from tokensmith.storage.database import Database
+from tokensmith.storage.repositories.credentials import CredentialRepository
+from tokensmith.storage.repositories.organizations import OrganizationRepository
+
+MAX_GRACE_SECONDS = 7 * 24 * 3600
+USAGE_KIND = "credential"
+
+
+@dataclass(frozen=True)
+class CreatedCredential:
+    credential: Credential
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class CredentialPage:
+    items: list[Credential]
+    next_cursor: str | None
+
+
+class CredentialService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        hasher: secret_format.SecretHasher,
+        audit: AuditLog,
+        usage: UsageRecorder,
+        *,
+        secret_prefix: str,
+        scope_registry: dict[str, str],
+        default_ttl: int,
+        max_ttl: int,
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._hasher = hasher
+        self._audit = audit
+        self._usage = usage
+        self._prefix = secret_prefix
+        self._registry = scope_registry
+        self._default_ttl = default_ttl
+        self._max_ttl = max_ttl
+        usage.register(USAGE_KIND, lambda c, uses: CredentialRepository(c).touch_many({k: v[0] for k, v in uses.items()}))
+
+    # -- management ----------------------------------------------------------
+    def create(
+        self,
+        actor: Actor,
+        *,
+        org_id: str,
+        name: str,
+        kind: CredentialKind,
+        user_id: str | None = None,
+        scopes: list[str] | None = None,
+        token_format: TokenFormat = TokenFormat.JWT,
+        token_ttl: int | None = None,
+        description: str = "",
+    ) -> CreatedCredential:
+        permissions.require_scope(actor, "credentials:write")
+        permissions.require_org(actor, org_id)
+        name = _clean_name(name)
+        ttl = self._default_ttl if token_ttl is None else token_ttl
+        if not 60 <= ttl <= self._max_ttl:
+            raise BadRequest(f"token_ttl must be between 60 and {self._max_ttl} seconds")
+        if scopes is None:
+            scopes = ["api/access"] if "api/access" in self._registry else []
+        granted = permissions.check_scopes(scopes, self._registry, actor)
+        if kind is CredentialKind.ORGANIZATION:
+            permissions.require_admin(actor, "create organisation credentials")
+            user_id = None
+        elif not actor.is_system:
+            user_id = actor.user_id
+        elif user_id is None:
+            raise BadRequest("a personal credential needs a user")
+        secret = secret_format.generate(self._prefix)
+        now = self._clock.now()
+        credential = Credential(
+            id=ids.new_id(),
+            client_id=ids.new_client_id(),
+            org_id=org_id,
+            user_id=user_id,
+            name=name,
+            description=description.strip(),
+            secret_hash=self._hasher.hash(secret),
+            secret_hint=secret_format.hint(secret, self._prefix),
+            previous_secret_hash=None,
+            previous_secret_expires_at=None,
+            scopes=granted,
+            token_format=token_format,
+            token_ttl=ttl,
+            created_by=actor.user_id,
+            created_at=now,
+            updated_at=now,
+            last_used_at=None,
+        )
+        with self._db.transaction() as connection:
+            orgs = OrganizationRepository(connection)
+            org = orgs.get(org_id)
+            if org is None:
+                raise NotFound("no such organisation")
+            permissions.check_credential_kind_allowed(org.policy, kind)
+            if user_id is not None and orgs.membership(org_id, user_id) is None:
+                raise BadRequest("that user is not a member of the organisation")
+            CredentialRepository(connection).insert(credential)
+            self._audit.record(
+                connection, actor, "credential.created", org_id=org_id, target_kind="credential",
+                target_id=credential.client_id, target_hint=credential.name,
+                details={"kind": kind.value, "scopes": sorted(granted), "token_format": token_format.value},
+            )
+        # Shown once, only now that the record is committed.
+        return CreatedCredential(credential, secret)
+
+    def list(
+        self, actor: Actor, *, org_id: str, kind: CredentialKind | None = None, cursor: str | None = None, limit: int = 50
+    ) -> CredentialPage:
+        permissions.require_scope(actor, "credentials:read")
+        permissions.require_org(actor, org_id)
+        with self._db.transaction() as connection:
+            repo = CredentialRepository(connection)
+            if actor.is_system:
+                items = repo.list(
+                    org_id, organization_only=kind is CredentialKind.ORGANIZATION,
+                    personal_only=kind is CredentialKind.PERSONAL, after_id=cursor, limit=limit + 1,
+                )
+            elif kind is CredentialKind.PERSONAL:
+                items = repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=limit + 1)
+            elif kind is CredentialKind.ORGANIZATION:
+                items = repo.list(org_id, organization_only=True, after_id=cursor, limit=limit + 1)
+            else:
+                # Own personal credentials plus the organisation's, in one id-ordered page.
+                mine = repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=limit + 1)
+                org_wide = repo.list(org_id, organization_only=True, after_id=cursor, limit=limit + 1)
+                items = sorted(mine + org_wide, key=lambda c: c.id)[: limit + 1]
+        items = [self._with_pending_use(c) for c in items]
+        next_cursor = items[limit - 1].id if len(items) > limit else None
+        return CredentialPage(items[:limit], next_cursor)
+
+    def get(self, actor: Actor, credential_ref: str) -> Credential:
+        permissions.require_scope(actor, "credentials:read")
+        with self._db.transaction() as connection:
+            credential = self._visible(CredentialRepository(connection), actor, credential_ref)
+        return self._with_pending_use(credential)
+
+    def rename(self, actor: Actor, credential_ref: str, *, name: str | None, description: str | None) -> Credential:
+        permissions.require_scope(actor, "credentials:write")
+        with self._db.transaction() as connection:
+            repo = CredentialRepository(connection)
+            credential = self._changeable(repo, actor, credential_ref)
+            new_name = _clean_name(name) if name is not None else credential.name
+            new_description = description.strip() if description is not None else credential.description
+            now = self._clock.now()
+            repo.rename(credential.id, new_name, new_description, now)
+            self._audit.record(
+                connection, actor, "credential.renamed", org_id=credential.org_id, target_kind="credential",
+                target_id=credential.client_id, target_hint=new_name,
+                details={"old_name": credential.name, "name": new_name},
+            )
+        return replace(credential, name=new_name, description=new_description, updated_at=now)
+
+    def regenerate(self, actor: Actor, credential_ref: str, *, grace_seconds: int = 0) -> CreatedCredential:
+        """New secret; the old one dies now, or after ``grace_seconds`` (both work meanwhile)."""
+        permissions.require_scope(actor, "credentials:write")
+        if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
+            raise BadRequest(f"grace_seconds must be between 0 and {MAX_GRACE_SECONDS}")
+        secret = secret_format.generate(self._prefix)
+        now = self._clock.now()
+        with self._db.transaction() as connection:
+            repo = CredentialRepository(connection)
+            credential = self._changeable(repo, actor, credential_ref)
+            previous_hash = credential.secret_hash if grace_seconds else None
+            previous_until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
+            updated = replace(
+                credential,
+                secret_hash=self._hasher.hash(secret),
+                secret_hint=secret_format.hint(secret, self._prefix),
+                previous_secret_hash=previous_hash,
+                previous_secret_expires_at=previous_until,
+                updated_at=now,
+            )
+            repo.replace_secret(
+                credential.id, secret_hash=updated.secret_hash, secret_hint=updated.secret_hint,
+                previous_secret_hash=previous_hash, previous_secret_expires_at=previous_until, now=now,
+            )
+            self._audit.record(
+                connection, actor, "credential.secret_regenerated", org_id=credential.org_id,
+                target_kind="credential", target_id=credential.client_id, target_hint=updated.secret_hint,
+                details={"grace_seconds": grace_seconds},
+            )
+        return CreatedCredential(updated, secret)
+
+    def delete(self, actor: Actor, credential_ref: str) -> Credential:
+        """Delete the credential; its opaque tokens go with it and its JWTs stop introspecting active."""
+        permissions.require_scope(actor, "credentials:write")
+        with self._db.transaction() as connection:
+            repo = CredentialRepository(connection)
+            credential = self._changeable(repo, actor, credential_ref)
+            repo.delete(credential.id)
+            self._audit.record(
+                connection, actor, "credential.deleted", org_id=credential.org_id, target_kind="credential",
+                target_id=credential.client_id, target_hint=credential.name,
+            )
+        return credential
+
+    def _find(self, repo: CredentialRepository, ref: str) -> Credential | None:
+        return repo.by_client_id(ref) if ids.is_client_id(ref) else repo.get(ref)
+
+    def _visible(self, repo: CredentialRepository, actor: Actor, ref: str) -> Credential:
+        credential = self._find(repo, ref)
+        if credential is None or not permissions.can_see_credential(actor, credential):
+            raise NotFound("no such credential")
+        return credential
+
+    def _changeable(self, repo: CredentialRepository, actor: Actor, ref: str) -> Credential:
+        credential = self._visible(repo, actor, ref)
+        if not permissions.can_change_credential(actor, credential):
+            raise Forbidden("only organisation owners and admins can change organisation credentials")
+        return credential
+
+    def _with_pending_use(self, credential: Credential) -> Credential:
+        pending = self._usage.pending(USAGE_KIND, credential.id)
+        if pending and (credential.last_used_at is None or pending > credential.last_used_at):
+            return replace(credential, last_used_at=pending)
+        return credential
+
+    # -- the token endpoint's hot path -----------------------------------------
+    def authenticate(self, client_id: str, client_secret: str) -> tuple[Credential, Organization]:
+        """RFC 6749 §2.3.1 client authentication, constant-time, with no early DB work for garbage.
+
+        Unknown client IDs still run a dummy comparison, so "unknown" and "wrong secret"
+        look alike from outside.
+        """
+        if not ids.is_client_id(client_id) or not secret_format.is_well_formed(client_secret, self._prefix):
+            raise InvalidClient(detail="malformed client id or secret")
+        with self._db.transaction() as connection:
+            found = CredentialRepository(connection).by_client_id_with_org(client_id)
+        if found is None:
+            self._hasher.verify(client_secret, None)
+            raise InvalidClient(detail="unknown client")
+        credential, org = found
+        now = self._clock.now()
+        ok = self._hasher.verify(client_secret, credential.secret_hash)
+        if (
+            not ok
+            and credential.previous_secret_hash is not None
+            and credential.previous_secret_expires_at is not None
+            and now < credential.previous_secret_expires_at
+        ):
+            ok = self._hasher.verify(client_secret, credential.previous_secret_hash)
+        if not ok:
+            raise InvalidClient(detail="wrong secret")
+        try:
+            permissions.check_credential_kind_allowed(org.policy, credential.kind)
+        except Forbidden as exc:
+            raise UnauthorizedClient(exc.description) from None
+        self._usage.note(USAGE_KIND, credential.id, now)
+        return credential, org
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise BadRequest("name must be 1 to 200 characters")
+    return name

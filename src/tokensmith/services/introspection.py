@@ -1,0 +1,146 @@
+"""Token introspection (RFC 7662) and revocation (RFC 7009).
+
+Introspection answers ``{"active": false}`` and nothing else for anything unknown, expired,
+revoked, malformed, or belonging to another organisation than the caller's (§2.2).
+Revocation answers 200 whether or not the token was known (RFC 7009 §2.2).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from tokensmith.core import secrets as secret_format
+from tokensmith.core.clock import Clock, epoch
+from tokensmith.core.errors import UnauthorizedClient
+from tokensmith.core.records import Credential
+from tokensmith.services.minting import TokenMinter
+from tokensmith.storage.database import Database
+from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
+from tokensmith.storage.repositories.credentials import CredentialRepository
+
+INACTIVE: dict[str, Any] = {"active": False}
+PERSONAL_CLIENT_PREFIX = "pat:"
+
+
+class PersonalTokens(Protocol):
+    """What introspection needs from personal access tokens (implemented by their service)."""
+
+    def introspect(self, token: str, org_id: str) -> dict[str, Any] | None:
+        """Active claims of a personal token in ``org_id``, or ``None``."""
+        ...
+
+    def is_active(self, personal_token_id: str) -> bool:
+        """Whether the personal token an access token was exchanged from is still valid."""
+        ...
+
+
+class TokenInspector:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        minter: TokenMinter,
+        hasher: secret_format.SecretHasher,
+        *,
+        opaque_prefix: str,
+        personal_prefix: str,
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._minter = minter
+        self._hasher = hasher
+        self._opaque_prefix = opaque_prefix
+        self._personal_prefix = personal_prefix
+        self.personal_tokens: PersonalTokens | None = None
+
+    def introspect(self, token: str, caller: Credential) -> dict[str, Any]:
+        """RFC 7662 §2.2 response for ``token`` as seen by ``caller``'s organisation."""
+        if len(token) > 8192:
+            return INACTIVE
+        if token.startswith(self._personal_prefix):
+            if self.personal_tokens is None or not secret_format.is_well_formed(token, self._personal_prefix):
+                return INACTIVE
+            return self.personal_tokens.introspect(token, caller.org_id) or INACTIVE
+        if token.startswith(self._opaque_prefix):
+            return self._opaque(token, caller)
+        return self._jwt(token, caller)
+
+    def _opaque(self, token: str, caller: Credential) -> dict[str, Any]:
+        if not secret_format.is_well_formed(token, self._opaque_prefix):
+            return INACTIVE
+        with self._db.transaction() as connection:
+            record = AccessTokenRepository(connection).by_hashes(self._hasher.candidates(token))
+        now = self._clock.now()
+        if record is None or record.org_id != caller.org_id or record.expires_at <= now:
+            return INACTIVE
+        if record.personal_token_id and not self._personal_active(record.personal_token_id):
+            return INACTIVE
+        return {
+            "active": True,
+            "scope": " ".join(sorted(record.scopes)),
+            "client_id": record.client_id,
+            "sub": record.subject,
+            "sub_kind": record.subject_kind.value,
+            "org_id": record.org_id,
+            "exp": epoch(record.expires_at),
+            "iat": epoch(record.issued_at),
+            "nbf": epoch(record.issued_at),
+            "aud": self._minter.audience,
+            "iss": self._minter.issuer,
+            "jti": record.jti,
+            "token_type": "Bearer",
+            "token_use": "access",
+        }
+
+    def _jwt(self, token: str, caller: Credential) -> dict[str, Any]:
+        claims = self._minter.decode(token)
+        if claims is None or claims.get("org_id") != caller.org_id:
+            return INACTIVE
+        with self._db.transaction() as connection:
+            if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):
+                return INACTIVE
+            client_id = str(claims.get("client_id", ""))
+            if claims.get("sub_kind") == "client" and CredentialRepository(connection).by_client_id(client_id) is None:
+                return INACTIVE  # the credential was deleted
+        if client_id.startswith(PERSONAL_CLIENT_PREFIX) and not self._personal_active(
+            client_id[len(PERSONAL_CLIENT_PREFIX) :]
+        ):
+            return INACTIVE
+        return {"active": True, "token_type": "Bearer", **claims}
+
+    def _personal_active(self, personal_token_id: str) -> bool:
+        return self.personal_tokens is not None and self.personal_tokens.is_active(personal_token_id)
+
+    def revoke(self, token: str, caller: Credential) -> None:
+        """RFC 7009 §2.1: revoke ``token`` if it was issued to ``caller``.
+
+        Unknown or foreign-organisation tokens are ignored (200, no oracle); a token of the
+        same organisation issued to another client is refused with ``unauthorized_client``.
+        """
+        if len(token) > 8192:
+            return
+        now = self._clock.now()
+        if token.startswith(self._opaque_prefix):
+            if not secret_format.is_well_formed(token, self._opaque_prefix):
+                return
+            with self._db.transaction() as connection:
+                repo = AccessTokenRepository(connection)
+                record = repo.by_hashes(self._hasher.candidates(token))
+                if record is None or record.org_id != caller.org_id:
+                    return
+                if record.client_id != caller.client_id:
+                    raise UnauthorizedClient("The token was not issued to this client.")
+                repo.delete_by_hash(record.token_hash)
+            return
+        claims = self._minter.decode(token, verify_exp=False)
+        if claims is None or claims.get("org_id") != caller.org_id:
+            return
+        if claims.get("client_id") != caller.client_id:
+            raise UnauthorizedClient("The token was not issued to this client.")
+        if int(claims["exp"]) <= epoch(now):
+            return
+        with self._db.transaction() as connection:
+            AccessTokenRepository(connection).revoke_jti(
+                str(claims["jti"]), datetime.fromtimestamp(int(claims["exp"]), UTC), now
+            )

@@ -1,0 +1,76 @@
+"""Audit events: append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from tokensmith.core.records import AuditEvent
+from tokensmith.storage.tables import audit_events
+
+
+def _event(row: RowMapping) -> AuditEvent:
+    return AuditEvent(
+        id=row["id"],
+        occurred_at=row["occurred_at"],
+        org_id=row["org_id"],
+        actor_kind=row["actor_kind"],
+        actor_id=row["actor_id"],
+        actor_label=row["actor_label"],
+        action=row["action"],
+        target_kind=row["target_kind"],
+        target_id=row["target_id"],
+        target_hint=row["target_hint"],
+        ip=row["ip"],
+        transport=row["transport"],
+        details=dict(row["details"] or {}),
+    )
+
+
+def _like_literal(value: str) -> str:
+    """Escape ``%`` and ``_`` so filters match them literally."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class AuditRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def append(self, values: dict[str, Any]) -> None:
+        self.c.execute(insert(audit_events).values(**values))
+
+    def list(
+        self,
+        *,
+        org_id: str | None,
+        action: str | None = None,
+        action_prefix: str | None = None,
+        actor_id: str | None = None,
+        target_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[AuditEvent]:
+        query = select(audit_events)
+        if org_id is not None:
+            query = query.where(audit_events.c.org_id == org_id)
+        if action is not None:
+            query = query.where(audit_events.c.action == action)
+        if action_prefix is not None:
+            query = query.where(audit_events.c.action.like(_like_literal(action_prefix) + "%", escape="\\"))
+        if actor_id is not None:
+            query = query.where(audit_events.c.actor_id == actor_id)
+        if target_id is not None:
+            query = query.where(audit_events.c.target_id == target_id)
+        if since is not None:
+            query = query.where(audit_events.c.occurred_at >= since)
+        if until is not None:
+            query = query.where(audit_events.c.occurred_at < until)
+        if before_id is not None:
+            query = query.where(audit_events.c.id < before_id)
+        query = query.order_by(audit_events.c.id.desc()).limit(limit)
+        return [_event(r) for r in self.c.execute(query).mappings()]

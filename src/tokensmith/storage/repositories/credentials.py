@@ -1,0 +1,149 @@
+"""Credentials (OAuth clients): the token endpoint's hot-path lookup and the CRUD around it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from tokensmith.core.records import Credential, Organization, TokenFormat
+from tokensmith.storage.repositories.organizations import organization_from_row
+from tokensmith.storage.tables import credentials, organizations
+
+# Compiled once: the token endpoint runs this on every request.
+_BY_CLIENT_ID_WITH_ORG = (
+    select(credentials, *[c.label(f"org__{c.name}") for c in organizations.c])
+    .join(organizations, organizations.c.id == credentials.c.org_id)
+    .where(credentials.c.client_id == bindparam("client_id"))
+)
+
+
+def _credential(row: RowMapping) -> Credential:
+    return Credential(
+        id=row["id"],
+        client_id=row["client_id"],
+        org_id=row["org_id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        description=row["description"],
+        secret_hash=row["secret_hash"],
+        secret_hint=row["secret_hint"],
+        previous_secret_hash=row["previous_secret_hash"],
+        previous_secret_expires_at=row["previous_secret_expires_at"],
+        scopes=frozenset(row["scopes"].split()),
+        token_format=TokenFormat(row["token_format"]),
+        token_ttl=row["token_ttl"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        last_used_at=row["last_used_at"],
+    )
+
+
+class CredentialRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def insert(self, credential: Credential) -> None:
+        self.c.execute(
+            insert(credentials).values(
+                id=credential.id,
+                client_id=credential.client_id,
+                org_id=credential.org_id,
+                user_id=credential.user_id,
+                name=credential.name,
+                description=credential.description,
+                secret_hash=credential.secret_hash,
+                secret_hint=credential.secret_hint,
+                previous_secret_hash=None,
+                previous_secret_expires_at=None,
+                scopes=" ".join(sorted(credential.scopes)),
+                token_format=credential.token_format.value,
+                token_ttl=credential.token_ttl,
+                created_by=credential.created_by,
+                created_at=credential.created_at,
+                updated_at=credential.updated_at,
+                last_used_at=None,
+            )
+        )
+
+    def by_client_id_with_org(self, client_id: str) -> tuple[Credential, Organization] | None:
+        row = self.c.execute(_BY_CLIENT_ID_WITH_ORG, {"client_id": client_id}).mappings().first()
+        if row is None:
+            return None
+        org_row = {name[len("org__") :]: row[name] for name in row.keys() if name.startswith("org__")}
+        return _credential(row), organization_from_row(org_row)  # type: ignore[arg-type]
+
+    def get(self, credential_id: str) -> Credential | None:
+        row = self.c.execute(select(credentials).where(credentials.c.id == credential_id)).mappings().first()
+        return _credential(row) if row else None
+
+    def by_client_id(self, client_id: str) -> Credential | None:
+        row = self.c.execute(select(credentials).where(credentials.c.client_id == client_id)).mappings().first()
+        return _credential(row) if row else None
+
+    def list(
+        self,
+        org_id: str,
+        *,
+        user_id: str | None = None,
+        organization_only: bool = False,
+        personal_only: bool = False,
+        after_id: str | None = None,
+        limit: int = 50,
+    ) -> list[Credential]:
+        query = select(credentials).where(credentials.c.org_id == org_id)
+        if user_id is not None:
+            query = query.where(credentials.c.user_id == user_id)
+        if organization_only:
+            query = query.where(credentials.c.user_id.is_(None))
+        if personal_only:
+            query = query.where(credentials.c.user_id.is_not(None))
+        if after_id is not None:
+            query = query.where(credentials.c.id > after_id)
+        query = query.order_by(credentials.c.id).limit(limit)
+        return [_credential(r) for r in self.c.execute(query).mappings()]
+
+    def rename(self, credential_id: str, name: str, description: str, now: datetime) -> None:
+        self.c.execute(
+            update(credentials)
+            .where(credentials.c.id == credential_id)
+            .values(name=name, description=description, updated_at=now)
+        )
+
+    def replace_secret(
+        self,
+        credential_id: str,
+        *,
+        secret_hash: str,
+        secret_hint: str,
+        previous_secret_hash: str | None,
+        previous_secret_expires_at: datetime | None,
+        now: datetime,
+    ) -> None:
+        self.c.execute(
+            update(credentials)
+            .where(credentials.c.id == credential_id)
+            .values(
+                secret_hash=secret_hash,
+                secret_hint=secret_hint,
+                previous_secret_hash=previous_secret_hash,
+                previous_secret_expires_at=previous_secret_expires_at,
+                updated_at=now,
+            )
+        )
+
+    def delete(self, credential_id: str) -> None:
+        self.c.execute(delete(credentials).where(credentials.c.id == credential_id))
+
+    def touch_many(self, last_used: dict[str, datetime]) -> None:
+        """Record last-use times gathered in memory (coalesced writes)."""
+        if not last_used:
+            return
+        self.c.execute(
+            update(credentials)
+            .where(credentials.c.id == bindparam("cid"))
+            .values(last_used_at=bindparam("used")),
+            [{"cid": cid, "used": used} for cid, used in last_used.items()],
+        )

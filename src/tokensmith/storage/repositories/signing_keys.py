@@ -1,0 +1,54 @@
+"""Signing keys (private parts already encrypted by the service)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from tokensmith.core.records import SigningKeyRecord
+from tokensmith.storage.tables import signing_keys
+
+
+def _key(row: RowMapping) -> SigningKeyRecord:
+    return SigningKeyRecord(
+        kid=row["kid"],
+        generation=row["generation"],
+        algorithm=row["algorithm"],
+        public_jwk=dict(row["public_jwk"]),
+        private_key=row["private_key"],
+        master_key_id=row["master_key_id"],
+        created_at=row["created_at"],
+        activates_at=row["activates_at"],
+    )
+
+
+class SigningKeyRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def all(self) -> list[SigningKeyRecord]:
+        rows = self.c.execute(select(signing_keys).order_by(signing_keys.c.generation)).mappings()
+        return [_key(r) for r in rows]
+
+    def max_generation(self) -> int:
+        value = self.c.execute(select(func.max(signing_keys.c.generation))).scalar()
+        return int(value) if value is not None else 0
+
+    def by_generation(self, generation: int) -> SigningKeyRecord | None:
+        row = self.c.execute(select(signing_keys).where(signing_keys.c.generation == generation)).mappings().first()
+        return _key(row) if row else None
+
+    def insert(self, key: SigningKeyRecord) -> None:
+        """Raises IntegrityError if another process took this generation first."""
+        self.c.execute(
+            insert(signing_keys).values(
+                kid=key.kid,
+                generation=key.generation,
+                algorithm=key.algorithm,
+                public_jwk=key.public_jwk,
+                private_key=key.private_key,
+                master_key_id=key.master_key_id,
+                created_at=key.created_at,
+                activates_at=key.activates_at,
+            )
+        )
