@@ -1,0 +1,182 @@
+"""``make bench``: measure each target alone, pinned, warmed up, with the same load, and report.
+
+Every target runs the same way: prepare it in a fresh temporary directory, start its one
+server process on the server core, wait until it answers, check one sample response (and its
+JWT), warm up, measure, check the server is still alive, stop it by PID. Only then does the
+next target start, so no two servers ever share the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness import checks, machine, procs, report, tools
+from harness.loadgen import LoadResult, LoadSettings, run_wrk
+from harness.targets import Context, Prepared, Target, all_targets
+
+DEFAULT_OUTPUT = tools.BENCH_DIR / "results" / "latest.json"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    keys = [t.key for t in all_targets()]
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per target (10)")
+    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per target (3)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (32)")
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads, on the load core (1)")
+    parser.add_argument("--quick", action="store_true", help="smoke test: 1 s warm-up, 3 s measured")
+    parser.add_argument("--targets", default=",".join(keys), help=f"comma-separated subset of {keys}")
+    parser.add_argument("--server-cpu", type=int, default=0, help="core the server is pinned to (0)")
+    parser.add_argument("--load-cpu", type=int, default=1, help="core wrk is pinned to (1)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON path")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.duration, args.warmup = 3.0, 1.0
+    unknown = set(args.targets.split(",")) - set(keys)
+    if unknown:
+        parser.error(f"unknown targets {sorted(unknown)}; choose from {keys}")
+    if args.connections < args.threads:
+        parser.error("--connections must be at least --threads")
+    return args
+
+
+def _pinning(args: argparse.Namespace) -> tuple[int | None, int | None]:
+    if args.no_pin:
+        return None, None
+    cores = len(os.sched_getaffinity(0))
+    if cores < 2:
+        print("bench: fewer than 2 cores available; running unpinned", file=sys.stderr)
+        return None, None
+    return args.server_cpu, args.load_cpu
+
+
+def _check_sample(row: report.Row, ctx: Context, prepared: Prepared) -> None:
+    response = checks.sample_response(ctx.base_url, prepared.request)
+    if prepared.token is not None:
+        row.token_header = checks.verify_access_token(ctx.base_url, response, prepared.token)
+
+
+def _measure_with_cpu(
+    server: procs.Server, ctx: Context, prepared: Prepared, seconds: float, load: LoadSettings
+) -> tuple[LoadResult, machine.CpuUse]:
+    before = machine.snapshot(server.pid)
+    result = run_wrk(ctx.base_url, prepared.request, seconds, load)
+    return result, machine.cpu_use(before, machine.snapshot(server.pid))
+
+
+def _failures(row: report.Row) -> str:
+    counted = [(name, r) for name, r in (("warm-up", row.warmup), ("measured", row.measured)) if r]
+    bad = [
+        f"{name}: {r.non_200} non-200, socket errors {r.socket_errors}" for name, r in counted if r.failures
+    ]
+    return "; ".join(bad)
+
+
+def run_target(target: Target, args: argparse.Namespace, root: Path) -> report.Row:
+    """Prepare, start, check, warm up, measure and stop one target."""
+    row = report.Row(target.key, target.label)
+    reason = target.unavailable()
+    if reason:
+        row.status, row.reason = "skipped", reason
+        return row
+    server_cpu, load_cpu = _pinning(args)
+    load = LoadSettings(connections=args.connections, threads=args.threads, cpu=load_cpu)
+    ctx = Context(port=procs.free_port(), workdir=root / target.key)
+    ctx.workdir.mkdir()
+    print(f"bench: {target.label} on {ctx.base_url}", file=sys.stderr)
+    prepared = target.prepare(ctx)
+    argv = procs.pinned(prepared.argv, server_cpu)
+    server = procs.start(target.key, argv, prepared.env, prepared.cwd, root)
+    try:
+        procs.wait_ready(server, ctx.base_url + prepared.ready_path)
+        _check_sample(row, ctx, prepared)
+        row.warmup = run_wrk(ctx.base_url, prepared.request, args.warmup, load)
+        row.measured, row.cpu = _measure_with_cpu(server, ctx, prepared, args.duration, load)
+        server.assert_running()
+        checks.sample_response(ctx.base_url, prepared.request)
+        bad = _failures(row)
+        if bad:
+            row.status, row.reason = "failed", bad
+    except (checks.CheckError, procs.ServerError, RuntimeError, OSError) as error:
+        row.status, row.reason = "failed", str(error).strip().splitlines()[0]
+        print(
+            f"bench: {target.label} failed:\n{error}\n--- server log ---\n{server.log_tail()}",
+            file=sys.stderr,
+        )
+    finally:
+        procs.stop(server)
+    return row
+
+
+def _git_commit() -> str:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=tools.BENCH_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or "?"
+
+
+def _meta(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
+    server_cpu, load_cpu = _pinning(args)
+    return {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": shlex.join(["bench/run.py", *argv]),
+        "git_commit": _git_commit(),
+        "config": {
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "connections": args.connections,
+            "wrk_threads": args.threads,
+            "server_cpu": server_cpu,
+            "load_cpu": load_cpu,
+            "host": "127.0.0.1",
+        },
+        "versions": tools.versions(),
+    }
+
+
+def _prepare_tools(selected: list[Target]) -> None:
+    tools.ensure_wrk()
+    if any(t.key == "oidc-provider" for t in selected):
+        tools.ensure_peer()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    wanted = args.targets.split(",")
+    selected = [t for t in all_targets() if t.key in wanted]
+    try:
+        _prepare_tools(selected)
+    except tools.ToolError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="tokensmith-bench-") as tmp:
+        rows = [run_target(target, args, Path(tmp)) for target in selected]
+    meta = _meta(args, argv)
+    report.write_json(args.output, rows, meta)
+    cfg = meta["config"]
+    print(
+        f"\n{len(selected)} targets, each alone: {cfg['connections']} connections, "
+        f"{cfg['warmup_s']:g} s warm-up + {cfg['duration_s']:g} s measured, "
+        f"wrk threads {cfg['wrk_threads']}; "
+        f"server on core {cfg['server_cpu']}, wrk on core {cfg['load_cpu']}\n"
+    )
+    print(report.table(rows))
+    lines = report.ratio_lines(rows)
+    if lines:
+        print("\n" + "\n".join(lines))
+    print(f"\nresults: {args.output}")
+    return 1 if any(row.status == "failed" for row in rows) else 0

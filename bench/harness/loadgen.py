@@ -1,0 +1,131 @@
+"""wrk runs: one request spec, fixed connections and duration, latency percentiles, non-200 count.
+
+The Lua script sets the request, counts every response whose status is not 200 per wrk thread,
+and prints one JSON line from ``done()`` that this module parses. wrk is closed-loop (each
+connection sends its next request when the previous answer arrives), the same for every target.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+
+from harness.procs import pinned
+
+_MARKER = "BENCH_JSON "
+
+_LUA_COUNTERS = r"""
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  non_200 = 0
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    non_200 = non_200 + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local non_200_total = 0
+  for _, thread in ipairs(threads) do
+    non_200_total = non_200_total + thread:get("non_200")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '%s{"requests": %d, "duration_us": %d, "bytes": %d, "non_200": %d, ' ..
+    '"socket_errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}, ' ..
+    '"latency_us": {"mean": %.1f, "p50": %d, "p90": %d, "p99": %d, "max": %d}}\n',
+    "MARKER", summary.requests, summary.duration, summary.bytes, non_200_total,
+    e.connect, e.read, e.write, e.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """The one request a target is loaded with."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    connections: int
+    threads: int
+    cpu: int | None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    duration_s: float
+    non_200: int
+    socket_errors: dict[str, int]
+    latency_ms: dict[str, float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def failures(self) -> int:
+        return self.non_200 + sum(self.socket_errors.values())
+
+
+def _lua_string(value: str) -> str:
+    return json.dumps(value)  # a JSON string literal is a valid Lua string literal for ASCII text
+
+
+def lua_script(spec: RequestSpec) -> str:
+    lines = [f"wrk.method = {_lua_string(spec.method)}", f"wrk.body = {_lua_string(spec.body)}"]
+    lines += [f"wrk.headers[{_lua_string(k)}] = {_lua_string(v)}" for k, v in spec.headers.items()]
+    return "\n".join(lines) + _LUA_COUNTERS.replace('"MARKER"', _lua_string(_MARKER))
+
+
+def _parse(stdout: str) -> LoadResult:
+    line = next((ln for ln in stdout.splitlines() if ln.startswith(_MARKER)), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no result line:\n{stdout[-2000:]}")
+    raw = json.loads(line[len(_MARKER) :])
+    return LoadResult(
+        requests=raw["requests"],
+        duration_s=raw["duration_us"] / 1e6,
+        non_200=raw["non_200"],
+        socket_errors=raw["socket_errors"],
+        latency_ms={name: us / 1000 for name, us in raw["latency_us"].items()},
+    )
+
+
+def run_wrk(base_url: str, spec: RequestSpec, seconds: float, load: LoadSettings) -> LoadResult:
+    """Load ``base_url + spec.path`` for ``seconds`` and return what wrk measured."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="bench-") as script:
+        script.write(lua_script(spec))
+        script.flush()
+        argv = [
+            "wrk",
+            f"--threads={load.threads}",
+            f"--connections={load.connections}",
+            f"--duration={max(1, round(seconds))}s",
+            "--timeout=10s",
+            "--latency",
+            f"--script={script.name}",
+            base_url + spec.path,
+        ]
+        result = subprocess.run(
+            pinned(argv, load.cpu), capture_output=True, text=True, check=False, timeout=seconds + 60
+        )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    return _parse(result.stdout)
