@@ -1,0 +1,226 @@
+"""The resource server's access-token verifier.
+
+One verification is a sans-I/O flow (:mod:`tokensmith.verify.flow`) run by :meth:`Verifier.verify`
+with an :class:`httpx.Client` or by :meth:`Verifier.averify` with an :class:`httpx.AsyncClient`:
+
+1. size and RFC 6750 §2.1 ``b64token`` syntax, before any parsing;
+2. the verification cache (keyed by SHA-256 of the token; an entry never outlives the token's ``exp``);
+3. tokens with an introspection prefix (personal ``tsp_``, opaque ``tsa_``) → RFC 7662 introspection,
+   cached for at most ``introspection_cache_seconds``;
+4. JWTs → RFC 9068 §4: header (:mod:`.header`), key by ``kid`` from the issuer's JWKS (:mod:`.keyset`),
+   signature (:mod:`.jws`), claims (:mod:`.claims`); with ``strict=True`` also introspected, so a
+   revoked token stops working within ``introspection_cache_seconds``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from tokensmith.verify import jws
+from tokensmith.verify.cache import ExpiringLRUCache
+from tokensmith.verify.claims import parse_payload, principal_from_claims, validate_claims
+from tokensmith.verify.errors import InsufficientScopeError, InvalidTokenError, VerifierUnavailableError
+from tokensmith.verify.flow import Flow, run_async, run_sync
+from tokensmith.verify.header import ASYMMETRIC_ALGORITHMS, check_header
+from tokensmith.verify.introspection import introspection_request, principal_from_introspection
+from tokensmith.verify.keyset import RemoteKeySet
+from tokensmith.verify.principal import Principal
+
+__all__ = ["DEFAULT_ALGORITHMS", "DEFAULT_INTROSPECTION_PREFIXES", "MAX_TOKEN_LENGTH", "Verifier"]
+
+DEFAULT_ALGORITHMS = ("ES256", "EdDSA", "RS256")
+DEFAULT_INTROSPECTION_PREFIXES = ("tsp_", "tsa_")
+#: Tokens longer than this are refused before any decoding (Tokensmith's are well under 2 KB).
+MAX_TOKEN_LENGTH = 8192
+#: Outbound requests are short: a slow issuer must not stall the resource server.
+DEFAULT_TIMEOUT = httpx.Timeout(5.0)
+
+# RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
+def _fingerprint(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class Verifier:
+    """Verifies Tokensmith access tokens for one resource server (one ``audience``).
+
+    ``clock`` returns seconds since the epoch; every expiry, leeway, cache and cooldown decision
+    reads it. Pass ``http_client``/``async_http_client`` to control transports (tests use
+    :class:`httpx.MockTransport`); otherwise clients with a 5 s timeout are made on first use and
+    closed by :meth:`close`/:meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        issuer: str,
+        audience: str,
+        *,
+        algorithms: Collection[str] = DEFAULT_ALGORITHMS,
+        leeway: float = 30,
+        introspection_client_id: str | None = None,
+        introspection_client_secret: str | None = None,
+        introspection_prefixes: Iterable[str] = DEFAULT_INTROSPECTION_PREFIXES,
+        strict: bool = False,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        jwks_cache_seconds: float = 300,
+        unknown_kid_cooldown: float = 30,
+        introspection_cache_seconds: float = 10,
+        cache_size: int = 10_000,
+        introspection_cache_size: int = 10_000,
+        max_token_length: int = MAX_TOKEN_LENGTH,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        unsafe = set(algorithms) - ASYMMETRIC_ALGORITHMS
+        if unsafe or not algorithms:
+            raise ValueError(f"Only asymmetric signature algorithms may be accepted, not {sorted(unsafe)}.")
+        if (introspection_client_id is None) != (introspection_client_secret is None):
+            raise ValueError("Give both introspection_client_id and introspection_client_secret, or neither.")
+        if strict and introspection_client_id is None:
+            raise ValueError("strict=True introspects every token and so needs an introspection credential.")
+        self.issuer = issuer
+        self.audience = audience
+        self.algorithms = frozenset(algorithms)
+        self.leeway = leeway
+        self.strict = strict
+        self.introspection_prefixes = tuple(introspection_prefixes)
+        self.introspection_cache_seconds = introspection_cache_seconds
+        self.max_token_length = max_token_length
+        self._credential = (
+            (introspection_client_id, introspection_client_secret)
+            if introspection_client_id is not None and introspection_client_secret is not None
+            else None
+        )
+        self._clock = clock
+        self._keys = RemoteKeySet(
+            issuer, clock=clock, cache_seconds=jwks_cache_seconds, cooldown_seconds=unknown_kid_cooldown
+        )
+        self._verified: ExpiringLRUCache[Principal] = ExpiringLRUCache(cache_size, clock)
+        self._introspected: ExpiringLRUCache[Principal] = ExpiringLRUCache(introspection_cache_size, clock)
+        self._http_client = http_client
+        self._async_http_client = async_http_client
+        self._owns_http_client = http_client is None
+        self._owns_async_http_client = async_http_client is None
+        self._client_lock = threading.Lock()
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def verify(self, token: str, *, scopes: Iterable[str] = ()) -> Principal:
+        """Verify ``token`` (blocking) and require ``scopes``; return the caller's :class:`Principal`."""
+        return self._require(run_sync(self._flow(token), self._sync_client()), scopes)
+
+    async def averify(self, token: str, *, scopes: Iterable[str] = ()) -> Principal:
+        """Verify ``token`` without blocking the event loop; same rules as :meth:`verify`."""
+        return self._require(await run_async(self._flow(token), self._async_client()), scopes)
+
+    def close(self) -> None:
+        if self._owns_http_client and self._http_client is not None:
+            self._http_client.close()
+            self._http_client = None
+
+    async def aclose(self) -> None:
+        self.close()
+        if self._owns_async_http_client and self._async_http_client is not None:
+            await self._async_http_client.aclose()
+            self._async_http_client = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    # -- the flow ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _require(principal: Principal, scopes: Iterable[str]) -> Principal:
+        required = tuple(scopes)
+        if not principal.has_scopes(*required):
+            raise InsufficientScopeError(required)
+        return principal
+
+    def _check_shape(self, token: str) -> None:
+        if len(token) > self.max_token_length:
+            raise InvalidTokenError("The access token is too large.")
+        if not _B64TOKEN.fullmatch(token):
+            raise InvalidTokenError("The access token is malformed.")
+
+    def _flow(self, token: str) -> Flow[Principal]:
+        self._check_shape(token)
+        fingerprint = _fingerprint(token)
+        if token.startswith(self.introspection_prefixes):
+            return (yield from self._introspect(token, fingerprint))
+        if token.count(".") != 2:
+            raise InvalidTokenError("The access token is malformed.")
+        cached = self._verified.get(fingerprint)
+        if cached is not None:
+            return cached
+        header = check_header(token, self.algorithms)
+        key = yield from self._keys.key(header.kid)
+        claims = parse_payload(jws.verify_signature(token, key, header.alg))
+        now = self._clock()
+        validate_claims(claims, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway)
+        principal = principal_from_claims(claims)
+        expires_at = float(claims["exp"])
+        if self.strict:
+            yield from self._introspect(token, fingerprint)
+            expires_at = min(expires_at, now + self.introspection_cache_seconds)
+        self._verified.set(fingerprint, principal, expires_at)
+        return principal
+
+    def _introspect(self, token: str, fingerprint: str) -> Flow[Principal]:
+        cached = self._introspected.get(fingerprint)
+        if cached is not None:
+            return cached
+        if self._credential is None:
+            raise InvalidTokenError("This resource server accepts only JWT access tokens.")
+        discovery = yield from self._keys.discovery()
+        if discovery.introspection_endpoint is None:
+            raise VerifierUnavailableError("The authorization server publishes no introspection endpoint.")
+        client_id, client_secret = self._credential
+        response = yield introspection_request(
+            discovery.introspection_endpoint, token, client_id=client_id, client_secret=client_secret
+        )
+        now = self._clock()
+        principal = principal_from_introspection(
+            response, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway
+        )
+        expires_at = now + self.introspection_cache_seconds
+        if principal.expires_at is not None:
+            expires_at = min(expires_at, principal.expires_at.timestamp())
+        self._introspected.set(fingerprint, principal, expires_at)
+        return principal
+
+    # -- HTTP clients -----------------------------------------------------------------------------
+
+    def _sync_client(self) -> httpx.Client:
+        with self._client_lock:
+            if self._http_client is None:
+                self._http_client = httpx.Client(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+            return self._http_client
+
+    def _async_client(self) -> httpx.AsyncClient:
+        with self._client_lock:
+            if self._async_http_client is None:
+                self._async_http_client = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+            return self._async_http_client
