@@ -32,6 +32,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per target (3)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads, on the load core (1)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every target N times, interleaved; report the median (1)",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke test: 1 s warm-up, 3 s measured")
     parser.add_argument("--targets", default=",".join(keys), help=f"comma-separated subset of {keys}")
     parser.add_argument("--server-cpu", type=int, default=0, help="core the server is pinned to (0)")
@@ -44,6 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     unknown = set(args.targets.split(",")) - set(keys)
     if unknown:
         parser.error(f"unknown targets {sorted(unknown)}; choose from {keys}")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads")
     return args
@@ -81,7 +89,7 @@ def _failures(row: report.Row) -> str:
     return "; ".join(bad)
 
 
-def run_target(target: Target, args: argparse.Namespace, root: Path) -> report.Row:
+def run_target(target: Target, args: argparse.Namespace, workdir: Path) -> report.Row:
     """Prepare, start, check, warm up, measure and stop one target."""
     row = report.Row(target.key, target.label)
     reason = target.unavailable()
@@ -90,12 +98,12 @@ def run_target(target: Target, args: argparse.Namespace, root: Path) -> report.R
         return row
     server_cpu, load_cpu = _pinning(args)
     load = LoadSettings(connections=args.connections, threads=args.threads, cpu=load_cpu)
-    ctx = Context(port=procs.free_port(), workdir=root / target.key)
+    ctx = Context(port=procs.free_port(), workdir=workdir)
     ctx.workdir.mkdir()
     print(f"bench: {target.label} on {ctx.base_url}", file=sys.stderr)
     prepared = target.prepare(ctx)
     argv = procs.pinned(prepared.argv, server_cpu)
-    server = procs.start(target.key, argv, prepared.env, prepared.cwd, root)
+    server = procs.start(target.key, argv, prepared.env, prepared.cwd, workdir)
     try:
         procs.wait_ready(server, ctx.base_url + prepared.ready_path)
         _check_sample(row, ctx, prepared)
@@ -115,6 +123,17 @@ def run_target(target: Target, args: argparse.Namespace, root: Path) -> report.R
     finally:
         procs.stop(server)
     return row
+
+
+def run_rounds(selected: list[Target], args: argparse.Namespace) -> list[report.Row]:
+    """Every target once per round, one after the other, so slow drifts hit them all alike."""
+    by_target: dict[str, list[report.Row]] = {target.key: [] for target in selected}
+    with tempfile.TemporaryDirectory(prefix="tokensmith-bench-") as tmp:
+        for number in range(1, args.rounds + 1):
+            for target in selected:
+                workdir = Path(tmp) / f"{target.key}-{number}"
+                by_target[target.key].append(run_target(target, args, workdir))
+    return [report.combine(rounds) for rounds in by_target.values()]
 
 
 def _git_commit() -> str:
@@ -139,6 +158,7 @@ def _meta(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
             "warmup_s": args.warmup,
             "connections": args.connections,
             "wrk_threads": args.threads,
+            "rounds": args.rounds,
             "server_cpu": server_cpu,
             "load_cpu": load_cpu,
             "host": "127.0.0.1",
@@ -163,15 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     except tools.ToolError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="tokensmith-bench-") as tmp:
-        rows = [run_target(target, args, Path(tmp)) for target in selected]
+    rows = run_rounds(selected, args)
     meta = _meta(args, argv)
     report.write_json(args.output, rows, meta)
     cfg = meta["config"]
     print(
         f"\n{len(selected)} targets, each alone: {cfg['connections']} connections, "
         f"{cfg['warmup_s']:g} s warm-up + {cfg['duration_s']:g} s measured, "
-        f"wrk threads {cfg['wrk_threads']}; "
+        f"wrk threads {cfg['wrk_threads']}, {cfg['rounds']} round(s) (median shown); "
         f"server on core {cfg['server_cpu']}, wrk on core {cfg['load_cpu']}\n"
     )
     print(report.table(rows))
