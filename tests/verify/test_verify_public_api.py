@@ -54,7 +54,7 @@ SCRIPT = textwrap.dedent(
 
 
 def test_imports_without_server_dependencies() -> None:
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", SCRIPT.format(blocked=BLOCKED)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
@@ -64,6 +64,6 @@ def test_imports_without_server_dependencies() -> None:
 def test_blocker_really_blocks() -> None:
     """The isolation test above would be worthless if the blocker let the server in."""
     script = SCRIPT.format(blocked=BLOCKED).replace("import tokensmith.verify.testing", "import starlette")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)  # noqa: S603
     assert result.returncode != 0
     assert "blocked import: starlette" in result.stderr

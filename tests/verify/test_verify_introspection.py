@@ -1,0 +1,170 @@
+"""Personal and opaque tokens through RFC 7662 introspection; strict mode for JWTs."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import parse_qs
+
+import pytest
+
+from tokensmith.verify import InvalidTokenError, Verifier, VerifierUnavailableError
+from tokensmith.verify.testing import FakeIssuer
+
+INTROSPECT = "/oauth2/introspect"
+PAT = "tsp_0123456789abcdefghijABCDEFGHIJ0a1b2c"
+OPAQUE = "tsa_0123456789abcdefghijABCDEFGHIJ9z8y7x"
+
+
+@pytest.fixture
+def introspecting(issuer: FakeIssuer) -> Verifier:
+    client_id, secret = issuer.introspection_client
+    return issuer.verifier(introspection_client_id=client_id, introspection_client_secret=secret)
+
+
+def personal(issuer: FakeIssuer, **extra: object) -> dict[str, object]:
+    answer: dict[str, object] = {
+        "scope": "project:read voice:read",
+        "client_id": "pat:tok_1",
+        "sub": "usr_1",
+        "org_id": "org_1",
+        "iss": issuer.issuer,
+        "token_use": "personal",
+        "iat": int(issuer.clock()),
+    }
+    answer.update(extra)
+    return answer
+
+
+def test_personal_token_is_introspected(issuer: FakeIssuer, introspecting: Verifier) -> None:
+    issuer.introspection_answers[PAT] = personal(issuer)
+    principal = introspecting.verify(PAT)
+    assert principal.subject == "usr_1"
+    assert principal.subject_kind == "user"
+    assert principal.organization_id == "org_1"
+    assert principal.scopes == {"project:read", "voice:read"}
+    assert principal.expires_at is None
+    assert principal.token_id is None
+    request = next(r for r in issuer.requests if r.url.path == INTROSPECT)
+    assert request.method == "POST"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert (
+        request.headers["authorization"]
+        == "Basic " + base64.b64encode(b"rs_client:tss_resource_server_secret").decode()
+    )
+    assert parse_qs(request.content.decode()) == {"token": [PAT], "token_type_hint": ["access_token"]}
+
+
+def test_opaque_token_is_introspected_as_client(issuer: FakeIssuer, introspecting: Verifier) -> None:
+    issuer.introspection_answers[OPAQUE] = personal(
+        issuer, token_use="access", sub="clientid", exp=int(issuer.clock()) + 3600
+    )
+    principal = introspecting.verify(OPAQUE)
+    assert principal.subject_kind == "client"
+    assert principal.expires_at is not None
+
+
+def test_inactive_token_is_invalid(issuer: FakeIssuer, introspecting: Verifier) -> None:
+    with pytest.raises(InvalidTokenError, match="not active"):
+        introspecting.verify(PAT)
+
+
+def test_introspection_cache_is_short(issuer: FakeIssuer, introspecting: Verifier) -> None:
+    issuer.introspection_answers[PAT] = personal(issuer)
+    introspecting.verify(PAT)
+    issuer.clock.advance(9)
+    introspecting.verify(PAT)
+    assert issuer.count(INTROSPECT) == 1
+    issuer.revoked.add(PAT)
+    issuer.clock.advance(1)  # 10 s: the cached answer is gone, revocation shows
+    with pytest.raises(InvalidTokenError, match="not active"):
+        introspecting.verify(PAT)
+    assert issuer.count(INTROSPECT) == 2
+
+
+def test_introspection_cache_never_outlives_exp(issuer: FakeIssuer, introspecting: Verifier) -> None:
+    issuer.introspection_answers[PAT] = personal(issuer, exp=int(issuer.clock()) + 3)
+    introspecting.verify(PAT)
+    issuer.clock.advance(3)
+    introspecting.verify(PAT)  # within leeway still accepted, but asked again
+    assert issuer.count(INTROSPECT) == 2
+
+
+def test_introspection_cache_is_bounded(issuer: FakeIssuer) -> None:
+    client_id, secret = issuer.introspection_client
+    tokens = [PAT[:-1] + c for c in "xyz"]
+    for token in tokens:
+        issuer.introspection_answers[token] = personal(issuer)
+    with issuer.verifier(
+        introspection_client_id=client_id, introspection_client_secret=secret, introspection_cache_size=2
+    ) as verifier:
+        for token in tokens:
+            verifier.verify(token)
+        verifier.verify(tokens[0])
+    assert issuer.count(INTROSPECT) == 4
+
+
+def test_introspection_answer_for_another_issuer_or_audience(
+    issuer: FakeIssuer, introspecting: Verifier
+) -> None:
+    issuer.introspection_answers[PAT] = personal(issuer, iss="https://evil.example.test")
+    with pytest.raises(InvalidTokenError, match="another issuer"):
+        introspecting.verify(PAT)
+    issuer.introspection_answers[OPAQUE] = personal(issuer, aud=["someone-else"])
+    with pytest.raises(InvalidTokenError, match="another audience"):
+        introspecting.verify(OPAQUE)
+
+
+def test_refused_introspection_credential_is_unavailable(issuer: FakeIssuer) -> None:
+    with (
+        issuer.verifier(introspection_client_id="rs_client", introspection_client_secret="wrong") as verifier,
+        pytest.raises(VerifierUnavailableError, match="refused"),
+    ):
+        verifier.verify(PAT)
+
+
+def test_without_credential_opaque_tokens_are_refused_without_request(
+    issuer: FakeIssuer, verifier: Verifier
+) -> None:
+    with pytest.raises(InvalidTokenError, match="only JWT"):
+        verifier.verify(PAT)
+    assert issuer.requests == []
+
+
+def test_prefixes_are_configurable(issuer: FakeIssuer) -> None:
+    client_id, secret = issuer.introspection_client
+    issuer.introspection_answers["glsa_abc"] = personal(issuer)
+    with issuer.verifier(
+        introspection_client_id=client_id,
+        introspection_client_secret=secret,
+        introspection_prefixes=("glsa_",),
+    ) as verifier:
+        assert verifier.verify("glsa_abc").subject == "usr_1"
+        with pytest.raises(InvalidTokenError, match="malformed"):
+            verifier.verify(PAT)
+
+
+def test_strict_mode_introspects_jwts_and_sees_revocation(issuer: FakeIssuer) -> None:
+    client_id, secret = issuer.introspection_client
+    with issuer.verifier(
+        strict=True, introspection_client_id=client_id, introspection_client_secret=secret
+    ) as verifier:
+        token = issuer.mint()
+        verifier.verify(token)
+        verifier.verify(token)
+        assert issuer.count(INTROSPECT) == 1
+        issuer.revoked.add(token)
+        issuer.clock.advance(10)
+        with pytest.raises(InvalidTokenError, match="not active"):
+            verifier.verify(token)
+
+
+def test_non_strict_mode_does_not_introspect_jwts(issuer: FakeIssuer, introspecting: Verifier) -> None:
+    token = issuer.mint()
+    issuer.revoked.add(token)
+    assert introspecting.verify(token).subject
+    assert issuer.count(INTROSPECT) == 0
+
+
+def test_strict_needs_a_credential() -> None:
+    with pytest.raises(ValueError, match="introspection credential"):
+        Verifier("https://auth.example.test", "api", strict=True)
