@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     signing_algorithm: Algorithm = "ES256"
     #: How long a rotated-in key is published before it signs (must exceed verifiers'
     #: JWKS cache); and how often a process re-reads the key table.
-    key_publish_delay_seconds: int = Field(default=0, ge=0)
+    key_publish_delay_seconds: int = Field(default=600, ge=0)
     key_refresh_seconds: int = Field(default=30, ge=1)
 
     default_token_ttl_seconds: int = Field(default=3600, ge=60)

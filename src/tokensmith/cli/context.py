@@ -1,0 +1,52 @@
+"""Shared CLI plumbing: settings, services, output and error handling."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+
+from tokensmith.core.errors import TokensmithError
+from tokensmith.services.container import Services, build_services
+from tokensmith.services.master_key import MasterKeyMissing
+from tokensmith.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def load_services(issuer: str | None = None) -> Services:
+    return build_services(Settings(), issuer=issuer)
+
+
+def emit(data: dict[str, Any] | list[Any], as_json: bool, human: str) -> None:
+    """With ``--json``: one JSON document on stdout and nothing else there."""
+    if as_json:
+        sys.stdout.write(json.dumps(data, default=str) + "\n")
+    else:
+        typer.echo(human)
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn expected errors into a one-line message and exit code 1 (never a traceback)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except TokensmithError as exc:
+            fail(exc.description or type(exc).__name__)
+        except MasterKeyMissing as exc:
+            fail(str(exc))
+        raise AssertionError("unreachable")
+
+    return wrapper

@@ -1,0 +1,30 @@
+"""The ``tokensmith`` command: one module per noun, wired here."""
+
+from __future__ import annotations
+
+import typer
+
+from tokensmith.cli.credentials import credentials
+from tokensmith.cli.keys import keys
+from tokensmith.cli.orgs import orgs, users
+from tokensmith.cli.serve import migrate_command, serve
+from tokensmith.cli.token import token
+
+app = typer.Typer(
+    name="tokensmith",
+    help="Tokensmith: API credentials service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("serve")(serve)
+app.command("migrate")(migrate_command)
+app.command("token")(token)
+app.add_typer(orgs, name="orgs")
+app.add_typer(users, name="users")
+app.add_typer(credentials, name="credentials")
+app.add_typer(keys, name="keys")
+
+
+def main() -> None:
+    app()

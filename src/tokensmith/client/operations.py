@@ -1,0 +1,200 @@
+"""The management API's operations, sans I/O: each builds a :class:`Call` (method, path, query, JSON body)
+and knows how to read its response.
+
+``ManagementClient`` and ``AsyncManagementClient`` only send a ``Call`` and hand the response back to
+:meth:`Call.result`, so request building and response parsing are written once for both. Routes and
+shapes are those of ``docs/contracts.md``; errors are RFC 9457 problem details
+(:func:`~tokensmith.client.errors.api_error_from_response`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from tokensmith.client.errors import ResponseFormatError, api_error_from_response
+from tokensmith.client.models import (
+    CreatedCredential,
+    CreatedPersonalToken,
+    Credential,
+    Me,
+    Page,
+    PersonalToken,
+)
+
+T = TypeVar("T")
+
+CredentialKind = Literal["personal", "organization"]
+TokenFormat = Literal["jwt", "opaque"]
+
+
+def _no_body(_: object) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One management API request and the parser for its successful response body."""
+
+    method: str
+    path: str
+    parse: Callable[[object], T] = field(repr=False)
+    params: Mapping[str, str] = field(default_factory=dict)
+    json: Mapping[str, Any] | None = None
+
+    def result(self, response: httpx.Response) -> T:
+        """The parsed body of a 2xx response; an :class:`~tokensmith.client.errors.ApiError` otherwise."""
+        if not response.is_success:
+            raise api_error_from_response(response)
+        if self.parse is _no_body:
+            return self.parse(None)
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            raise ResponseFormatError(f"{self.method} {self.path}: the response is not JSON") from None
+        return self.parse(body)
+
+
+def _id(value: str) -> str:
+    if not value:
+        raise ValueError("an id is required")
+    return quote(value, safe="")
+
+
+def _page_params(limit: int | None, cursor: str | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    if limit is not None:
+        if not 1 <= limit <= 200:
+            raise ValueError("limit must be between 1 and 200")
+        params["limit"] = str(limit)
+    if cursor is not None:
+        params["cursor"] = cursor
+    return params
+
+
+def _seconds(value: float | timedelta) -> int:
+    return int(value.total_seconds() if isinstance(value, timedelta) else value)
+
+
+def _token_page(body: object) -> Page[PersonalToken]:
+    return Page.from_json(body, PersonalToken.from_json)
+
+
+def _credential_page(body: object) -> Page[Credential]:
+    return Page.from_json(body, Credential.from_json)
+
+
+def me() -> Call[Me]:
+    return Call("GET", "/api/me", Me.from_json)
+
+
+# -- personal access tokens ---------------------------------------------------------------------------
+
+
+def list_tokens(
+    expiring_within: float | timedelta | None = None, *, limit: int | None = None, cursor: str | None = None
+) -> Call[Page[PersonalToken]]:
+    params = _page_params(limit, cursor)
+    if expiring_within is not None:
+        params["expiring_within"] = str(_seconds(expiring_within))
+    return Call("GET", "/api/tokens", _token_page, params=params)
+
+
+def create_token(
+    name: str,
+    scopes: list[str] | tuple[str, ...],
+    *,
+    description: str | None = None,
+    expires_in_days: int | None = None,
+    expires_at: datetime | None = None,
+) -> Call[CreatedPersonalToken]:
+    if expires_in_days is not None and expires_at is not None:
+        raise ValueError("give expires_in_days or expires_at, not both")
+    body: dict[str, Any] = {"name": name, "scopes": list(scopes)}
+    if description is not None:
+        body["description"] = description
+    if expires_in_days is not None:
+        body["expires_in_days"] = expires_in_days
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            raise ValueError("expires_at must be timezone-aware")
+        body["expires_at"] = expires_at.isoformat()
+    return Call("POST", "/api/tokens", CreatedPersonalToken.from_json, json=body)
+
+
+def get_token(token_id: str) -> Call[PersonalToken]:
+    return Call("GET", f"/api/tokens/{_id(token_id)}", PersonalToken.from_json)
+
+
+def update_token(
+    token_id: str, *, name: str | None = None, description: str | None = None
+) -> Call[PersonalToken]:
+    body = {key: value for key, value in (("name", name), ("description", description)) if value is not None}
+    if not body:
+        raise ValueError("give a name or a description to change")
+    return Call("PATCH", f"/api/tokens/{_id(token_id)}", PersonalToken.from_json, json=body)
+
+
+def revoke_token(token_id: str) -> Call[None]:
+    return Call("DELETE", f"/api/tokens/{_id(token_id)}", _no_body)
+
+
+# -- credentials --------------------------------------------------------------------------------------
+
+
+def list_credentials(
+    kind: CredentialKind | None = None, *, limit: int | None = None, cursor: str | None = None
+) -> Call[Page[Credential]]:
+    params = _page_params(limit, cursor)
+    if kind is not None:
+        params["kind"] = kind
+    return Call("GET", "/api/credentials", _credential_page, params=params)
+
+
+def create_credential(
+    name: str,
+    kind: CredentialKind,
+    *,
+    scopes: list[str] | tuple[str, ...] | None = None,
+    token_format: TokenFormat | None = None,
+    token_ttl: int | None = None,
+    description: str | None = None,
+) -> Call[CreatedCredential]:
+    body: dict[str, Any] = {"name": name, "kind": kind}
+    if description is not None:
+        body["description"] = description
+    if scopes is not None:
+        body["scopes"] = list(scopes)
+    if token_format is not None:
+        body["token_format"] = token_format
+    if token_ttl is not None:
+        body["token_ttl"] = token_ttl
+    return Call("POST", "/api/credentials", CreatedCredential.from_json, json=body)
+
+
+def get_credential(credential_id: str) -> Call[Credential]:
+    return Call("GET", f"/api/credentials/{_id(credential_id)}", Credential.from_json)
+
+
+def rename_credential(credential_id: str, name: str, *, description: str | None = None) -> Call[Credential]:
+    body = {"name": name} if description is None else {"name": name, "description": description}
+    return Call("PATCH", f"/api/credentials/{_id(credential_id)}", Credential.from_json, json=body)
+
+
+def regenerate_credential_secret(
+    credential_id: str, *, grace_seconds: int | None = None
+) -> Call[CreatedCredential]:
+    body = {} if grace_seconds is None else {"grace_seconds": grace_seconds}
+    return Call(
+        "POST", f"/api/credentials/{_id(credential_id)}/regenerate", CreatedCredential.from_json, json=body
+    )
+
+
+def delete_credential(credential_id: str) -> Call[None]:
+    return Call("DELETE", f"/api/credentials/{_id(credential_id)}", _no_body)

@@ -1,0 +1,81 @@
+"""``create_app(settings)``: the ASGI application.
+
+Adapters only: every rule lives in :mod:`tokensmith.services`. Public OAuth routes are plain
+Starlette routes; the management API is FastAPI (for its OpenAPI document).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from tokensmith import __version__
+from tokensmith.core.clock import Clock
+from tokensmith.http.access_log import AccessLogMiddleware
+from tokensmith.http.errors import EXCEPTION_HANDLERS
+from tokensmith.http.oauth_routes import OAuthRoutes
+from tokensmith.http.ops_routes import ops_routes
+from tokensmith.http.token_endpoint import TokenEndpoint
+from tokensmith.services.container import Services, build_services
+from tokensmith.settings import Settings
+
+log = logging.getLogger(__name__)
+USAGE_FLUSH_SECONDS = 5.0
+
+
+def create_app(
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    issuer: str | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    owns_services = services is None
+    svc = services or build_services(settings, issuer=issuer, clock=clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        flusher = asyncio.create_task(_flush_usage_forever(svc))
+        try:
+            yield
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            await run_in_threadpool(svc.usage.flush)
+            if owns_services:
+                svc.close()
+
+    app = FastAPI(
+        title="Tokensmith",
+        version=__version__,
+        description="API credentials service: management API. OAuth endpoints are described by "
+        "/.well-known/oauth-authorization-server.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+    )
+    app.state.services = svc
+    token_endpoint = TokenEndpoint(svc)
+    app.state.token_endpoint = token_endpoint
+    oauth = OAuthRoutes(svc, token_endpoint)
+    app.router.routes.extend(oauth.routes())
+    app.router.routes.extend(ops_routes(svc))
+    app.add_middleware(AccessLogMiddleware)
+    return app
+
+
+async def _flush_usage_forever(services: Services) -> None:
+    while True:
+        await asyncio.sleep(USAGE_FLUSH_SECONDS)
+        try:
+            await run_in_threadpool(services.usage.flush)
+        except Exception:  # noqa: BLE001 - keep flushing after a storage blip
+            log.warning("could not record last-used times; will retry")

@@ -1,0 +1,126 @@
+"""The one place where errors become responses.
+
+* OAuth endpoints: RFC 6749 §5.2 JSON (``error``, ``error_description``) with
+  ``Cache-Control: no-store``; 401 ``invalid_client`` adds ``WWW-Authenticate: Basic`` when the
+  client used Basic (§5.2); RFC 6750 §3 ``WWW-Authenticate: Bearer`` for bearer errors;
+  ``Retry-After`` on 429/503.
+* Management API: RFC 9457 problem details with a stable ``code``.
+* Anything unexpected becomes ``server_error`` / ``internal_error`` with no detail; the
+  traceback goes to the log (which never sees secrets: they are not in exception texts).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from tokensmith.core.errors import (
+    InvalidClient,
+    InvalidToken,
+    OAuthError,
+    ProblemError,
+    StorageUnavailable,
+    TemporarilyUnavailable,
+    TokensmithError,
+)
+
+log = logging.getLogger("tokensmith.http")
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+PROBLEM_BASE = "https://tokensmith.dev/problems/"
+#: Path prefixes answered in the OAuth error dialect.
+OAUTH_PATHS = ("/oauth2/", "/api/oauth/token", "/api/v0/login", "/api/v1/token")
+
+
+def oauth_error_response(exc: OAuthError, *, basic_used: bool = False, realm: str = "tokensmith") -> JSONResponse:
+    body: dict[str, Any] = {"error": exc.error}
+    if exc.description:
+        body["error_description"] = exc.description
+    headers = dict(NO_STORE)
+    if isinstance(exc, InvalidClient) and basic_used:
+        headers["WWW-Authenticate"] = f'Basic realm="{realm}", charset="UTF-8"'
+    if isinstance(exc, InvalidToken) or exc.error == "insufficient_scope":
+        headers["WWW-Authenticate"] = f'Bearer realm="{realm}", error="{exc.error}"'
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.detail:
+        log.info("oauth error %s: %s", exc.error, exc.detail)
+    return JSONResponse(body, status_code=exc.status, headers=headers)
+
+
+def problem_response(
+    status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail, "code": code}
+    return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
+
+
+def problem_from(exc: ProblemError) -> JSONResponse:
+    if exc.detail:
+        log.info("problem %s: %s", exc.code, exc.detail)
+    headers = {"WWW-Authenticate": 'Bearer realm="tokensmith"'} if exc.status == 401 else None
+    return problem_response(exc.status, exc.code, exc.title, exc.description, headers)
+
+
+def _is_oauth_path(request: Request) -> bool:
+    return request.url.path.startswith(OAUTH_PATHS)
+
+
+def unavailable_response(request: Request, exc: StorageUnavailable) -> JSONResponse:
+    log.warning("storage unavailable: %s", exc.detail)
+    if _is_oauth_path(request):
+        return oauth_error_response(TemporarilyUnavailable())
+    return problem_response(
+        503, "unavailable", "Service unavailable", "Storage is temporarily unavailable; retry shortly.",
+        {"Retry-After": str(exc.retry_after)},
+    )
+
+
+def unexpected_response(request: Request, exc: BaseException) -> JSONResponse:
+    log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+    if _is_oauth_path(request):
+        return JSONResponse({"error": "server_error"}, status_code=500, headers=NO_STORE)
+    return problem_response(500, "internal_error", "Internal error", "An unexpected error occurred.")
+
+
+async def handle_tokensmith_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, StorageUnavailable):
+        return unavailable_response(request, exc)
+    if isinstance(exc, OAuthError):
+        return oauth_error_response(exc)
+    if isinstance(exc, ProblemError):
+        return problem_from(exc)
+    return unexpected_response(request, exc)
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+        problems.append(f"{location}: {error.get('msg', 'invalid')}" if location else str(error.get("msg")))
+    return problem_response(400, "validation_failed", "The request is not valid", "; ".join(problems)[:2000])
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    code = codes.get(exc.status_code, "http_error")
+    return problem_response(exc.status_code, code, str(exc.detail), str(exc.detail), dict(exc.headers or {}))
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    return unexpected_response(request, exc)
+
+
+EXCEPTION_HANDLERS = {
+    TokensmithError: handle_tokensmith_error,
+    RequestValidationError: handle_validation_error,
+    StarletteHTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,180 @@
+"""Strict parsing of OAuth requests (RFC 6749 §2.3.1, §3.2, Appendix B).
+
+Framework-light: it reads a Starlette request into plain values. Every malformation is
+``invalid_request`` — never a 500:
+
+* the body is read up to a cap, must be UTF-8 and ``application/x-www-form-urlencoded``
+  (or JSON on the JSON dialects);
+* no parameter may repeat (§3.2), none may come from the query string;
+* Basic credentials are base64, then UTF-8, then split at the first ``:``, then each half
+  form-decoded (§2.3.1 — so ``%3A``, ``%25`` and ``+`` mean what they say);
+* exactly one client-authentication mechanism.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote_plus
+
+from starlette.requests import Request
+
+from tokensmith.core.errors import InvalidRequest
+
+MAX_PARAMETERS = 32
+
+
+class BodyTooLarge(InvalidRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class ClientAuth:
+    client_id: str
+    client_secret: str
+    #: True when the credentials came in an Authorization: Basic header.
+    basic: bool
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise InvalidRequest("Invalid Content-Length.")
+        if int(declared) > limit:
+            raise BodyTooLarge(f"The request body exceeds {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"The request body exceeds {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def reject_query(request: Request) -> None:
+    if request.url.query:
+        raise InvalidRequest("Parameters must be sent in the request body, not the query string.")
+
+
+async def read_form(request: Request, limit: int) -> dict[str, str]:
+    """The form body as a dict, refusing repeats, bad encodings and other media types."""
+    reject_query(request)
+    if _media_type(request) != "application/x-www-form-urlencoded":
+        raise InvalidRequest("The request body must be application/x-www-form-urlencoded.")
+    raw = await read_body(request, limit)
+    try:
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(
+            text, keep_blank_values=True, strict_parsing=bool(text), errors="strict", max_num_fields=MAX_PARAMETERS
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("The request body is not valid UTF-8 form encoding.") from None
+    return _unique(pairs)
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """A JSON object body, refusing repeated keys and other media types."""
+    reject_query(request)
+    if _media_type(request) != "application/json":
+        raise InvalidRequest("The request body must be application/json.")
+    raw = await read_body(request, limit)
+    try:
+        value = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_json)
+    except InvalidRequest:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    return value
+
+
+def _unique(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise InvalidRequest(f"The parameter {name} is repeated.")
+        params[name] = value
+    return params
+
+
+def _unique_json(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in params:
+            raise InvalidRequest(f"The member {name} is repeated.")
+        params[name] = value
+    return params
+
+
+def string_param(params: dict[str, Any], name: str) -> str | None:
+    """A parameter that must be a string when present (JSON bodies can carry anything)."""
+    value = params.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidRequest(f"The parameter {name} must be a string.")
+    return value
+
+
+def authorization(request: Request) -> tuple[str, str] | None:
+    """``(scheme lowercased, credentials)`` from the Authorization header, if any."""
+    header = request.headers.getlist("authorization")
+    if not header:
+        return None
+    if len(header) > 1:
+        raise InvalidRequest("Only one Authorization header is allowed.")
+    scheme, _, credentials = header[0].strip().partition(" ")
+    return scheme.lower(), credentials.strip()
+
+
+def parse_basic(credentials: str) -> ClientAuth:
+    try:
+        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise InvalidRequest("The Basic credentials are not valid base64-encoded UTF-8.") from None
+    client_id, sep, client_secret = decoded.partition(":")
+    if not sep:
+        raise InvalidRequest("The Basic credentials must be client_id:client_secret.")
+    # RFC 6749 §2.3.1: both halves are application/x-www-form-urlencoded before base64.
+    return ClientAuth(unquote_plus(client_id), unquote_plus(client_secret), basic=True)
+
+
+def client_auth(
+    request: Request, params: dict[str, Any], *, id_key: str = "client_id", secret_key: str = "client_secret"
+) -> ClientAuth | None:
+    """Exactly one of client_secret_basic or client_secret_post (RFC 6749 §2.3)."""
+    header = authorization(request)
+    body_id = string_param(params, id_key)
+    body_secret = string_param(params, secret_key)
+    if header is not None and header[0] == "basic":
+        if body_secret is not None:
+            raise InvalidRequest("Use exactly one client authentication method: Basic or the request body.")
+        auth = parse_basic(header[1])
+        if body_id is not None and body_id != auth.client_id:
+            raise InvalidRequest("The client_id in the body does not match the Basic credentials.")
+        return auth
+    if header is not None:
+        raise InvalidRequest("Unsupported Authorization scheme for client authentication.")
+    if body_secret is not None:
+        if body_id is None:
+            raise InvalidRequest(f"{id_key} is required with {secret_key}.")
+        return ClientAuth(body_id, body_secret, basic=False)
+    return None
+
+
+def client_ip(request: Request, trust_forwarded_for: bool) -> str | None:
+    if trust_forwarded_for:
+        forwarded = request.headers.get("x-forwarded-for")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:64]
+    return request.client.host if request.client else None

@@ -1,0 +1,179 @@
+"""OAuth HTTP endpoints: token, introspection, revocation, discovery, JWKS, and the vendor dialects.
+
+Plain Starlette routes (no OpenAPI, no dependency injection on the hot path). Each one
+parses strictly (:mod:`tokensmith.http.oauth_request`), calls a service in a worker
+thread, and renders errors through :mod:`tokensmith.http.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from tokensmith.core.errors import InvalidClient, InvalidRequest, OAuthError
+from tokensmith.core.records import Credential
+from tokensmith.http.errors import NO_STORE, oauth_error_response
+from tokensmith.http.oauth_request import (
+    ClientAuth,
+    authorization,
+    client_auth,
+    client_ip,
+    read_form,
+    read_json,
+    string_param,
+)
+from tokensmith.http.token_endpoint import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE, TokenEndpoint, token_body
+from tokensmith.services.container import Services
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _basic_used(request: Request) -> bool:
+    try:
+        header = authorization(request)
+    except InvalidRequest:
+        return False
+    return header is not None and header[0] == "basic"
+
+
+def _oauth(handler: Endpoint) -> Endpoint:
+    """Render any OAuth error the handler raises (other errors go to the app's handlers)."""
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except OAuthError as exc:
+            return oauth_error_response(exc, basic_used=_basic_used(request))
+
+    return endpoint
+
+
+class OAuthRoutes:
+    def __init__(self, services: Services, token_endpoint: TokenEndpoint) -> None:
+        self.s = services
+        self.tokens = token_endpoint
+        self.limit = services.settings.max_body_bytes
+
+    def _ip(self, request: Request) -> str | None:
+        return client_ip(request, self.s.settings.trust_forwarded_for)
+
+    # RFC 6749 §3.2 ------------------------------------------------------------
+    async def token(self, request: Request) -> Response:
+        params = await read_form(request, self.limit)
+        auth = client_auth(request, params)
+        issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
+        grant_type = params.get("grant_type")
+        return JSONResponse(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE), headers=NO_STORE)
+
+    # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
+    async def v0_login(self, request: Request) -> Response:
+        params = await read_json(request, self.limit)
+        header = authorization(request)
+        grant_type = string_param(params, "grant_type")
+        if header is not None and header[0] == "bearer":
+            # A personal token in the Authorization header, exchanged for an access token.
+            if grant_type != "refresh_token":
+                raise InvalidRequest('With a Bearer personal token, grant_type must be "refresh_token".')
+            params = {
+                "grant_type": TOKEN_EXCHANGE,
+                "subject_token": header[1],
+                "subject_token_type": ACCESS_TOKEN_TYPE,
+                "scope": string_param(params, "scope"),
+            }
+            auth: ClientAuth | None = None
+        else:
+            auth = client_auth(request, params)
+            if grant_type == "refresh_token":
+                raise InvalidRequest("grant_type refresh_token needs a personal token as Bearer authorization.")
+        issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
+        body = {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in,
+                "scope": issued.scope}
+        return JSONResponse(body, headers=NO_STORE)
+
+    # Seed 003: POST /api/v1/token (JSON camelCase) --------------------------------
+    async def v1_token(self, request: Request) -> Response:
+        raw = await read_json(request, self.limit)
+        params = {
+            "grant_type": string_param(raw, "grantType"),
+            "client_id": string_param(raw, "clientId"),
+            "client_secret": string_param(raw, "clientSecret"),
+            "scope": string_param(raw, "scope"),
+        }
+        auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
+        issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
+        body = {"accessToken": issued.access_token, "tokenType": "Bearer", "expiresIn": issued.expires_in,
+                "scope": issued.scope}
+        return JSONResponse(body, headers=NO_STORE)
+
+    # RFC 7662 / RFC 7009 ----------------------------------------------------------
+    async def _caller(self, request: Request) -> tuple[dict[str, str], Credential]:
+        params = await read_form(request, self.limit)
+        auth = client_auth(request, params)
+        if auth is None:
+            raise InvalidClient("Client authentication is required.")
+        if not params.get("token"):
+            raise InvalidRequest("The token parameter is required.")
+        credential, _org = await run_in_threadpool(
+            self.s.authenticator.authenticate, auth.client_id, auth.client_secret, self._ip(request)
+        )
+        return params, credential
+
+    async def introspect(self, request: Request) -> Response:
+        params, caller = await self._caller(request)
+        body = await run_in_threadpool(self.s.inspector.introspect, params["token"], caller)
+        return JSONResponse(body, headers=NO_STORE)
+
+    async def revoke(self, request: Request) -> Response:
+        params, caller = await self._caller(request)
+        await run_in_threadpool(self.s.inspector.revoke, params["token"], caller)
+        return Response(status_code=200, headers=NO_STORE)
+
+    # RFC 8414 / RFC 7517 -------------------------------------------------------------
+    def metadata(self) -> dict[str, Any]:
+        issuer = self.s.issuer
+        base = issuer.rstrip("/")
+        return {
+            "issuer": issuer,
+            "token_endpoint": f"{base}/oauth2/token",
+            "jwks_uri": f"{base}/.well-known/jwks.json",
+            "introspection_endpoint": f"{base}/oauth2/introspect",
+            "revocation_endpoint": f"{base}/oauth2/revoke",
+            "grant_types_supported": sorted(self.tokens.grants),
+            "response_types_supported": [],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": sorted(self.s.scope_registry),
+            "access_token_signing_alg_values_supported": ["ES256", "EdDSA", "RS256"],
+            "service_documentation": f"{base}/docs",
+        }
+
+    async def discovery(self, request: Request) -> Response:
+        return JSONResponse(self.metadata(), headers={"Cache-Control": "public, max-age=3600"})
+
+    async def jwks(self, request: Request) -> Response:
+        keys = await run_in_threadpool(self.s.keyring.jwks)
+        return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
+
+    def routes(self) -> list[BaseRoute]:
+        settings = self.s.settings
+        routes: list[BaseRoute] = [
+            Route("/oauth2/token", _oauth(self.token), methods=["POST"]),
+            Route("/oauth2/introspect", _oauth(self.introspect), methods=["POST"]),
+            Route("/oauth2/revoke", _oauth(self.revoke), methods=["POST"]),
+            Route("/.well-known/oauth-authorization-server", self.discovery, methods=["GET"]),
+            Route("/.well-known/openid-configuration", self.discovery, methods=["GET"]),
+            Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
+        ]
+        if settings.dialect_oauth_form:
+            routes.append(Route("/api/oauth/token", _oauth(self.token), methods=["POST"]))
+        if settings.dialect_v0_login:
+            routes.append(Route("/api/v0/login", _oauth(self.v0_login), methods=["POST"]))
+        if settings.dialect_v1_token:
+            routes.append(Route("/api/v1/token", _oauth(self.v1_token), methods=["POST"]))
+        return routes
