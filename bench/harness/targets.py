@@ -27,9 +27,16 @@ HOST = "127.0.0.1"
 SCOPE = "api/access"
 TOKEN_BODY = f"grant_type=client_credentials&scope={SCOPE.replace('/', '%2F')}"
 
-#: uvicorn options of ``tokensmith serve``, which the floor is served with too.
-#: Keep in step with ``src/tokensmith/cli`` (the server's ``serve`` command).
-UVICORN_OPTIONS: tuple[str, ...] = ("--no-access-log", "--log-level", "warning")
+#: The uvicorn options ``tokensmith serve`` runs with (src/tokensmith/cli/serve.py: one worker,
+#: access_log=False, log_level="info", proxy_headers=False, server_header=False); the floor is
+#: served with the same ones. Keep the two in step.
+UVICORN_OPTIONS: tuple[str, ...] = (
+    "--workers=1",
+    "--no-access-log",
+    "--log-level=info",
+    "--no-proxy-headers",
+    "--no-server-header",
+)
 
 
 @dataclass(frozen=True)
