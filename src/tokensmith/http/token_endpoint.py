@@ -25,7 +25,10 @@ ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 class TokenEndpoint:
     def __init__(self, services: Services) -> None:
         self._services = services
-        self.grants: dict[str, GrantHandler] = {CLIENT_CREDENTIALS: self._client_credentials}
+        self.grants: dict[str, GrantHandler] = {
+            CLIENT_CREDENTIALS: self._client_credentials,
+            TOKEN_EXCHANGE: self._token_exchange,
+        }
 
     def register(self, grant_type: str, handler: GrantHandler) -> None:
         self.grants[grant_type] = handler
@@ -44,6 +47,15 @@ class TokenEndpoint:
             raise InvalidClient("Client authentication is required.")
         return self._services.client_credentials.issue(
             auth.client_id, auth.client_secret, string_param(params, "scope"), ip
+        )
+
+    def _token_exchange(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+        """RFC 8693 §2.1: the personal token is the credential; no client authentication."""
+        return self._services.token_exchange.issue(
+            string_param(params, "subject_token") or "",
+            string_param(params, "subject_token_type"),
+            string_param(params, "scope"),
+            ip,
         )
 
 

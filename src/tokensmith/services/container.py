@@ -9,12 +9,14 @@ from tokensmith.core.secrets import SecretHasher
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.credentials import CredentialService
-from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant
+from tokensmith.services.authentication import BearerAuthenticator
+from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.keys import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.minting import TokenMinter
 from tokensmith.services.organizations import OrganizationService
+from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.settings import Settings
 from tokensmith.storage.database import Database, create_database_engine, migrate
@@ -37,6 +39,9 @@ class Services:
     authenticator: ClientAuthenticator
     client_credentials: ClientCredentialsGrant
     inspector: TokenInspector
+    personal_tokens: PersonalTokenService
+    token_exchange: PersonalTokenExchangeGrant
+    bearer: BearerAuthenticator
     scope_registry: dict[str, str]
 
     def close(self) -> None:
@@ -110,6 +115,16 @@ def build_services(
         opaque_prefix=settings.opaque_token_prefix,
         personal_prefix=settings.personal_token_prefix,
     )
+    personal_tokens = PersonalTokenService(
+        database,
+        clock,
+        hasher,
+        audit,
+        usage,
+        prefix=settings.personal_token_prefix,
+        scope_registry=registry,
+    )
+    inspector.personal_tokens = personal_tokens
     return Services(
         settings=settings,
         issuer=issuer,
@@ -126,5 +141,10 @@ def build_services(
         authenticator=authenticator,
         client_credentials=ClientCredentialsGrant(authenticator, minter),
         inspector=inspector,
+        personal_tokens=personal_tokens,
+        token_exchange=PersonalTokenExchangeGrant(
+            personal_tokens, minter, limiter, clock, default_ttl=settings.default_token_ttl_seconds
+        ),
+        bearer=BearerAuthenticator(database, minter, personal_tokens),
         scope_registry=registry,
     )

@@ -2,19 +2,23 @@
 
 Transport-free: the HTTP layer parses the request into plain values and calls here; every
 failure is an :class:`~tokensmith.core.errors.OAuthError` carrying its RFC code.
-Other grants (RFC 8693 token exchange) plug in beside :class:`ClientCredentialsGrant`.
+:class:`PersonalTokenExchangeGrant` is RFC 8693 token exchange of a personal access token.
 """
 
 from __future__ import annotations
 
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
-from tokensmith.core.errors import InvalidClient, InvalidScope, SlowDown
-from tokensmith.core.records import Credential, Organization, SubjectKind
+from tokensmith.core.clock import Clock
+from tokensmith.core.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, SlowDown
+from tokensmith.core.policies import effective_expiry
+from tokensmith.core.records import Credential, Organization, SubjectKind, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.credentials import CredentialService
+from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.minting import Grant, IssuedToken, TokenMinter
+from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
 
@@ -90,5 +94,65 @@ class ClientCredentialsGrant:
                 ttl=credential.token_ttl,
                 token_format=credential.token_format,
                 credential_id=credential.id,
+            )
+        )
+
+
+class PersonalTokenExchangeGrant:
+    """RFC 8693 token exchange: a personal access token (the subject token) for a short-lived
+    access token about its user. Scope ⊆ the personal token's; the token never outlives it."""
+
+    SUBJECT_TOKEN_TYPES = frozenset(
+        {"urn:ietf:params:oauth:token-type:access_token", "urn:tokensmith:token-type:personal_token"}
+    )
+
+    def __init__(
+        self,
+        personal_tokens: PersonalTokenService,
+        minter: TokenMinter,
+        limiter: AuthFailureLimiter,
+        clock: Clock,
+        *,
+        default_ttl: int,
+    ) -> None:
+        self._personal_tokens = personal_tokens
+        self._minter = minter
+        self._limiter = limiter
+        self._clock = clock
+        self._default_ttl = default_ttl
+
+    def issue(self, subject_token: str, subject_token_type: str | None, scope: str | None, ip: str | None) -> IssuedToken:
+        if not subject_token:
+            raise InvalidRequest("The subject_token parameter is required.")
+        if subject_token_type not in self.SUBJECT_TOKEN_TYPES:
+            raise InvalidRequest("subject_token_type must be urn:ietf:params:oauth:token-type:access_token.")
+        requested = scope_rules.parse(scope)
+        wait = self._limiter.address_blocked(ip)
+        if wait is not None:
+            raise SlowDown(wait)
+        found = self._personal_tokens.authenticate(subject_token, ip)
+        if found is None:
+            self._limiter.record_failure("", ip)
+            raise InvalidGrant("The subject token is invalid, expired or revoked.")
+        extra = sorted(requested - found.token.scopes)
+        if extra:
+            raise InvalidScope(f"scope exceeds the personal token's: {' '.join(extra)}")
+        now = self._clock.now()
+        ttl = self._default_ttl
+        expiry = effective_expiry(found.token, found.org.policy)
+        if expiry is not None:
+            ttl = min(ttl, int((expiry - now).total_seconds()))
+        if ttl < 1:
+            raise InvalidGrant("The subject token is about to expire.")
+        return self._minter.mint(
+            Grant(
+                subject=found.user.id,
+                subject_kind=SubjectKind.USER,
+                org_id=found.org.id,
+                client_id=f"{PERSONAL_CLIENT_PREFIX}{found.token.id}",
+                scopes=requested or found.token.scopes,
+                ttl=ttl,
+                token_format=TokenFormat.JWT,
+                personal_token_id=found.token.id,
             )
         )

@@ -1,0 +1,70 @@
+"""Personal-token lifetime rules (seed 001's optional expiry, seed 002's "30 days of no use
+or 3 months from creation"), as pure functions of the organisation's policy and a time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tokensmith.core.errors import BadRequest, Forbidden
+from tokensmith.core.records import OrgPolicy, PersonalTokenRecord
+
+
+def resolve_expiry(
+    policy: OrgPolicy,
+    now: datetime,
+    requested: datetime | None,
+    *,
+    ceiling: datetime | None = None,
+) -> datetime | None:
+    """The expiry a new token gets, or a clear error.
+
+    ``ceiling`` is the expiry of the token the caller authenticated with: nothing it
+    creates may outlive it.
+    """
+    if requested is not None and requested <= now:
+        raise BadRequest("the expiry must be in the future")
+    if requested is None and policy.pat_expiry_required:
+        raise Forbidden("this organisation requires personal tokens to expire", code="policy_forbids")
+    if policy.pat_max_lifetime_days is not None:
+        longest = now + timedelta(days=policy.pat_max_lifetime_days)
+        if requested is None:
+            requested = longest
+        elif requested > longest:
+            raise Forbidden(
+                f"this organisation allows personal tokens of at most {policy.pat_max_lifetime_days} days",
+                code="policy_forbids",
+            )
+    if ceiling is not None:
+        if requested is None:
+            raise Forbidden(
+                "a token that expires cannot create one that never expires", code="scope_not_allowed"
+            )
+        if requested > ceiling:
+            raise Forbidden("a token cannot create a token that outlives it", code="scope_not_allowed")
+    return requested
+
+
+def inactive_since(token: PersonalTokenRecord, last_used: datetime | None) -> datetime:
+    return last_used or token.last_used_at or token.created_at
+
+
+def expiry_reason(
+    token: PersonalTokenRecord, policy: OrgPolicy, now: datetime, last_used: datetime | None = None
+) -> str | None:
+    """Why ``token`` no longer works (``revoked``, ``expired``, ``inactive``), or ``None``."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    if policy.pat_inactivity_days is not None:
+        if inactive_since(token, last_used) + timedelta(days=policy.pat_inactivity_days) <= now:
+            return "inactive"
+    return None
+
+
+def effective_expiry(token: PersonalTokenRecord, policy: OrgPolicy, last_used: datetime | None = None) -> datetime | None:
+    """The earliest moment ``token`` stops working if nothing else happens."""
+    candidates = [t for t in (token.expires_at,) if t is not None]
+    if policy.pat_inactivity_days is not None:
+        candidates.append(inactive_since(token, last_used) + timedelta(days=policy.pat_inactivity_days))
+    return min(candidates) if candidates else None

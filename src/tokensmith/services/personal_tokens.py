@@ -1,0 +1,287 @@
+"""Personal access tokens (seed 001): prefixed, checksummed, shown once, hashed at rest.
+
+Scopes are a ceiling and the owner's role still applies; name and description are
+editable, scopes and expiry are not; revocation is immediate and irreversible (every
+process reads the revocation from the database on each use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from tokensmith.core import ids, permissions, policies
+from tokensmith.core import secrets as secret_format
+from tokensmith.core.actors import Actor
+from tokensmith.core.clock import Clock, epoch
+from tokensmith.core.errors import BadRequest, Forbidden, NotFound
+from tokensmith.core.records import Organization, PersonalTokenRecord, User
+from tokensmith.core.roles import Role
+from tokensmith.services.audit import AuditLog
+from tokensmith.services.usage import UsageRecorder
+from tokensmith.storage.database import Database
+from tokensmith.storage.repositories.organizations import OrganizationRepository
+from tokensmith.storage.repositories.personal_tokens import PersonalTokenRepository
+
+USAGE_KIND = "personal_token"
+
+
+@dataclass(frozen=True)
+class CreatedPersonalToken:
+    token: PersonalTokenRecord
+    plain: str
+
+
+@dataclass(frozen=True)
+class PersonalTokenPage:
+    items: list[PersonalTokenRecord]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class AuthenticatedToken:
+    """A personal token that just authenticated, with its owner and organisation."""
+
+    token: PersonalTokenRecord
+    user: User
+    org: Organization
+    role: Role
+
+
+class PersonalTokenService:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        hasher: secret_format.SecretHasher,
+        audit: AuditLog,
+        usage: UsageRecorder,
+        *,
+        prefix: str,
+        scope_registry: dict[str, str],
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._hasher = hasher
+        self._audit = audit
+        self._usage = usage
+        self.prefix = prefix
+        self._registry = scope_registry
+        usage.register(USAGE_KIND, lambda c, uses: PersonalTokenRepository(c).touch_many(uses))
+
+    # -- management ------------------------------------------------------------
+    def create(
+        self,
+        actor: Actor,
+        *,
+        name: str,
+        scopes: list[str],
+        description: str = "",
+        expires_at: datetime | None = None,
+        expires_in_days: int | None = None,
+        org_id: str | None = None,
+        user_id: str | None = None,
+    ) -> CreatedPersonalToken:
+        """Create a token for the actor (or, for the system actor, for ``user_id`` in ``org_id``)."""
+        permissions.require_scope(actor, "tokens:write")
+        if not actor.is_system:
+            org_id, user_id = actor.org_id, actor.user_id
+        if org_id is None or user_id is None:
+            raise BadRequest("a personal token needs an organisation and a user")
+        name = _clean_name(name)
+        if expires_at is not None and expires_in_days is not None:
+            raise BadRequest("give expires_at or expires_in_days, not both")
+        now = self._clock.now()
+        if expires_in_days is not None:
+            if not 1 <= expires_in_days <= 3650:
+                raise BadRequest("expires_in_days must be between 1 and 3650")
+            expires_at = now + timedelta(days=expires_in_days)
+        if not scopes:
+            raise BadRequest("choose at least one scope")
+        granted = permissions.check_scopes(scopes, self._registry, actor)
+        plain = secret_format.generate(self.prefix)
+        with self._db.transaction() as connection:
+            orgs = OrganizationRepository(connection)
+            org = orgs.get(org_id)
+            if org is None or orgs.membership(org_id, user_id) is None:
+                raise NotFound("no such organisation member")
+            if not org.policy.allow_personal_tokens:
+                raise Forbidden("this organisation's policy does not allow personal tokens", code="policy_forbids")
+            final_expiry = policies.resolve_expiry(org.policy, now, expires_at, ceiling=actor.expires_at)
+            token = PersonalTokenRecord(
+                id=ids.new_id(),
+                org_id=org_id,
+                user_id=user_id,
+                name=name,
+                description=description.strip()[:2000],
+                token_hash=self._hasher.hash(plain),
+                token_hint=secret_format.hint(plain, self.prefix),
+                scopes=granted,
+                created_at=now,
+                expires_at=final_expiry,
+                last_used_at=None,
+                last_used_ip=None,
+                revoked_at=None,
+                created_by=actor.user_id,
+                notified_7d_at=None,
+                notified_1d_at=None,
+            )
+            PersonalTokenRepository(connection).insert(token)
+            self._audit.record(
+                connection, actor, "personal_token.created", org_id=org_id, target_kind="personal_token",
+                target_id=token.id, target_hint=token.token_hint,
+                details={"name": name, "scopes": sorted(granted),
+                         "expires_at": final_expiry.isoformat() if final_expiry else None},
+            )
+        return CreatedPersonalToken(token, plain)
+
+    def list(
+        self,
+        actor: Actor,
+        *,
+        expiring_within: timedelta | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+        include_revoked: bool = False,
+        user_id: str | None = None,
+        org_id: str | None = None,
+    ) -> PersonalTokenPage:
+        """The actor's own tokens (nobody lists another member's)."""
+        permissions.require_scope(actor, "tokens:read")
+        if not actor.is_system:
+            org_id, user_id = actor.org_id, actor.user_id
+        if org_id is None or user_id is None:
+            raise BadRequest("listing personal tokens needs an organisation and a user")
+        expiring_before = self._clock.now() + expiring_within if expiring_within is not None else None
+        with self._db.transaction() as connection:
+            items = PersonalTokenRepository(connection).list_for_user(
+                org_id, user_id, include_revoked=include_revoked, expiring_before=expiring_before,
+                after_id=cursor, limit=limit + 1,
+            )
+        items = [self._with_pending_use(t) for t in items]
+        next_cursor = items[limit - 1].id if len(items) > limit else None
+        return PersonalTokenPage(items[:limit], next_cursor)
+
+    def get(self, actor: Actor, token_id: str) -> PersonalTokenRecord:
+        permissions.require_scope(actor, "tokens:read")
+        with self._db.transaction() as connection:
+            token = self._own(PersonalTokenRepository(connection), actor, token_id)
+        return self._with_pending_use(token)
+
+    def update(self, actor: Actor, token_id: str, *, name: str | None, description: str | None) -> PersonalTokenRecord:
+        """Name and description are editable; scopes and expiry are not (seed 001)."""
+        permissions.require_scope(actor, "tokens:write")
+        with self._db.transaction() as connection:
+            repo = PersonalTokenRepository(connection)
+            token = self._own(repo, actor, token_id)
+            if token.revoked_at is not None:
+                raise NotFound("no such token")
+            new_name = _clean_name(name) if name is not None else token.name
+            new_description = description.strip()[:2000] if description is not None else token.description
+            repo.rename(token.id, new_name, new_description)
+            self._audit.record(
+                connection, actor, "personal_token.renamed", org_id=token.org_id, target_kind="personal_token",
+                target_id=token.id, target_hint=token.token_hint, details={"old_name": token.name, "name": new_name},
+            )
+        return self._with_pending_use(replace(token, name=new_name, description=new_description))
+
+    def revoke(self, actor: Actor, token_id: str) -> PersonalTokenRecord:
+        """Immediate and irreversible."""
+        permissions.require_scope(actor, "tokens:write")
+        now = self._clock.now()
+        with self._db.transaction() as connection:
+            repo = PersonalTokenRepository(connection)
+            token = self._own(repo, actor, token_id)
+            if token.revoked_at is not None:
+                raise NotFound("no such token")
+            repo.revoke(token.id, now)
+            self._audit.record(
+                connection, actor, "personal_token.revoked", org_id=token.org_id, target_kind="personal_token",
+                target_id=token.id, target_hint=token.token_hint, details={"name": token.name},
+            )
+        return replace(token, revoked_at=now)
+
+    def _own(self, repo: PersonalTokenRepository, actor: Actor, token_id: str) -> PersonalTokenRecord:
+        token = repo.get(token_id) if _looks_like_id(token_id) else None
+        if token is None:
+            raise NotFound("no such token")
+        if not actor.is_system and (token.org_id != actor.org_id or token.user_id != actor.user_id):
+            raise NotFound("no such token")
+        return token
+
+    def _with_pending_use(self, token: PersonalTokenRecord) -> PersonalTokenRecord:
+        pending = self._usage.pending(USAGE_KIND, token.id)
+        if pending and (token.last_used_at is None or pending > token.last_used_at):
+            return replace(token, last_used_at=pending)
+        return token
+
+    # -- use ------------------------------------------------------------------------
+    def authenticate(self, plain: str, ip: str | None = None, *, record_use: bool = True) -> AuthenticatedToken | None:
+        """The token's owner if ``plain`` is a live personal token, else ``None``.
+
+        Garbage is rejected by its checksum before any database work.
+        """
+        if not secret_format.is_well_formed(plain, self.prefix):
+            return None
+        with self._db.transaction() as connection:
+            token = PersonalTokenRepository(connection).by_hashes(self._hasher.candidates(plain))
+            if token is None:
+                return None
+            orgs = OrganizationRepository(connection)
+            org = orgs.get(token.org_id)
+            membership = orgs.membership(token.org_id, token.user_id)
+            user = orgs.user(token.user_id)
+        if org is None or membership is None or user is None:
+            return None
+        now = self._clock.now()
+        if policies.expiry_reason(token, org.policy, now, self._usage.pending(USAGE_KIND, token.id)) is not None:
+            return None
+        if not org.policy.allow_personal_tokens:
+            return None
+        if record_use:
+            self._usage.note(USAGE_KIND, token.id, now, ip)
+        return AuthenticatedToken(self._with_pending_use(token), user, org, membership.role)
+
+    # -- the introspection protocol (services.introspection.PersonalTokens) ----------
+    def introspect(self, token: str, org_id: str) -> dict[str, Any] | None:
+        found = self.authenticate(token, record_use=False)
+        if found is None or found.org.id != org_id:
+            return None
+        expiry = policies.effective_expiry(found.token, found.org.policy, self._usage.pending(USAGE_KIND, found.token.id))
+        claims: dict[str, Any] = {
+            "active": True,
+            "scope": " ".join(sorted(found.token.scopes)),
+            "client_id": f"pat:{found.token.id}",
+            "sub": found.user.id,
+            "sub_kind": "user",
+            "org_id": found.org.id,
+            "iat": epoch(found.token.created_at),
+            "jti": found.token.id,
+            "token_type": "Bearer",
+            "token_use": "personal",
+            "username": found.user.email,
+        }
+        if expiry is not None:
+            claims["exp"] = epoch(expiry)
+        return claims
+
+    def is_active(self, personal_token_id: str) -> bool:
+        with self._db.transaction() as connection:
+            token = PersonalTokenRepository(connection).get(personal_token_id)
+            org = OrganizationRepository(connection).get(token.org_id) if token else None
+            member = OrganizationRepository(connection).membership(token.org_id, token.user_id) if token else None
+        if token is None or org is None or member is None:
+            return False
+        return policies.expiry_reason(token, org.policy, self._clock.now(), self._usage.pending(USAGE_KIND, token.id)) is None
+
+
+def _looks_like_id(value: str) -> bool:
+    return 0 < len(value) <= 64
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise BadRequest("name must be 1 to 200 characters")
+    return name

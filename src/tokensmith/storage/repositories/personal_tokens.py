@@ -1,0 +1,124 @@
+"""Personal access tokens (stored as keyed hashes only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection, RowMapping
+
+from tokensmith.core.records import PersonalTokenRecord
+from tokensmith.storage.tables import personal_tokens
+
+
+def _token(row: RowMapping) -> PersonalTokenRecord:
+    return PersonalTokenRecord(
+        id=row["id"],
+        org_id=row["org_id"],
+        user_id=row["user_id"],
+        name=row["name"],
+        description=row["description"],
+        token_hash=row["token_hash"],
+        token_hint=row["token_hint"],
+        scopes=frozenset(row["scopes"].split()),
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        last_used_at=row["last_used_at"],
+        last_used_ip=row["last_used_ip"],
+        revoked_at=row["revoked_at"],
+        created_by=row["created_by"],
+        notified_7d_at=row["notified_7d_at"],
+        notified_1d_at=row["notified_1d_at"],
+    )
+
+
+class PersonalTokenRepository:
+    def __init__(self, connection: Connection) -> None:
+        self.c = connection
+
+    def insert(self, token: PersonalTokenRecord) -> None:
+        self.c.execute(
+            insert(personal_tokens).values(
+                id=token.id,
+                org_id=token.org_id,
+                user_id=token.user_id,
+                name=token.name,
+                description=token.description,
+                token_hash=token.token_hash,
+                token_hint=token.token_hint,
+                scopes=" ".join(sorted(token.scopes)),
+                created_at=token.created_at,
+                expires_at=token.expires_at,
+                created_by=token.created_by,
+            )
+        )
+
+    def get(self, token_id: str) -> PersonalTokenRecord | None:
+        row = self.c.execute(select(personal_tokens).where(personal_tokens.c.id == token_id)).mappings().first()
+        return _token(row) if row else None
+
+    def by_hashes(self, hashes: list[str]) -> PersonalTokenRecord | None:
+        row = (
+            self.c.execute(select(personal_tokens).where(personal_tokens.c.token_hash.in_(hashes)))
+            .mappings()
+            .first()
+        )
+        return _token(row) if row else None
+
+    def list_for_user(
+        self,
+        org_id: str,
+        user_id: str,
+        *,
+        include_revoked: bool = False,
+        expiring_before: datetime | None = None,
+        after_id: str | None = None,
+        limit: int = 50,
+    ) -> list[PersonalTokenRecord]:
+        query = select(personal_tokens).where(personal_tokens.c.org_id == org_id, personal_tokens.c.user_id == user_id)
+        if not include_revoked:
+            query = query.where(personal_tokens.c.revoked_at.is_(None))
+        if expiring_before is not None:
+            query = query.where(
+                personal_tokens.c.expires_at.is_not(None), personal_tokens.c.expires_at <= expiring_before
+            )
+        if after_id is not None:
+            query = query.where(personal_tokens.c.id > after_id)
+        query = query.order_by(personal_tokens.c.id).limit(limit)
+        return [_token(r) for r in self.c.execute(query).mappings()]
+
+    def expiring_unnotified(self, before: datetime, column: str) -> list[PersonalTokenRecord]:
+        col = personal_tokens.c[column]
+        query = select(personal_tokens).where(
+            personal_tokens.c.revoked_at.is_(None),
+            personal_tokens.c.expires_at.is_not(None),
+            personal_tokens.c.expires_at <= before,
+            col.is_(None),
+        )
+        return [_token(r) for r in self.c.execute(query).mappings()]
+
+    def mark_notified(self, token_id: str, column: str, now: datetime) -> None:
+        self.c.execute(update(personal_tokens).where(personal_tokens.c.id == token_id).values({column: now}))
+
+    def rename(self, token_id: str, name: str, description: str) -> None:
+        self.c.execute(
+            update(personal_tokens).where(personal_tokens.c.id == token_id).values(name=name, description=description)
+        )
+
+    def revoke(self, token_id: str, now: datetime) -> bool:
+        result = self.c.execute(
+            update(personal_tokens)
+            .where(personal_tokens.c.id == token_id, personal_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return bool(result.rowcount)
+
+    def touch_many(self, uses: dict[str, tuple[datetime, str | None]]) -> None:
+        if not uses:
+            return
+        self.c.execute(
+            update(personal_tokens)
+            .where(personal_tokens.c.id == bindparam("tid"))
+            .values(last_used_at=bindparam("used"), last_used_ip=bindparam("ip")),
+            [{"tid": tid, "used": used, "ip": ip} for tid, (used, ip) in uses.items()],
+        )
