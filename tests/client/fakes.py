@@ -127,6 +127,11 @@ def oauth_error(status: int, error: str, description: str | None = None, **heade
     body: dict[str, str] = {"error": error}
     if description is not None:
         body["error_description"] = description
-    return httpx.Response(status, content=json.dumps(body).encode(), headers={
-        "Content-Type": "application/json", **headers,
-    })
+    return httpx.Response(
+        status,
+        content=json.dumps(body).encode(),
+        headers={
+            "Content-Type": "application/json",
+            **headers,
+        },
+    )
