@@ -34,7 +34,9 @@ def create(
     org: str = typer.Option(..., "--org", help="Organisation name or id."),
     name: str = typer.Option(..., "--name", help="A label for the credential."),
     user: str | None = typer.Option(None, "--user", help="Owner's email: makes a personal credential."),
-    scopes: str | None = typer.Option(None, "--scopes", help='Allowed scopes, e.g. "api/access project:read".'),
+    scopes: str | None = typer.Option(
+        None, "--scopes", help='Allowed scopes, e.g. "api/access project:read".'
+    ),
     token_format: TokenFormat = typer.Option(TokenFormat.JWT, "--format"),
     ttl: int | None = typer.Option(None, "--ttl", help="Access-token lifetime in seconds."),
     as_json: bool = typer.Option(False, "--json"),
@@ -55,8 +57,13 @@ def create(
     )
     c = created.credential
     emit(
-        {"client_id": c.client_id, "client_secret": created.client_secret, "kind": c.kind.value,
-         "scopes": sorted(c.scopes), "id": c.id},
+        {
+            "client_id": c.client_id,
+            "client_secret": created.client_secret,
+            "kind": c.kind.value,
+            "scopes": sorted(c.scopes),
+            "id": c.id,
+        },
         as_json,
         f"client_id:     {c.client_id}\nclient_secret: {created.client_secret}\n"
         "The secret is shown once; store it now.",
@@ -81,7 +88,9 @@ def list_credentials(
             break
         cursor = page.next_cursor
     rows = [_public(c) for c in items]
-    human = "\n".join(f"{c.client_id}  {c.kind.value:<12}  {c.name}  [{' '.join(sorted(c.scopes))}]" for c in items)
+    human = "\n".join(
+        f"{c.client_id}  {c.kind.value:<12}  {c.name}  [{' '.join(sorted(c.scopes))}]" for c in items
+    )
     emit(rows, as_json, human or "no credentials")
 
 

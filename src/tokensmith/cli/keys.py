@@ -24,7 +24,9 @@ def _public(info: KeyInfo) -> dict[str, object]:
 @keys.command("rotate")
 @handles_errors
 def rotate(
-    algorithm: str | None = typer.Option(None, "--algorithm", help="ES256, EdDSA or RS256 (default: setting)."),
+    algorithm: str | None = typer.Option(
+        None, "--algorithm", help="ES256, EdDSA or RS256 (default: setting)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Add the next signing key: published now, signing after the publish delay."""
@@ -33,7 +35,11 @@ def rotate(
         typer.echo("error: --algorithm must be ES256, EdDSA or RS256", err=True)
         raise typer.Exit(2)
     info = services.keyring.rotate(algorithm)
-    emit(_public(info), as_json, f"{info.kid}  {info.algorithm}  {info.state.value}  activates {info.activates_at}")
+    emit(
+        _public(info),
+        as_json,
+        f"{info.kid}  {info.algorithm}  {info.state.value}  activates {info.activates_at}",
+    )
 
 
 @keys.command("list")

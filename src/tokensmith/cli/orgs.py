@@ -38,7 +38,9 @@ def create_user(
     email: str,
     org: str = typer.Option(..., "--org", help="Organisation name or id."),
     role: Role = typer.Option(Role.MEMBER, "--role"),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read a dashboard password from stdin."),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read a dashboard password from stdin."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a user (or add an existing one) as a member of an organisation."""
@@ -52,4 +54,8 @@ def create_user(
     user = services.organizations.create_user(
         Actor.system(), email, org_id=organization.id, role=role, password=password
     )
-    emit({"id": user.id, "email": user.email}, as_json, f"{user.email} is now {role.value} of {organization.name}")
+    emit(
+        {"id": user.id, "email": user.email},
+        as_json,
+        f"{user.email} is now {role.value} of {organization.name}",
+    )

@@ -108,7 +108,9 @@ class TemporarilyUnavailable(OAuthError):
     status = 503
     retry_after = 5
 
-    def __init__(self, description: str = "The service is temporarily unavailable.", *, detail: str = "") -> None:
+    def __init__(
+        self, description: str = "The service is temporarily unavailable.", *, detail: str = ""
+    ) -> None:
         super().__init__(description, detail=detail)
 
 

@@ -67,7 +67,9 @@ def can_change_credential(actor: Actor, credential: Credential) -> bool:
 
 def check_credential_kind_allowed(policy: OrgPolicy, kind: CredentialKind) -> None:
     if kind is CredentialKind.PERSONAL and not policy.allow_personal_credentials:
-        raise Forbidden("this organisation's policy does not allow personal credentials", code="policy_forbids")
+        raise Forbidden(
+            "this organisation's policy does not allow personal credentials", code="policy_forbids"
+        )
     if kind is CredentialKind.ORGANIZATION and not policy.allow_org_credentials:
         raise Forbidden(
             "this organisation's policy does not allow organisation credentials", code="policy_forbids"

@@ -56,13 +56,17 @@ def expiry_reason(
         return "revoked"
     if token.expires_at is not None and token.expires_at <= now:
         return "expired"
-    if policy.pat_inactivity_days is not None:
-        if inactive_since(token, last_used) + timedelta(days=policy.pat_inactivity_days) <= now:
-            return "inactive"
+    if (
+        policy.pat_inactivity_days is not None
+        and inactive_since(token, last_used) + timedelta(days=policy.pat_inactivity_days) <= now
+    ):
+        return "inactive"
     return None
 
 
-def effective_expiry(token: PersonalTokenRecord, policy: OrgPolicy, last_used: datetime | None = None) -> datetime | None:
+def effective_expiry(
+    token: PersonalTokenRecord, policy: OrgPolicy, last_used: datetime | None = None
+) -> datetime | None:
     """The earliest moment ``token`` stops working if nothing else happens."""
     candidates = [t for t in (token.expires_at,) if t is not None]
     if policy.pat_inactivity_days is not None:

@@ -35,5 +35,9 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             log.info(
-                "%s %s %d %.1fms", scope["method"], scope["path"][:200], status, (time.perf_counter() - start) * 1000
+                "%s %s %d %.1fms",
+                scope["method"],
+                scope["path"][:200],
+                status,
+                (time.perf_counter() - start) * 1000,
             )

@@ -37,7 +37,9 @@ PROBLEM_BASE = "https://tokensmith.dev/problems/"
 OAUTH_PATHS = ("/oauth2/", "/api/oauth/token", "/api/v0/login", "/api/v1/token")
 
 
-def oauth_error_response(exc: OAuthError, *, basic_used: bool = False, realm: str = "tokensmith") -> JSONResponse:
+def oauth_error_response(
+    exc: OAuthError, *, basic_used: bool = False, realm: str = "tokensmith"
+) -> JSONResponse:
     body: dict[str, Any] = {"error": exc.error}
     if exc.description:
         body["error_description"] = exc.description
@@ -76,13 +78,18 @@ def unavailable_response(request: Request, exc: StorageUnavailable) -> JSONRespo
     if _is_oauth_path(request):
         return oauth_error_response(TemporarilyUnavailable())
     return problem_response(
-        503, "unavailable", "Service unavailable", "Storage is temporarily unavailable; retry shortly.",
+        503,
+        "unavailable",
+        "Service unavailable",
+        "Storage is temporarily unavailable; retry shortly.",
         {"Retry-After": str(exc.retry_after)},
     )
 
 
 def unexpected_response(request: Request, exc: BaseException) -> JSONResponse:
-    log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc)
+    log.error(
+        "unexpected error on %s %s: %s", request.method, request.url.path, type(exc).__name__, exc_info=exc
+    )
     if _is_oauth_path(request):
         return JSONResponse({"error": "server_error"}, status_code=500, headers=NO_STORE)
     return problem_response(500, "internal_error", "Internal error", "An unexpected error occurred.")

@@ -74,7 +74,11 @@ async def read_form(request: Request, limit: int) -> dict[str, str]:
     try:
         text = raw.decode("utf-8")
         pairs = parse_qsl(
-            text, keep_blank_values=True, strict_parsing=bool(text), errors="strict", max_num_fields=MAX_PARAMETERS
+            text,
+            keep_blank_values=True,
+            strict_parsing=bool(text),
+            errors="strict",
+            max_num_fields=MAX_PARAMETERS,
         )
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequest("The request body is not valid UTF-8 form encoding.") from None

@@ -68,7 +68,9 @@ class OAuthRoutes:
         auth = client_auth(request, params)
         issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
         grant_type = params.get("grant_type")
-        return JSONResponse(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE), headers=NO_STORE)
+        return JSONResponse(
+            token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE), headers=NO_STORE
+        )
 
     # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
     async def v0_login(self, request: Request) -> Response:
@@ -89,10 +91,16 @@ class OAuthRoutes:
         else:
             auth = client_auth(request, params)
             if grant_type == "refresh_token":
-                raise InvalidRequest("grant_type refresh_token needs a personal token as Bearer authorization.")
+                raise InvalidRequest(
+                    "grant_type refresh_token needs a personal token as Bearer authorization."
+                )
         issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
-        body = {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in,
-                "scope": issued.scope}
+        body = {
+            "access_token": issued.access_token,
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+            "scope": issued.scope,
+        }
         return JSONResponse(body, headers=NO_STORE)
 
     # Seed 003: POST /api/v1/token (JSON camelCase) --------------------------------
@@ -106,8 +114,12 @@ class OAuthRoutes:
         }
         auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
         issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
-        body = {"accessToken": issued.access_token, "tokenType": "Bearer", "expiresIn": issued.expires_in,
-                "scope": issued.scope}
+        body = {
+            "accessToken": issued.access_token,
+            "tokenType": "Bearer",
+            "expiresIn": issued.expires_in,
+            "scope": issued.scope,
+        }
         return JSONResponse(body, headers=NO_STORE)
 
     # RFC 7662 / RFC 7009 ----------------------------------------------------------

@@ -19,8 +19,9 @@ def ops_routes(services: Services) -> list[BaseRoute]:
         try:
             await run_in_threadpool(services.database.ping)
         except StorageUnavailable:
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503,
-                                headers={"Retry-After": "5"})
+            return JSONResponse(
+                {"status": "unavailable", "database": "down"}, status_code=503, headers={"Retry-After": "5"}
+            )
         return JSONResponse({"status": "ok", "database": "up"})
 
     return [Route("/healthz", healthz, methods=["GET"]), Route("/readyz", readyz, methods=["GET"])]

@@ -42,7 +42,9 @@ class TokenEndpoint:
             raise UnsupportedGrantType(f"The grant type {grant_type[:100]!r} is not supported.")
         return handler(params, auth, ip)
 
-    def _client_credentials(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+    def _client_credentials(
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None
+    ) -> IssuedToken:
         if auth is None:
             raise InvalidClient("Client authentication is required.")
         return self._services.client_credentials.issue(

@@ -23,7 +23,9 @@ MAX_BEARER_LENGTH = 8192
 
 
 class BearerAuthenticator:
-    def __init__(self, database: Database, minter: TokenMinter, personal_tokens: PersonalTokenService) -> None:
+    def __init__(
+        self, database: Database, minter: TokenMinter, personal_tokens: PersonalTokenService
+    ) -> None:
         self._db = database
         self._minter = minter
         self._personal_tokens = personal_tokens
@@ -34,7 +36,9 @@ class BearerAuthenticator:
         if token.startswith(self._personal_tokens.prefix):
             found = self._personal_tokens.authenticate(token, ip)
             if found is None:
-                raise Unauthenticated("the personal token is invalid, expired or revoked", code="invalid_token")
+                raise Unauthenticated(
+                    "the personal token is invalid, expired or revoked", code="invalid_token"
+                )
             return Actor(
                 method=AuthMethod.PERSONAL_TOKEN,
                 transport=transport,
@@ -70,7 +74,9 @@ class BearerAuthenticator:
         if client_id.startswith(PERSONAL_CLIENT_PREFIX) and not self._personal_tokens.is_active(
             client_id[len(PERSONAL_CLIENT_PREFIX) :]
         ):
-            raise Unauthenticated("the personal token behind this access token was revoked", code="invalid_token")
+            raise Unauthenticated(
+                "the personal token behind this access token was revoked", code="invalid_token"
+            )
         return Actor(
             method=AuthMethod.ACCESS_TOKEN,
             transport=transport,

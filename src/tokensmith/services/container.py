@@ -8,8 +8,8 @@ from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.auth_failures import AuthFailureLimiter
-from tokensmith.services.credentials import CredentialService
 from tokensmith.services.authentication import BearerAuthenticator
+from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.keys import KeyRing

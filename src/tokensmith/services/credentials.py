@@ -8,7 +8,7 @@ kills the old secret at once, or after a grace period during which both work.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from tokensmith.core import ids, permissions
 from tokensmith.core import secrets as secret_format
@@ -61,7 +61,9 @@ class CredentialService:
         self._registry = scope_registry
         self._default_ttl = default_ttl
         self._max_ttl = max_ttl
-        usage.register(USAGE_KIND, lambda c, uses: CredentialRepository(c).touch_many({k: v[0] for k, v in uses.items()}))
+        usage.register(
+            USAGE_KIND, lambda c, uses: CredentialRepository(c).touch_many({k: v[0] for k, v in uses.items()})
+        )
 
     # -- management ----------------------------------------------------------
     def create(
@@ -124,15 +126,26 @@ class CredentialService:
                 raise BadRequest("that user is not a member of the organisation")
             CredentialRepository(connection).insert(credential)
             self._audit.record(
-                connection, actor, "credential.created", org_id=org_id, target_kind="credential",
-                target_id=credential.client_id, target_hint=credential.name,
+                connection,
+                actor,
+                "credential.created",
+                org_id=org_id,
+                target_kind="credential",
+                target_id=credential.client_id,
+                target_hint=credential.name,
                 details={"kind": kind.value, "scopes": sorted(granted), "token_format": token_format.value},
             )
         # Shown once, only now that the record is committed.
         return CreatedCredential(credential, secret)
 
     def list(
-        self, actor: Actor, *, org_id: str, kind: CredentialKind | None = None, cursor: str | None = None, limit: int = 50
+        self,
+        actor: Actor,
+        *,
+        org_id: str,
+        kind: CredentialKind | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
     ) -> CredentialPage:
         permissions.require_scope(actor, "credentials:read")
         permissions.require_org(actor, org_id)
@@ -140,8 +153,11 @@ class CredentialService:
             repo = CredentialRepository(connection)
             if actor.is_system:
                 items = repo.list(
-                    org_id, organization_only=kind is CredentialKind.ORGANIZATION,
-                    personal_only=kind is CredentialKind.PERSONAL, after_id=cursor, limit=limit + 1,
+                    org_id,
+                    organization_only=kind is CredentialKind.ORGANIZATION,
+                    personal_only=kind is CredentialKind.PERSONAL,
+                    after_id=cursor,
+                    limit=limit + 1,
                 )
             elif kind is CredentialKind.PERSONAL:
                 items = repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=limit + 1)
@@ -162,7 +178,9 @@ class CredentialService:
             credential = self._visible(CredentialRepository(connection), actor, credential_ref)
         return self._with_pending_use(credential)
 
-    def rename(self, actor: Actor, credential_ref: str, *, name: str | None, description: str | None) -> Credential:
+    def rename(
+        self, actor: Actor, credential_ref: str, *, name: str | None, description: str | None
+    ) -> Credential:
         permissions.require_scope(actor, "credentials:write")
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
@@ -172,8 +190,13 @@ class CredentialService:
             now = self._clock.now()
             repo.rename(credential.id, new_name, new_description, now)
             self._audit.record(
-                connection, actor, "credential.renamed", org_id=credential.org_id, target_kind="credential",
-                target_id=credential.client_id, target_hint=new_name,
+                connection,
+                actor,
+                "credential.renamed",
+                org_id=credential.org_id,
+                target_kind="credential",
+                target_id=credential.client_id,
+                target_hint=new_name,
                 details={"old_name": credential.name, "name": new_name},
             )
         return replace(credential, name=new_name, description=new_description, updated_at=now)
@@ -199,12 +222,21 @@ class CredentialService:
                 updated_at=now,
             )
             repo.replace_secret(
-                credential.id, secret_hash=updated.secret_hash, secret_hint=updated.secret_hint,
-                previous_secret_hash=previous_hash, previous_secret_expires_at=previous_until, now=now,
+                credential.id,
+                secret_hash=updated.secret_hash,
+                secret_hint=updated.secret_hint,
+                previous_secret_hash=previous_hash,
+                previous_secret_expires_at=previous_until,
+                now=now,
             )
             self._audit.record(
-                connection, actor, "credential.secret_regenerated", org_id=credential.org_id,
-                target_kind="credential", target_id=credential.client_id, target_hint=updated.secret_hint,
+                connection,
+                actor,
+                "credential.secret_regenerated",
+                org_id=credential.org_id,
+                target_kind="credential",
+                target_id=credential.client_id,
+                target_hint=updated.secret_hint,
                 details={"grace_seconds": grace_seconds},
             )
         return CreatedCredential(updated, secret)
@@ -217,8 +249,13 @@ class CredentialService:
             credential = self._changeable(repo, actor, credential_ref)
             repo.delete(credential.id)
             self._audit.record(
-                connection, actor, "credential.deleted", org_id=credential.org_id, target_kind="credential",
-                target_id=credential.client_id, target_hint=credential.name,
+                connection,
+                actor,
+                "credential.deleted",
+                org_id=credential.org_id,
+                target_kind="credential",
+                target_id=credential.client_id,
+                target_hint=credential.name,
             )
         return credential
 

@@ -7,6 +7,8 @@ failure is an :class:`~tokensmith.core.errors.OAuthError` carrying its RFC code.
 
 from __future__ import annotations
 
+import logging
+
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock
@@ -22,6 +24,8 @@ from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
 
+log = logging.getLogger(__name__)
+
 
 class ClientAuthenticator:
     """Client authentication wrapped in the failed-attempt limits (shared by token,
@@ -35,7 +39,9 @@ class ClientAuthenticator:
         self._db = database
         self._audit = audit
 
-    def authenticate(self, client_id: str, client_secret: str, ip: str | None) -> tuple[Credential, Organization]:
+    def authenticate(
+        self, client_id: str, client_secret: str, ip: str | None
+    ) -> tuple[Credential, Organization]:
         wait = self._limiter.address_blocked(ip)
         if wait is not None:
             raise SlowDown(wait, detail="address over the failed-authentication limit")
@@ -58,12 +64,16 @@ class ClientAuthenticator:
                 known = CredentialRepository(connection).by_client_id(client_id) if client_id else None
                 org_id = known.org_id if known else None
                 self._audit.record(
-                    connection, actor, "auth.failures_burst", org_id=org_id, target_kind="credential",
+                    connection,
+                    actor,
+                    "auth.failures_burst",
+                    org_id=org_id,
+                    target_kind="credential",
                     target_id=client_id[:64] if known else None,
                     details={"client_known": known is not None},
                 )
         except Exception:  # noqa: BLE001 - auditing a burst must not turn 401 into 500
-            pass
+            log.warning("could not record a failed-authentication burst in the audit log")
 
 
 class ClientCredentialsGrant:
@@ -121,7 +131,9 @@ class PersonalTokenExchangeGrant:
         self._clock = clock
         self._default_ttl = default_ttl
 
-    def issue(self, subject_token: str, subject_token_type: str | None, scope: str | None, ip: str | None) -> IssuedToken:
+    def issue(
+        self, subject_token: str, subject_token_type: str | None, scope: str | None, ip: str | None
+    ) -> IssuedToken:
         if not subject_token:
             raise InvalidRequest("The subject_token parameter is required.")
         if subject_token_type not in self.SUBJECT_TOKEN_TYPES:

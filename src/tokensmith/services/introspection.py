@@ -101,7 +101,10 @@ class TokenInspector:
             if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):
                 return INACTIVE
             client_id = str(claims.get("client_id", ""))
-            if claims.get("sub_kind") == "client" and CredentialRepository(connection).by_client_id(client_id) is None:
+            if (
+                claims.get("sub_kind") == "client"
+                and CredentialRepository(connection).by_client_id(client_id) is None
+            ):
                 return INACTIVE  # the credential was deleted
         if client_id.startswith(PERSONAL_CLIENT_PREFIX) and not self._personal_active(
             client_id[len(PERSONAL_CLIENT_PREFIX) :]

@@ -82,7 +82,9 @@ class KeyEncryptor:
     def decrypt(self, blob: str, key_id: str, associated: bytes) -> bytes:
         aead = self._by_id.get(key_id)
         if aead is None:
-            raise RuntimeError(f"signing key encrypted under unknown master key {key_id}; set TOKENSMITH_OLD_SECRET_KEYS")
+            raise RuntimeError(
+                f"signing key encrypted under unknown master key {key_id}; set TOKENSMITH_OLD_SECRET_KEYS"
+            )
         raw = base64.b64decode(blob)
         return aead.decrypt(raw[:12], raw[12:], associated)
 
@@ -99,7 +101,7 @@ def generate_private_key(algorithm: str) -> PrivateKey:
 
 def public_jwk(private_key: PrivateKey, algorithm: str, kid: str) -> dict[str, Any]:
     algo = jwt.get_algorithm_by_name(algorithm)
-    jwk: dict[str, Any] = json.loads(algo.to_jwk(private_key.public_key()))  # type: ignore[no-untyped-call]
+    jwk: dict[str, Any] = json.loads(algo.to_jwk(private_key.public_key()))
     jwk.update({"kid": kid, "alg": algorithm, "use": "sig"})
     return jwk
 
@@ -197,7 +199,14 @@ class KeyRing:
         self.reload()
         now = self._clock.now()
         return [
-            KeyInfo(r.kid, r.algorithm, r.generation, key_state(self._records, r, now, self._max_ttl), r.created_at, r.activates_at)
+            KeyInfo(
+                r.kid,
+                r.algorithm,
+                r.generation,
+                key_state(self._records, r, now, self._max_ttl),
+                r.created_at,
+                r.activates_at,
+            )
             for r in self._records
         ]
 
@@ -220,16 +229,24 @@ class KeyRing:
             generation = SigningKeyRepository(connection).max_generation() + 1
         now = self._clock.now()
         record = self._create(
-            generation=generation, activates_at=now + timedelta(seconds=self._publish_delay), algorithm=algorithm
+            generation=generation,
+            activates_at=now + timedelta(seconds=self._publish_delay),
+            algorithm=algorithm,
         )
         self.reload()
         records = self._records
         return KeyInfo(
-            record.kid, record.algorithm, record.generation, key_state(records, record, now, self._max_ttl),
-            record.created_at, record.activates_at,
+            record.kid,
+            record.algorithm,
+            record.generation,
+            key_state(records, record, now, self._max_ttl),
+            record.created_at,
+            record.activates_at,
         )
 
-    def _create(self, *, generation: int, activates_at: datetime, algorithm: str | None = None) -> SigningKeyRecord:
+    def _create(
+        self, *, generation: int, activates_at: datetime, algorithm: str | None = None
+    ) -> SigningKeyRecord:
         algorithm = algorithm or self._algorithm
         private_key = generate_private_key(algorithm)
         kid = base64.urlsafe_b64encode(os.urandom(12)).decode().rstrip("=")

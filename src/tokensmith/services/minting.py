@@ -96,7 +96,9 @@ class TokenMinter:
                 )
         else:
             token = self._sign(self.claims(grant, now, expires_at, jti))
-        return IssuedToken(access_token=token, expires_in=grant.ttl, scope=scope, jti=jti, expires_at=expires_at)
+        return IssuedToken(
+            access_token=token, expires_in=grant.ttl, scope=scope, jti=jti, expires_at=expires_at
+        )
 
     def claims(self, grant: Grant, now: datetime, expires_at: datetime, jti: str) -> dict[str, Any]:
         iat = epoch(now)
@@ -146,13 +148,19 @@ class TokenMinter:
                 audience=self.audience,
                 issuer=self.issuer,
                 # Time is checked below against the injected clock.
-                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                         "require": ["exp", "iat", "jti", "sub"]},
+                options={
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                    "require": ["exp", "iat", "jti", "sub"],
+                },
             )
         except jwt.PyJWTError:
             return None
-        if verify_exp and not isinstance(claims.get("exp"), int) or (
-            verify_exp and claims["exp"] <= epoch(self._clock.now())
+        if (
+            verify_exp
+            and not isinstance(claims.get("exp"), int)
+            or (verify_exp and claims["exp"] <= epoch(self._clock.now()))
         ):
             return None
         return claims

@@ -38,10 +38,17 @@ class OrganizationService:
             raise BadRequest("organisation name must be 1 to 200 characters")
         try:
             with self._db.transaction() as connection:
-                org = OrganizationRepository(connection).insert(ids.new_id(), name, self._clock.now(), policy or OrgPolicy())
+                org = OrganizationRepository(connection).insert(
+                    ids.new_id(), name, self._clock.now(), policy or OrgPolicy()
+                )
                 self._audit.record(
-                    connection, actor, "org.created", org_id=org.id, target_kind="organization",
-                    target_id=org.id, target_hint=name,
+                    connection,
+                    actor,
+                    "org.created",
+                    org_id=org.id,
+                    target_kind="organization",
+                    target_id=org.id,
+                    target_hint=name,
                 )
         except IntegrityError:
             raise Conflict(f"an organisation named {name!r} already exists") from None
@@ -98,8 +105,13 @@ class OrganizationService:
                 if user is None:
                     user = repo.insert_user(ids.new_id(), email, password_hash, now)
                     self._audit.record(
-                        connection, actor, "user.created", org_id=org_id, target_kind="user",
-                        target_id=user.id, target_hint=email,
+                        connection,
+                        actor,
+                        "user.created",
+                        org_id=org_id,
+                        target_kind="user",
+                        target_id=user.id,
+                        target_hint=email,
                     )
                 elif password_hash is not None:
                     repo.set_password_hash(user.id, password_hash)
@@ -107,8 +119,14 @@ class OrganizationService:
                     raise Conflict(f"{email} is already a member of this organisation")
                 repo.add_member(org_id, user.id, role, now)
                 self._audit.record(
-                    connection, actor, "member.added", org_id=org_id, target_kind="user",
-                    target_id=user.id, target_hint=email, details={"role": role.value},
+                    connection,
+                    actor,
+                    "member.added",
+                    org_id=org_id,
+                    target_kind="user",
+                    target_id=user.id,
+                    target_hint=email,
+                    details={"role": role.value},
                 )
         except IntegrityError:
             raise Conflict(f"{email} already exists") from None

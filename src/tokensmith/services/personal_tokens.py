@@ -107,7 +107,9 @@ class PersonalTokenService:
             if org is None or orgs.membership(org_id, user_id) is None:
                 raise NotFound("no such organisation member")
             if not org.policy.allow_personal_tokens:
-                raise Forbidden("this organisation's policy does not allow personal tokens", code="policy_forbids")
+                raise Forbidden(
+                    "this organisation's policy does not allow personal tokens", code="policy_forbids"
+                )
             final_expiry = policies.resolve_expiry(org.policy, now, expires_at, ceiling=actor.expires_at)
             token = PersonalTokenRecord(
                 id=ids.new_id(),
@@ -129,10 +131,18 @@ class PersonalTokenService:
             )
             PersonalTokenRepository(connection).insert(token)
             self._audit.record(
-                connection, actor, "personal_token.created", org_id=org_id, target_kind="personal_token",
-                target_id=token.id, target_hint=token.token_hint,
-                details={"name": name, "scopes": sorted(granted),
-                         "expires_at": final_expiry.isoformat() if final_expiry else None},
+                connection,
+                actor,
+                "personal_token.created",
+                org_id=org_id,
+                target_kind="personal_token",
+                target_id=token.id,
+                target_hint=token.token_hint,
+                details={
+                    "name": name,
+                    "scopes": sorted(granted),
+                    "expires_at": final_expiry.isoformat() if final_expiry else None,
+                },
             )
         return CreatedPersonalToken(token, plain)
 
@@ -156,8 +166,12 @@ class PersonalTokenService:
         expiring_before = self._clock.now() + expiring_within if expiring_within is not None else None
         with self._db.transaction() as connection:
             items = PersonalTokenRepository(connection).list_for_user(
-                org_id, user_id, include_revoked=include_revoked, expiring_before=expiring_before,
-                after_id=cursor, limit=limit + 1,
+                org_id,
+                user_id,
+                include_revoked=include_revoked,
+                expiring_before=expiring_before,
+                after_id=cursor,
+                limit=limit + 1,
             )
         items = [self._with_pending_use(t) for t in items]
         next_cursor = items[limit - 1].id if len(items) > limit else None
@@ -169,7 +183,9 @@ class PersonalTokenService:
             token = self._own(PersonalTokenRepository(connection), actor, token_id)
         return self._with_pending_use(token)
 
-    def update(self, actor: Actor, token_id: str, *, name: str | None, description: str | None) -> PersonalTokenRecord:
+    def update(
+        self, actor: Actor, token_id: str, *, name: str | None, description: str | None
+    ) -> PersonalTokenRecord:
         """Name and description are editable; scopes and expiry are not (seed 001)."""
         permissions.require_scope(actor, "tokens:write")
         with self._db.transaction() as connection:
@@ -181,8 +197,14 @@ class PersonalTokenService:
             new_description = description.strip()[:2000] if description is not None else token.description
             repo.rename(token.id, new_name, new_description)
             self._audit.record(
-                connection, actor, "personal_token.renamed", org_id=token.org_id, target_kind="personal_token",
-                target_id=token.id, target_hint=token.token_hint, details={"old_name": token.name, "name": new_name},
+                connection,
+                actor,
+                "personal_token.renamed",
+                org_id=token.org_id,
+                target_kind="personal_token",
+                target_id=token.id,
+                target_hint=token.token_hint,
+                details={"old_name": token.name, "name": new_name},
             )
         return self._with_pending_use(replace(token, name=new_name, description=new_description))
 
@@ -197,8 +219,14 @@ class PersonalTokenService:
                 raise NotFound("no such token")
             repo.revoke(token.id, now)
             self._audit.record(
-                connection, actor, "personal_token.revoked", org_id=token.org_id, target_kind="personal_token",
-                target_id=token.id, target_hint=token.token_hint, details={"name": token.name},
+                connection,
+                actor,
+                "personal_token.revoked",
+                org_id=token.org_id,
+                target_kind="personal_token",
+                target_id=token.id,
+                target_hint=token.token_hint,
+                details={"name": token.name},
             )
         return replace(token, revoked_at=now)
 
@@ -217,7 +245,9 @@ class PersonalTokenService:
         return token
 
     # -- use ------------------------------------------------------------------------
-    def authenticate(self, plain: str, ip: str | None = None, *, record_use: bool = True) -> AuthenticatedToken | None:
+    def authenticate(
+        self, plain: str, ip: str | None = None, *, record_use: bool = True
+    ) -> AuthenticatedToken | None:
         """The token's owner if ``plain`` is a live personal token, else ``None``.
 
         Garbage is rejected by its checksum before any database work.
@@ -235,7 +265,10 @@ class PersonalTokenService:
         if org is None or membership is None or user is None:
             return None
         now = self._clock.now()
-        if policies.expiry_reason(token, org.policy, now, self._usage.pending(USAGE_KIND, token.id)) is not None:
+        if (
+            policies.expiry_reason(token, org.policy, now, self._usage.pending(USAGE_KIND, token.id))
+            is not None
+        ):
             return None
         if not org.policy.allow_personal_tokens:
             return None
@@ -248,7 +281,9 @@ class PersonalTokenService:
         found = self.authenticate(token, record_use=False)
         if found is None or found.org.id != org_id:
             return None
-        expiry = policies.effective_expiry(found.token, found.org.policy, self._usage.pending(USAGE_KIND, found.token.id))
+        expiry = policies.effective_expiry(
+            found.token, found.org.policy, self._usage.pending(USAGE_KIND, found.token.id)
+        )
         claims: dict[str, Any] = {
             "active": True,
             "scope": " ".join(sorted(found.token.scopes)),
@@ -270,10 +305,17 @@ class PersonalTokenService:
         with self._db.transaction() as connection:
             token = PersonalTokenRepository(connection).get(personal_token_id)
             org = OrganizationRepository(connection).get(token.org_id) if token else None
-            member = OrganizationRepository(connection).membership(token.org_id, token.user_id) if token else None
+            member = (
+                OrganizationRepository(connection).membership(token.org_id, token.user_id) if token else None
+            )
         if token is None or org is None or member is None:
             return False
-        return policies.expiry_reason(token, org.policy, self._clock.now(), self._usage.pending(USAGE_KIND, token.id)) is None
+        return (
+            policies.expiry_reason(
+                token, org.policy, self._clock.now(), self._usage.pending(USAGE_KIND, token.id)
+            )
+            is None
+        )
 
 
 def _looks_like_id(value: str) -> bool:

@@ -34,7 +34,11 @@ class AccessTokenRepository:
         )
 
     def by_hashes(self, hashes: list[str]) -> AccessTokenRecord | None:
-        row = self.c.execute(select(access_tokens).where(access_tokens.c.token_hash.in_(hashes))).mappings().first()
+        row = (
+            self.c.execute(select(access_tokens).where(access_tokens.c.token_hash.in_(hashes)))
+            .mappings()
+            .first()
+        )
         if row is None:
             return None
         return AccessTokenRecord(
@@ -62,7 +66,10 @@ class AccessTokenRepository:
             pass  # already revoked
 
     def is_revoked(self, jti: str) -> bool:
-        return self.c.execute(select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)).first() is not None
+        return (
+            self.c.execute(select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti)).first()
+            is not None
+        )
 
     def purge_expired(self, now: datetime) -> int:
         removed = self.c.execute(delete(access_tokens).where(access_tokens.c.expires_at < now)).rowcount

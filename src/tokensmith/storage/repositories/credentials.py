@@ -72,7 +72,7 @@ class CredentialRepository:
         row = self.c.execute(_BY_CLIENT_ID_WITH_ORG, {"client_id": client_id}).mappings().first()
         if row is None:
             return None
-        org_row = {name[len("org__") :]: row[name] for name in row.keys() if name.startswith("org__")}
+        org_row = {name[len("org__") :]: row[name] for name in row if name.startswith("org__")}
         return _credential(row), organization_from_row(org_row)  # type: ignore[arg-type]
 
     def get(self, credential_id: str) -> Credential | None:
@@ -80,7 +80,9 @@ class CredentialRepository:
         return _credential(row) if row else None
 
     def by_client_id(self, client_id: str) -> Credential | None:
-        row = self.c.execute(select(credentials).where(credentials.c.client_id == client_id)).mappings().first()
+        row = (
+            self.c.execute(select(credentials).where(credentials.c.client_id == client_id)).mappings().first()
+        )
         return _credential(row) if row else None
 
     def list(

@@ -29,7 +29,10 @@ def organization_from_row(row: RowMapping) -> Organization:
 
 def _user(row: RowMapping) -> User:
     return User(
-        id=row["id"], email=row["email"], created_at=row["created_at"], has_password=row["password_hash"] is not None
+        id=row["id"],
+        email=row["email"],
+        created_at=row["created_at"],
+        has_password=row["password_hash"] is not None,
     )
 
 
@@ -102,7 +105,9 @@ class OrganizationRepository:
 
     # memberships ---------------------------------------------------------
     def add_member(self, org_id: str, user_id: str, role: Role, now: datetime) -> Membership:
-        self.c.execute(insert(memberships).values(org_id=org_id, user_id=user_id, role=role.value, created_at=now))
+        self.c.execute(
+            insert(memberships).values(org_id=org_id, user_id=user_id, role=role.value, created_at=now)
+        )
         return Membership(org_id=org_id, user_id=user_id, role=role, created_at=now)
 
     def membership(self, org_id: str, user_id: str) -> Membership | None:
@@ -115,7 +120,9 @@ class OrganizationRepository:
         )
         return _membership(row) if row else None
 
-    def members(self, org_id: str, *, after_email: str | None = None, limit: int = 50) -> list[tuple[User, Role]]:
+    def members(
+        self, org_id: str, *, after_email: str | None = None, limit: int = 50
+    ) -> list[tuple[User, Role]]:
         query = (
             select(users, memberships.c.role)
             .join(memberships, memberships.c.user_id == users.c.id)
@@ -135,7 +142,9 @@ class OrganizationRepository:
         )
 
     def remove_member(self, org_id: str, user_id: str) -> None:
-        self.c.execute(delete(memberships).where(memberships.c.org_id == org_id, memberships.c.user_id == user_id))
+        self.c.execute(
+            delete(memberships).where(memberships.c.org_id == org_id, memberships.c.user_id == user_id)
+        )
 
     def count_owners(self, org_id: str) -> int:
         return int(

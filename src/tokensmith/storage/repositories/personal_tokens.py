@@ -54,7 +54,9 @@ class PersonalTokenRepository:
         )
 
     def get(self, token_id: str) -> PersonalTokenRecord | None:
-        row = self.c.execute(select(personal_tokens).where(personal_tokens.c.id == token_id)).mappings().first()
+        row = (
+            self.c.execute(select(personal_tokens).where(personal_tokens.c.id == token_id)).mappings().first()
+        )
         return _token(row) if row else None
 
     def by_hashes(self, hashes: list[str]) -> PersonalTokenRecord | None:
@@ -75,7 +77,9 @@ class PersonalTokenRepository:
         after_id: str | None = None,
         limit: int = 50,
     ) -> list[PersonalTokenRecord]:
-        query = select(personal_tokens).where(personal_tokens.c.org_id == org_id, personal_tokens.c.user_id == user_id)
+        query = select(personal_tokens).where(
+            personal_tokens.c.org_id == org_id, personal_tokens.c.user_id == user_id
+        )
         if not include_revoked:
             query = query.where(personal_tokens.c.revoked_at.is_(None))
         if expiring_before is not None:
@@ -102,7 +106,9 @@ class PersonalTokenRepository:
 
     def rename(self, token_id: str, name: str, description: str) -> None:
         self.c.execute(
-            update(personal_tokens).where(personal_tokens.c.id == token_id).values(name=name, description=description)
+            update(personal_tokens)
+            .where(personal_tokens.c.id == token_id)
+            .values(name=name, description=description)
         )
 
     def revoke(self, token_id: str, now: datetime) -> bool:

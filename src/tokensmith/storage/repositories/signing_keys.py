@@ -35,7 +35,11 @@ class SigningKeyRepository:
         return int(value) if value is not None else 0
 
     def by_generation(self, generation: int) -> SigningKeyRecord | None:
-        row = self.c.execute(select(signing_keys).where(signing_keys.c.generation == generation)).mappings().first()
+        row = (
+            self.c.execute(select(signing_keys).where(signing_keys.c.generation == generation))
+            .mappings()
+            .first()
+        )
         return _key(row) if row else None
 
     def insert(self, key: SigningKeyRecord) -> None:
