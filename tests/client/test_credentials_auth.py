@@ -154,6 +154,34 @@ def test_the_lock_is_released_when_a_fetch_fails(server: FakeTokensmith, make_au
     assert not auth._thread_lock.locked()
 
 
+def test_the_async_lock_is_released_when_a_fetch_fails(server: FakeTokensmith, make_auth: MakeAuth) -> None:
+    server.token_script = [oauth_error(400, "invalid_scope", "Unknown scope.")]
+    auth = make_auth()
+
+    async def main() -> int:
+        async with server.async_client(auth) as client:
+            with pytest.raises(TokenRequestError) as caught:
+                await client.get(API_URL)
+            assert (caught.value.error, caught.value.error_description) == ("invalid_scope", "Unknown scope.")
+            return (await client.get(API_URL)).status_code
+
+    assert asyncio.run(main()) == 200
+    assert not auth._async_lock.locked()
+
+
+def test_sync_and_async_clients_share_the_cache(server: FakeTokensmith, make_auth: MakeAuth) -> None:
+    auth = make_auth()
+    with server.client(auth) as client:
+        client.get(API_URL)
+
+    async def main() -> str:
+        async with server.async_client(auth) as client:
+            return str((await client.get(API_URL)).json()["token"])
+
+    assert asyncio.run(main()) == "at-1"
+    assert len(server.token_requests) == 1
+
+
 # -- 401 from the API -------------------------------------------------------------------------------
 
 

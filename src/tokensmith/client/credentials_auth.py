@@ -162,7 +162,7 @@ class ClientCredentialsAuth(httpx.Auth):
             try:
                 token = yield from self._fetch()
             except (TokenRequestError, DiscoveryError) as exc:
-                self._failure = exc
+                self._failure = exc.copy()  # a copy: no traceback (and its frames) kept alive
                 raise
             except BaseException:
                 self._failure = None

@@ -36,6 +36,3 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("secrets are not picklable")
