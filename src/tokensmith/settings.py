@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     #: Behind a trusted proxy, take the client address from X-Forwarded-For.
     trust_forwarded_for: bool = False
 
+    #: Dashboard sessions: lifetime of a signed-in session (server-side, absolute).
+    session_ttl_seconds: int = Field(default=12 * 3600, ge=300)
+    #: Dashboard "Test API Call": origins (``scheme://host[:port]``, comma separated) it may
+    #: call besides this deployment's own issuer origin; nothing else is ever requested.
+    test_call_allowed_origins: str = ""
+    #: The URL "Test API Call" proposes first (empty: ``{issuer}/api/me``).
+    test_call_default_url: str = ""
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"
