@@ -33,9 +33,7 @@ def public_pem(issuer: FakeIssuer) -> bytes:
     return (
         issuer.keys[0]
         .private_key.public_key()
-        .public_bytes(  # type: ignore[union-attr]
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
 
 
