@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
+from tokensmith.services.api_console import ApiConsole
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
@@ -17,6 +18,8 @@ from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.minting import TokenMinter
 from tokensmith.services.organizations import OrganizationService
 from tokensmith.services.personal_tokens import PersonalTokenService
+from tokensmith.services.sessions import SessionService
+from tokensmith.services.studio import TokenStudio
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.settings import Settings
 from tokensmith.storage.database import Database, create_database_engine, migrate
@@ -43,6 +46,10 @@ class Services:
     token_exchange: PersonalTokenExchangeGrant
     bearer: BearerAuthenticator
     scope_registry: dict[str, str]
+    # The dashboard's services.
+    sessions: SessionService
+    studio: TokenStudio
+    api_console: ApiConsole
 
     def close(self) -> None:
         try:
@@ -147,4 +154,9 @@ def build_services(
         ),
         bearer=BearerAuthenticator(database, minter, personal_tokens),
         scope_registry=registry,
+        sessions=SessionService(
+            database, clock, hasher, audit, limiter, ttl_seconds=settings.session_ttl_seconds
+        ),
+        studio=TokenStudio(database, credentials, minter, audit),
+        api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
     )
