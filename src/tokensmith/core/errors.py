@@ -17,11 +17,11 @@
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
     ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
     └── ProblemError               RFC 9457 problem details for the management API
-        ├── BadRequest             400 bad_request / validation_failed
-        ├── Unauthenticated        401 unauthenticated
-        ├── Forbidden              403 forbidden / insufficient_scope / policy_forbids
+        ├── BadRequest             400 validation_failed / immutable_field
+        ├── Unauthenticated        401 unauthenticated / invalid_token
+        ├── Forbidden              403 forbidden / insufficient_scope / policy_forbids / lifetime_not_allowed
         ├── NotFound               404 not_found
-        ├── Conflict               409 conflict
+        ├── Conflict               409 conflict / last_owner
         └── ServiceUnavailable     503 unavailable
 
 Each error keeps a public ``description`` (what leaves the process) apart from a private
@@ -169,10 +169,15 @@ PROBLEM_CODES: dict[str, str] = {
     "unauthenticated": "No valid credentials were presented.",
     "forbidden": "The caller's role does not allow this.",
     "insufficient_scope": "The token's scopes do not include the one this needs.",
+    "invalid_token": "The bearer token is malformed, unknown, expired or revoked.",
     "scope_not_allowed": "A requested scope is not in the registry or exceeds the caller's.",
+    "lifetime_not_allowed": "The requested expiry would outlive the token making the request.",
+    "immutable_field": "The field cannot be changed after creation (personal-token scopes and expiry).",
+    "last_owner": "The organisation's last owner cannot be removed or demoted.",
     "policy_forbids": "The organisation's policy forbids this.",
     "not_found": "No such object, or not visible to the caller.",
     "conflict": "The object already exists or changed meanwhile.",
+    "method_not_allowed": "The route does not accept this HTTP method.",
     "rate_limited": "Too many requests.",
     "unavailable": "Storage is temporarily unavailable.",
     "internal_error": "An unexpected error.",

@@ -37,15 +37,16 @@ def resolve_expiry(
     if ceiling is not None:
         if requested is None:
             raise Forbidden(
-                "a token that expires cannot create one that never expires", code="scope_not_allowed"
+                "a token that expires cannot create one that never expires", code="lifetime_not_allowed"
             )
         if requested > ceiling:
-            raise Forbidden("a token cannot create a token that outlives it", code="scope_not_allowed")
+            raise Forbidden("a token cannot create a token that outlives it", code="lifetime_not_allowed")
     return requested
 
 
 def inactive_since(token: PersonalTokenRecord, last_used: datetime | None) -> datetime:
-    return last_used or token.last_used_at or token.created_at
+    """The latest known use (this process's pending one or the stored one), else creation."""
+    return max(t for t in (last_used, token.last_used_at, token.created_at) if t is not None)
 
 
 def expiry_reason(

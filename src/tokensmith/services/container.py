@@ -8,6 +8,7 @@ from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
 from tokensmith.services.api_console import ApiConsole
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit_query import AuditQueryService
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
 from tokensmith.services.credentials import CredentialService
@@ -15,7 +16,9 @@ from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGra
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.keys import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
+from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
+from tokensmith.services.org_policies import PolicyService
 from tokensmith.services.organizations import OrganizationService
 from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.services.sessions import SessionService
@@ -46,6 +49,9 @@ class Services:
     token_exchange: PersonalTokenExchangeGrant
     bearer: BearerAuthenticator
     scope_registry: dict[str, str]
+    members: MemberService
+    policies: PolicyService
+    audit_query: AuditQueryService
     # The dashboard's services.
     sessions: SessionService
     studio: TokenStudio
@@ -154,6 +160,9 @@ def build_services(
         ),
         bearer=BearerAuthenticator(database, minter, personal_tokens),
         scope_registry=registry,
+        members=MemberService(database, clock, audit),
+        policies=PolicyService(database, audit),
+        audit_query=AuditQueryService(database),
         sessions=SessionService(
             database, clock, hasher, audit, limiter, ttl_seconds=settings.session_ttl_seconds
         ),

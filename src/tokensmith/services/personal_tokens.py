@@ -7,13 +7,14 @@ process reads the revocation from the database on each use).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from tokensmith.core import ids, permissions, policies
 from tokensmith.core import secrets as secret_format
-from tokensmith.core.actors import Actor
+from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.errors import BadRequest, Forbidden, NotFound
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
@@ -25,6 +26,12 @@ from tokensmith.storage.repositories.organizations import OrganizationRepository
 from tokensmith.storage.repositories.personal_tokens import PersonalTokenRepository
 
 USAGE_KIND = "personal_token"
+#: Expiry notices (issue 3, part 6): the column that remembers each one, and how long before expiry.
+NOTICES: tuple[tuple[str, str, timedelta], ...] = (
+    ("7d", "notified_7d_at", timedelta(days=7)),
+    ("1d", "notified_1d_at", timedelta(days=1)),
+)
+IMMUTABLE_FIELDS = frozenset({"scopes", "expires_at", "expires_in_days"})
 
 
 @dataclass(frozen=True)
@@ -126,8 +133,9 @@ class PersonalTokenService:
                 last_used_ip=None,
                 revoked_at=None,
                 created_by=actor.user_id,
-                notified_7d_at=None,
-                notified_1d_at=None,
+                # A token born inside a notice window never crosses it: no notice for it.
+                notified_7d_at=_already_inside(final_expiry, now, NOTICES[0][2]),
+                notified_1d_at=_already_inside(final_expiry, now, NOTICES[1][2]),
             )
             PersonalTokenRepository(connection).insert(token)
             self._audit.record(
@@ -163,13 +171,15 @@ class PersonalTokenService:
             org_id, user_id = actor.org_id, actor.user_id
         if org_id is None or user_id is None:
             raise BadRequest("listing personal tokens needs an organisation and a user")
-        expiring_before = self._clock.now() + expiring_within if expiring_within is not None else None
+        now = self._clock.now()
+        expiring_before = now + expiring_within if expiring_within is not None else None
         with self._db.transaction() as connection:
             items = PersonalTokenRepository(connection).list_for_user(
                 org_id,
                 user_id,
                 include_revoked=include_revoked,
                 expiring_before=expiring_before,
+                expiring_after=now if expiring_within is not None else None,
                 after_id=cursor,
                 limit=limit + 1,
             )
@@ -184,10 +194,30 @@ class PersonalTokenService:
         return self._with_pending_use(token)
 
     def update(
-        self, actor: Actor, token_id: str, *, name: str | None, description: str | None
+        self,
+        actor: Actor,
+        token_id: str,
+        *,
+        name: str | None,
+        description: str | None,
+        other_fields: Collection[str] = (),
     ) -> PersonalTokenRecord:
-        """Name and description are editable; scopes and expiry are not (seed 001)."""
+        """Name and description are editable; scopes and expiry are not (seed 001).
+
+        ``other_fields`` names any other field the caller tried to change: scopes and expiry
+        are refused with ``immutable_field``.
+        """
         permissions.require_scope(actor, "tokens:write")
+        immutable = sorted(IMMUTABLE_FIELDS.intersection(other_fields))
+        if immutable:
+            raise BadRequest(
+                f"{', '.join(immutable)} cannot be changed after creation; "
+                "create a new token and revoke this one",
+                code="immutable_field",
+            )
+        unknown = sorted(set(other_fields) - IMMUTABLE_FIELDS)
+        if unknown:
+            raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
         with self._db.transaction() as connection:
             repo = PersonalTokenRepository(connection)
             token = self._own(repo, actor, token_id)
@@ -215,9 +245,8 @@ class PersonalTokenService:
         with self._db.transaction() as connection:
             repo = PersonalTokenRepository(connection)
             token = self._own(repo, actor, token_id)
-            if token.revoked_at is not None:
+            if token.revoked_at is not None or not repo.revoke(token.id, now):
                 raise NotFound("no such token")
-            repo.revoke(token.id, now)
             self._audit.record(
                 connection,
                 actor,
@@ -229,6 +258,42 @@ class PersonalTokenService:
                 details={"name": token.name},
             )
         return replace(token, revoked_at=now)
+
+    def emit_expiry_notices(self, *, transport: Transport = Transport.CLI) -> int:
+        """Record one ``personal_token.expiring`` audit event per token crossing 7 days and 1 day
+        before its expiry (the hook email/webhook delivery will attach to). Returns how many.
+
+        Safe to run from every process at once: each notice is claimed with a compare-and-set
+        on its column, and the event is written in the claiming transaction.
+        """
+        now = self._clock.now()
+        actor = Actor(method=AuthMethod.SYSTEM, transport=transport)
+        emitted = 0
+        for label, column, window in NOTICES:
+            with self._db.transaction() as connection:
+                due = PersonalTokenRepository(connection).expiring_unnotified(now + window, column, after=now)
+            for token in due:
+                with self._db.transaction() as connection:
+                    if not PersonalTokenRepository(connection).claim_notice(token.id, column, now):
+                        continue
+                    assert token.expires_at is not None
+                    self._audit.record(
+                        connection,
+                        actor,
+                        "personal_token.expiring",
+                        org_id=token.org_id,
+                        target_kind="personal_token",
+                        target_id=token.id,
+                        target_hint=token.token_hint,
+                        details={
+                            "notice": label,
+                            "name": token.name,
+                            "user_id": token.user_id,
+                            "expires_at": token.expires_at.isoformat(),
+                        },
+                    )
+                    emitted += 1
+        return emitted
 
     def _own(self, repo: PersonalTokenRepository, actor: Actor, token_id: str) -> PersonalTokenRecord:
         token = repo.get(token_id) if _looks_like_id(token_id) else None
@@ -327,3 +392,7 @@ def _clean_name(name: str) -> str:
     if not 1 <= len(name) <= 200:
         raise BadRequest("name must be 1 to 200 characters")
     return name
+
+
+def _already_inside(expiry: datetime | None, now: datetime, window: timedelta) -> datetime | None:
+    return now if expiry is not None and expiry - now <= window else None

@@ -50,6 +50,7 @@ class AuditRepository:
         action_prefix: str | None = None,
         actor_id: str | None = None,
         target_id: str | None = None,
+        target_contains: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         before_id: int | None = None,
@@ -66,6 +67,9 @@ class AuditRepository:
             query = query.where(audit_events.c.actor_id == actor_id)
         if target_id is not None:
             query = query.where(audit_events.c.target_id == target_id)
+        if target_contains:
+            pattern = "%" + _like_literal(target_contains) + "%"
+            query = query.where(audit_events.c.target_hint.ilike(pattern, escape="\\"))
         if since is not None:
             query = query.where(audit_events.c.occurred_at >= since)
         if until is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -135,6 +136,18 @@ class CredentialRepository:
                 updated_at=now,
             )
         )
+
+    def delete_personal(self, org_id: str, user_id: str) -> Sequence[Credential]:
+        """Delete a member's personal credentials in ``org_id`` (when they leave it)."""
+        gone = [
+            _credential(r)
+            for r in self.c.execute(
+                select(credentials).where(credentials.c.org_id == org_id, credentials.c.user_id == user_id)
+            ).mappings()
+        ]
+        if gone:
+            self.c.execute(delete(credentials).where(credentials.c.id.in_([c.id for c in gone])))
+        return gone
 
     def delete(self, credential_id: str) -> None:
         self.c.execute(delete(credentials).where(credentials.c.id == credential_id))

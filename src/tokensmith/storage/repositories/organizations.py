@@ -12,6 +12,11 @@ from tokensmith.core.records import Membership, Organization, OrgPolicy, User
 from tokensmith.core.roles import Role
 from tokensmith.storage.tables import memberships, organizations, users
 
+
+def like_literal(value: str) -> str:
+    r"""Escape ``\``, ``%`` and ``_`` so a LIKE pattern (``escape="\"``) matches them literally."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
 _POLICY_FIELDS = (
     "allow_personal_credentials",
     "allow_org_credentials",
@@ -121,7 +126,13 @@ class OrganizationRepository:
         return _membership(row) if row else None
 
     def members(
-        self, org_id: str, *, after_email: str | None = None, limit: int = 50
+        self,
+        org_id: str,
+        *,
+        after_email: str | None = None,
+        email_contains: str | None = None,
+        role: Role | None = None,
+        limit: int = 50,
     ) -> list[tuple[User, Role]]:
         query = (
             select(users, memberships.c.role)
@@ -132,6 +143,11 @@ class OrganizationRepository:
         )
         if after_email is not None:
             query = query.where(users.c.email > after_email)
+        if email_contains:
+            pattern = "%" + like_literal(email_contains.lower()) + "%"
+            query = query.where(users.c.email.like(pattern, escape="\\"))
+        if role is not None:
+            query = query.where(memberships.c.role == role.value)
         return [(_user(r), Role(r["role"])) for r in self.c.execute(query).mappings()]
 
     def set_role(self, org_id: str, user_id: str, role: Role) -> None:

@@ -50,6 +50,8 @@ class PersonalTokenRepository:
                 created_at=token.created_at,
                 expires_at=token.expires_at,
                 created_by=token.created_by,
+                notified_7d_at=token.notified_7d_at,
+                notified_1d_at=token.notified_1d_at,
             )
         )
 
@@ -74,6 +76,7 @@ class PersonalTokenRepository:
         *,
         include_revoked: bool = False,
         expiring_before: datetime | None = None,
+        expiring_after: datetime | None = None,
         after_id: str | None = None,
         limit: int = 50,
     ) -> list[PersonalTokenRecord]:
@@ -86,12 +89,17 @@ class PersonalTokenRepository:
             query = query.where(
                 personal_tokens.c.expires_at.is_not(None), personal_tokens.c.expires_at <= expiring_before
             )
+        if expiring_after is not None:
+            query = query.where(personal_tokens.c.expires_at > expiring_after)
         if after_id is not None:
             query = query.where(personal_tokens.c.id > after_id)
         query = query.order_by(personal_tokens.c.id).limit(limit)
         return [_token(r) for r in self.c.execute(query).mappings()]
 
-    def expiring_unnotified(self, before: datetime, column: str) -> list[PersonalTokenRecord]:
+    def expiring_unnotified(
+        self, before: datetime, column: str, *, after: datetime | None = None, limit: int = 500
+    ) -> list[PersonalTokenRecord]:
+        """Live tokens expiring in (``after``, ``before``] not yet noticed in ``column``."""
         col = personal_tokens.c[column]
         query = select(personal_tokens).where(
             personal_tokens.c.revoked_at.is_(None),
@@ -99,10 +107,32 @@ class PersonalTokenRepository:
             personal_tokens.c.expires_at <= before,
             col.is_(None),
         )
+        if after is not None:
+            query = query.where(personal_tokens.c.expires_at > after)
+        query = query.order_by(personal_tokens.c.expires_at).limit(limit)
         return [_token(r) for r in self.c.execute(query).mappings()]
 
-    def mark_notified(self, token_id: str, column: str, now: datetime) -> None:
-        self.c.execute(update(personal_tokens).where(personal_tokens.c.id == token_id).values({column: now}))
+    def claim_notice(self, token_id: str, column: str, now: datetime) -> bool:
+        """Mark the notice sent unless another process already did (compare-and-set)."""
+        col = personal_tokens.c[column]
+        result = self.c.execute(
+            update(personal_tokens)
+            .where(personal_tokens.c.id == token_id, col.is_(None))
+            .values({column: now})
+        )
+        return bool(result.rowcount)
+
+    def revoke_all_for_user(self, org_id: str, user_id: str, now: datetime) -> int:
+        result = self.c.execute(
+            update(personal_tokens)
+            .where(
+                personal_tokens.c.org_id == org_id,
+                personal_tokens.c.user_id == user_id,
+                personal_tokens.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(result.rowcount or 0)
 
     def rename(self, token_id: str, name: str, description: str) -> None:
         self.c.execute(

@@ -1,0 +1,74 @@
+"""Organisation policy: which credential kinds are allowed and personal-token lifetimes.
+
+Seed 002's "30 days of no use or 3 months from creation" is ``pat_inactivity_days=30,
+pat_max_lifetime_days=90``; seed 004's plan gating switches credential kinds off.
+Any member with ``members:read`` reads the policy; owners and admins with ``members:write``
+change it. A change applies to new tokens and, for inactivity, to existing ones at their
+next use; maximum lifetime is fixed into each token's expiry when it is created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, replace
+from typing import Any
+
+from tokensmith.core import permissions
+from tokensmith.core.actors import Actor
+from tokensmith.core.errors import BadRequest, NotFound
+from tokensmith.core.records import OrgPolicy
+from tokensmith.services.audit import AuditLog
+from tokensmith.storage.database import Database
+from tokensmith.storage.repositories.organizations import OrganizationRepository
+
+MAX_DAYS = 3650
+POLICY_FIELDS = frozenset(f.name for f in fields(OrgPolicy))
+_DAY_FIELDS = ("pat_max_lifetime_days", "pat_inactivity_days")
+
+
+def validate_changes(changes: dict[str, Any]) -> None:
+    unknown = sorted(set(changes) - POLICY_FIELDS)
+    if unknown:
+        raise BadRequest(f"unknown policy field(s): {', '.join(unknown)}")
+    for name, value in changes.items():
+        if name in _DAY_FIELDS:
+            if value is not None and (type(value) is not int or not 1 <= value <= MAX_DAYS):
+                raise BadRequest(f"{name} must be null or a whole number of days from 1 to {MAX_DAYS}")
+        elif type(value) is not bool:
+            raise BadRequest(f"{name} must be true or false")
+
+
+class PolicyService:
+    def __init__(self, database: Database, audit: AuditLog) -> None:
+        self._db = database
+        self._audit = audit
+
+    def get(self, actor: Actor, org_id: str) -> OrgPolicy:
+        permissions.require_scope(actor, "members:read")
+        permissions.require_org(actor, org_id)
+        with self._db.transaction() as connection:
+            org = OrganizationRepository(connection).get(org_id)
+        if org is None:
+            raise NotFound("no such organisation")
+        return org.policy
+
+    def update(self, actor: Actor, org_id: str, changes: dict[str, Any]) -> OrgPolicy:
+        """Apply a partial change; fields not named keep their value."""
+        permissions.require_scope(actor, "members:write")
+        permissions.require_org(actor, org_id)
+        permissions.require_admin(actor, "change the organisation's policy")
+        validate_changes(changes)
+        with self._db.transaction() as connection:
+            repo = OrganizationRepository(connection)
+            org = repo.get(org_id)
+            if org is None:
+                raise NotFound("no such organisation")
+            policy = replace(org.policy, **changes)
+            before, after = asdict(org.policy), asdict(policy)
+            diff = {k: [before[k], after[k]] for k in sorted(after) if before[k] != after[k]}
+            if diff:
+                repo.set_policy(org_id, policy)
+                self._audit.record(
+                    connection, actor, "org.policy_changed", org_id=org_id, target_kind="organization",
+                    target_id=org_id, target_hint=org.name, details={"changes": diff},
+                )
+        return policy
