@@ -130,6 +130,8 @@ class SecretHasher:
         """
         target = stored if stored is not None else self._dummy
         key_id, _, digest = target.partition(":")
-        key = self._by_id.get(key_id, self._keys[0])
+        key = self._by_id.get(key_id)
+        if key is None:  # tagged with a key we do not know: compute anyway (timing), then refuse
+            key, stored = self._keys[0], None
         computed = hmac.new(key.key, secret.encode("utf-8"), hashlib.sha256).hexdigest()
         return hmac.compare_digest(computed, digest) and stored is not None
