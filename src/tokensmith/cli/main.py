@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from tokensmith.cli.credentials import credentials
+from tokensmith.cli.demo import demo_api
 from tokensmith.cli.keys import keys
 from tokensmith.cli.orgs import orgs, users
 from tokensmith.cli.serve import migrate_command, serve
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("migrate")(migrate_command)
 app.command("token")(token)
+app.command("demo-api")(demo_api)
 app.add_typer(orgs, name="orgs")
 app.add_typer(users, name="users")
 app.add_typer(credentials, name="credentials")
