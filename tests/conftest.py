@@ -346,6 +346,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     raise ValueError(f"unknown database {request.param!r}")
 
 
+@pytest.fixture(
+    params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
+)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all (for migration tests): a new SQLite file, or a new
+    PostgreSQL database created for this test and dropped after it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    url = create_postgres_database(admin_url, prefix="tokensmith_test_empty_")
+    try:
+        yield url
+    finally:
+        drop_postgres_database(admin_url, url)
+
+
 @pytest.fixture
 def database_kind(database_url: str) -> str:
     """``"sqlite"`` or ``"postgresql"``: the backend ``database_url`` points at."""
