@@ -15,9 +15,11 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from tokensmith import __version__
+from tokensmith.core.actors import Transport
 from tokensmith.core.clock import Clock
 from tokensmith.http.access_log import AccessLogMiddleware
 from tokensmith.http.errors import EXCEPTION_HANDLERS
+from tokensmith.http.management import install as install_management_api
 from tokensmith.http.oauth_routes import OAuthRoutes
 from tokensmith.http.ops_routes import ops_routes
 from tokensmith.http.token_endpoint import TokenEndpoint
@@ -26,6 +28,8 @@ from tokensmith.settings import Settings
 
 log = logging.getLogger(__name__)
 USAGE_FLUSH_SECONDS = 5.0
+#: How often personal-token expiry notices are looked for (safe from every process at once).
+EXPIRY_NOTICE_SECONDS = 300.0
 
 
 def create_app(
@@ -41,9 +45,13 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         flusher = asyncio.create_task(_flush_usage_forever(svc))
+        notifier = asyncio.create_task(_emit_expiry_notices_forever(svc))
         try:
             yield
         finally:
+            notifier.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await notifier
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
@@ -68,6 +76,7 @@ def create_app(
     oauth = OAuthRoutes(svc, token_endpoint)
     app.router.routes.extend(oauth.routes())
     app.router.routes.extend(ops_routes(svc))
+    install_management_api(app)
     app.add_middleware(AccessLogMiddleware)
     return app
 
@@ -79,3 +88,13 @@ async def _flush_usage_forever(services: Services) -> None:
             await run_in_threadpool(services.usage.flush)
         except Exception:  # noqa: BLE001 - keep flushing after a storage blip
             log.warning("could not record last-used times; will retry")
+
+
+async def _emit_expiry_notices_forever(services: Services) -> None:
+    """Issue 3 part 6: audit events when personal tokens cross 7 days / 1 day before expiry."""
+    while True:
+        try:
+            await run_in_threadpool(services.personal_tokens.emit_expiry_notices, transport=Transport.API)
+        except Exception:  # noqa: BLE001 - try again next round after a storage blip
+            log.warning("could not emit personal-token expiry notices; will retry")
+        await asyncio.sleep(EXPIRY_NOTICE_SECONDS)

@@ -1,0 +1,83 @@
+"""Who is calling the management API: ONE function, :func:`resolve_actor`, turns a request into an Actor.
+
+Accepted, in this order (docs/contracts.md, "Management API"):
+
+1. ``Authorization: Bearer <personal access token>`` (seed 001), or a JWT access token issued
+   to a *user* (``sub_kind: user``) — :class:`~tokensmith.services.authentication.BearerAuthenticator`
+   does the work; the token's scopes are the ceiling and the membership's role still decides.
+2. The dashboard session cookie (+ ``X-CSRF-Token`` on unsafe methods) — see
+   :func:`_session_actor`, the marked plug-in point.
+
+A request that presents an ``Authorization`` header is judged by that header alone: a bad
+bearer token never falls back to the cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from tokensmith.core.actors import Actor, Transport
+from tokensmith.core.errors import Unauthenticated
+from tokensmith.http.oauth_request import client_ip
+from tokensmith.services.container import Services
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A personal access token (`tsp_…`), or a user access token carrying the management scope "
+    "the operation needs.",
+)
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def resolve_actor(request: Request) -> Actor:
+    """The Actor a management request acts as, or :class:`Unauthenticated` (401).
+
+    Runs in the threadpool (it reads the database). Coordination note for the dashboard
+    session: fill in :func:`_session_actor` only; keep this function's order of checks.
+    """
+    services = get_services(request)
+    ip = client_ip(request, services.settings.trust_forwarded_for)
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthenticated("use Authorization: Bearer <personal token or access token>")
+        return services.bearer.authenticate(value.strip(), transport=Transport.API, ip=ip)
+    actor = _session_actor(request, services, ip)
+    if actor is not None:
+        return actor
+    raise Unauthenticated("authentication required: send Authorization: Bearer <personal access token>")
+
+
+def _session_actor(request: Request, services: Services, ip: str | None) -> Actor | None:
+    """>>> DASHBOARD SESSION PLUG-IN POINT (owned by the dashboard engineer) <<<
+
+    Return the session's Actor (``AuthMethod.SESSION``, ``scopes=None``, the session's selected
+    organisation and the member's current role) when the request carries a valid dashboard
+    session cookie — and, for unsafe methods (POST, PATCH, PUT, DELETE), a matching
+    ``X-CSRF-Token`` header; raise ``Forbidden(code="csrf_failed")`` when the cookie is valid
+    but the CSRF token is not. Return ``None`` when there is no session cookie at all, so the
+    caller answers 401. ``services.sessions`` is the session service.
+    """
+    return None
+
+
+def current_actor(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Actor:
+    """FastAPI dependency: declares the bearer scheme in the OpenAPI document, then defers to
+    :func:`resolve_actor`."""
+    return resolve_actor(request)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+ServicesDep = Annotated[Services, Depends(get_services)]

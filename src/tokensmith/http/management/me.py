@@ -1,0 +1,16 @@
+"""``/api/me``: who the management API sees (no scope needed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from tokensmith.http.management.auth import ActorDep, ServicesDep
+from tokensmith.http.management.schemas import MeOut
+
+router = APIRouter(prefix="/api/me", tags=["me"])
+
+
+@router.get("", response_model=MeOut, summary="The caller, the organisation acted in, and the token's scopes")
+def me(actor: ActorDep, services: ServicesDep) -> MeOut:
+    assert actor.org_id is not None
+    return MeOut.of(actor, services.organizations.get(actor.org_id))

@@ -1,0 +1,110 @@
+"""``/api/orgs``: the caller's organisations, the members of the one acted in, and its policy.
+
+The organisation acted in is the token's (or the session's); any other organisation's id
+answers 404, even one the caller also belongs to.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from tokensmith.core.roles import Role
+from tokensmith.http.management.auth import ActorDep, ServicesDep
+from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
+from tokensmith.http.management.problems import problems
+from tokensmith.http.management.schemas import (
+    MemberAdd,
+    MemberOut,
+    MemberRole,
+    OrgMembershipOut,
+    OrgOut,
+    PolicyOut,
+    PolicyPatch,
+)
+
+router = APIRouter(prefix="/api/orgs", tags=["organisations"])
+OrgId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+UserRef = Annotated[
+    str, Path(min_length=1, max_length=320, pattern=r"^[^\x00-\x1f\x7f/]+$", description="User id or email.")
+]
+
+
+@router.get(
+    "", response_model=list[OrgMembershipOut], summary="The organisations you belong to, with your role"
+)
+def list_orgs(actor: ActorDep, services: ServicesDep) -> list[OrgMembershipOut]:
+    return [
+        OrgMembershipOut(**OrgOut.of(org).model_dump(), role=role)
+        for org, role in services.members.organizations_of(actor)
+    ]
+
+
+@router.get("/{org_id}", response_model=OrgOut, summary="The organisation acted in")
+def get_org(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> OrgOut:
+    return OrgOut.of(services.members.organization(actor, org_id))
+
+
+@router.get("/{org_id}/members", response_model=Page[MemberOut], summary="List members")
+def list_members(
+    actor: ActorDep,
+    services: ServicesDep,
+    org_id: OrgId,
+    page: PageDep,
+    email: Annotated[
+        str | None,
+        Query(max_length=320, pattern=SAFE_TEXT, description="Emails containing this (literally)."),
+    ] = None,
+    role: Annotated[Role | None, Query()] = None,
+) -> Page[MemberOut]:
+    result = services.members.list(
+        actor, org_id, email_contains=email, role=role, cursor=page.cursor, limit=page.limit
+    )
+    return Page(items=[MemberOut.of(m) for m in result.items], next_cursor=result.next_cursor)
+
+
+@router.post(
+    "/{org_id}/members",
+    status_code=201,
+    response_model=MemberOut,
+    responses=problems(409),
+    summary="Add a member (a new user is created without a password)",
+)
+def add_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, body: MemberAdd) -> MemberOut:
+    return MemberOut.of(services.members.add(actor, org_id, body.email, body.role))
+
+
+@router.patch(
+    "/{org_id}/members/{user}",
+    response_model=MemberOut,
+    responses=problems(409),
+    summary="Change a member's role",
+)
+def set_role(
+    actor: ActorDep, services: ServicesDep, org_id: OrgId, user: UserRef, body: MemberRole
+) -> MemberOut:
+    return MemberOut.of(services.members.set_role(actor, org_id, user, body.role))
+
+
+@router.delete(
+    "/{org_id}/members/{user}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(409),
+    summary="Remove a member (their personal tokens are revoked, personal credentials deleted)",
+)
+def remove_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, user: UserRef) -> Response:
+    services.members.remove(actor, org_id, user)
+    return Response(status_code=204)
+
+
+@router.get("/{org_id}/policy", response_model=PolicyOut, summary="The organisation's policy")
+def get_policy(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> PolicyOut:
+    return PolicyOut.of(services.policies.get(actor, org_id))
+
+
+@router.patch("/{org_id}/policy", response_model=PolicyOut, summary="Change the organisation's policy")
+def update_policy(actor: ActorDep, services: ServicesDep, org_id: OrgId, body: PolicyPatch) -> PolicyOut:
+    changes = body.model_dump(include=body.model_fields_set)
+    return PolicyOut.of(services.policies.update(actor, org_id, changes))
