@@ -65,9 +65,16 @@ class AuditQueryService:
                 raise BadRequest("since and until need a time zone (RFC 3339)")
         with self._db.transaction() as connection:
             items = AuditRepository(connection).list(
-                org_id=org_id, action=f.action, action_prefix=f.action_prefix, actor_id=f.actor_id,
-                target_id=f.target_id, target_contains=f.target_contains, since=f.since, until=f.until,
-                before_id=_parse_cursor(cursor), limit=limit + 1,
+                org_id=org_id,
+                action=f.action,
+                action_prefix=f.action_prefix,
+                actor_id=f.actor_id,
+                target_id=f.target_id,
+                target_contains=f.target_contains,
+                since=f.since,
+                until=f.until,
+                before_id=_parse_cursor(cursor),
+                limit=limit + 1,
             )
         next_cursor = str(items[limit - 1].id) if len(items) > limit else None
         return AuditPage(items[:limit], next_cursor)

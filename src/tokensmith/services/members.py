@@ -102,15 +102,26 @@ class MemberService:
                 if user is None:
                     user = repo.insert_user(ids.new_id(), email, None, now)
                     self._audit.record(
-                        connection, actor, "user.created", org_id=org_id, target_kind="user",
-                        target_id=user.id, target_hint=email,
+                        connection,
+                        actor,
+                        "user.created",
+                        org_id=org_id,
+                        target_kind="user",
+                        target_id=user.id,
+                        target_hint=email,
                     )
                 if repo.membership(org_id, user.id) is not None:
                     raise Conflict(f"{email} is already a member of this organisation")
                 repo.add_member(org_id, user.id, role, now)
                 self._audit.record(
-                    connection, actor, "member.added", org_id=org_id, target_kind="user",
-                    target_id=user.id, target_hint=email, details={"role": role.value},
+                    connection,
+                    actor,
+                    "member.added",
+                    org_id=org_id,
+                    target_kind="user",
+                    target_id=user.id,
+                    target_hint=email,
+                    details={"role": role.value},
                 )
         except IntegrityError:
             raise Conflict(f"{email} is already a member of this organisation") from None
@@ -131,8 +142,13 @@ class MemberService:
                 raise Conflict("the organisation's last owner cannot be demoted", code="last_owner")
             repo.set_role(org_id, user.id, role)
             self._audit.record(
-                connection, actor, "member.role_changed", org_id=org_id, target_kind="user",
-                target_id=user.id, target_hint=user.email,
+                connection,
+                actor,
+                "member.role_changed",
+                org_id=org_id,
+                target_kind="user",
+                target_id=user.id,
+                target_hint=user.email,
                 details={"old_role": current.value, "role": role.value},
             )
         return Member(user, role)
@@ -152,10 +168,18 @@ class MemberService:
             deleted = CredentialRepository(connection).delete_personal(org_id, user.id)
             repo.remove_member(org_id, user.id)
             self._audit.record(
-                connection, actor, "member.removed", org_id=org_id, target_kind="user",
-                target_id=user.id, target_hint=user.email,
-                details={"role": current.value, "personal_tokens_revoked": revoked,
-                         "personal_credentials_deleted": [c.client_id for c in deleted]},
+                connection,
+                actor,
+                "member.removed",
+                org_id=org_id,
+                target_kind="user",
+                target_id=user.id,
+                target_hint=user.email,
+                details={
+                    "role": current.value,
+                    "personal_tokens_revoked": revoked,
+                    "personal_credentials_deleted": [c.client_id for c in deleted],
+                },
             )
         return Member(user, current)
 

@@ -68,7 +68,13 @@ class PolicyService:
             if diff:
                 repo.set_policy(org_id, policy)
                 self._audit.record(
-                    connection, actor, "org.policy_changed", org_id=org_id, target_kind="organization",
-                    target_id=org_id, target_hint=org.name, details={"changes": diff},
+                    connection,
+                    actor,
+                    "org.policy_changed",
+                    org_id=org_id,
+                    target_kind="organization",
+                    target_id=org_id,
+                    target_hint=org.name,
+                    details={"changes": diff},
                 )
         return policy
