@@ -7,9 +7,12 @@ import typer
 from tokensmith.cli.credentials import credentials
 from tokensmith.cli.demo import demo_api
 from tokensmith.cli.keys import keys
+from tokensmith.cli.members import members
 from tokensmith.cli.orgs import orgs, users
+from tokensmith.cli.policy import policy
 from tokensmith.cli.serve import migrate_command, serve
 from tokensmith.cli.token import token
+from tokensmith.cli.tokens import tokens
 
 app = typer.Typer(
     name="tokensmith",
@@ -22,7 +25,10 @@ app.command("serve")(serve)
 app.command("migrate")(migrate_command)
 app.command("token")(token)
 app.command("demo-api")(demo_api)
+orgs.add_typer(members, name="members")
+orgs.add_typer(policy, name="policy")
 app.add_typer(orgs, name="orgs")
+app.add_typer(tokens, name="tokens")
 app.add_typer(users, name="users")
 app.add_typer(credentials, name="credentials")
 app.add_typer(keys, name="keys")

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from tokensmith import __version__
 from tokensmith.core.actors import Transport
 from tokensmith.core.clock import Clock
+from tokensmith.dashboard import dashboard_routes
 from tokensmith.http.access_log import AccessLogMiddleware
 from tokensmith.http.errors import EXCEPTION_HANDLERS
 from tokensmith.http.management import install as install_management_api
@@ -77,6 +78,8 @@ def create_app(
     app.router.routes.extend(oauth.routes())
     app.router.routes.extend(ops_routes(svc))
     install_management_api(app)
+    # The dashboard last: the OAuth, management and MCP routes keep priority.
+    app.router.routes.extend(dashboard_routes(svc))
     app.add_middleware(AccessLogMiddleware)
     return app
 

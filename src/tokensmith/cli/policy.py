@@ -1,0 +1,79 @@
+"""``tokensmith orgs policy …``: an organisation's credential and personal-token policy."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import typer
+
+from tokensmith.cli.context import emit, fail, handles_errors, load_services
+from tokensmith.core.actors import Actor
+from tokensmith.core.records import OrgPolicy
+
+policy = typer.Typer(help="Organisation policy.", no_args_is_help=True)
+
+
+def _human(p: OrgPolicy) -> str:
+    return "\n".join(f"{name}: {value}" for name, value in asdict(p).items())
+
+
+def _days(value: str | None, option: str) -> int | None:
+    if value is None or value.lower() in ("none", "off", "null"):
+        return None
+    if not value.isdigit():
+        fail(f"{option} takes a number of days or 'none'")
+    return int(value)
+
+
+@policy.command("show")
+@handles_errors
+def show(
+    org: str = typer.Argument(..., help="Organisation name or id."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Show the policy."""
+    services = load_services()
+    current = services.policies.get(Actor.system(), services.organizations.by_ref(org).id)
+    emit(asdict(current), as_json, _human(current))
+
+
+@policy.command("set")
+@handles_errors
+def set_policy(
+    org: str = typer.Argument(..., help="Organisation name or id."),
+    personal_credentials: bool | None = typer.Option(
+        None, "--personal-credentials/--no-personal-credentials", help="Allow personal credentials."
+    ),
+    org_credentials: bool | None = typer.Option(
+        None, "--org-credentials/--no-org-credentials", help="Allow organisation credentials."
+    ),
+    personal_tokens: bool | None = typer.Option(
+        None, "--personal-tokens/--no-personal-tokens", help="Allow personal access tokens."
+    ),
+    max_lifetime: str | None = typer.Option(None, "--pat-max-lifetime-days", help="Days, or 'none'."),
+    inactivity: str | None = typer.Option(None, "--pat-inactivity-days", help="Days, or 'none'."),
+    expiry_required: bool | None = typer.Option(None, "--pat-expiry-required/--pat-expiry-optional"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Change the policy; options not given keep their value.
+
+    Seed 002's "30 days of no use or 3 months from creation":
+    ``--pat-inactivity-days 30 --pat-max-lifetime-days 90``.
+    """
+    changes: dict[str, Any] = {}
+    for name, value in (
+        ("allow_personal_credentials", personal_credentials),
+        ("allow_org_credentials", org_credentials),
+        ("allow_personal_tokens", personal_tokens),
+        ("pat_expiry_required", expiry_required),
+    ):
+        if value is not None:
+            changes[name] = value
+    if max_lifetime is not None:
+        changes["pat_max_lifetime_days"] = _days(max_lifetime, "--pat-max-lifetime-days")
+    if inactivity is not None:
+        changes["pat_inactivity_days"] = _days(inactivity, "--pat-inactivity-days")
+    services = load_services()
+    updated = services.policies.update(Actor.system(), services.organizations.by_ref(org).id, changes)
+    emit(asdict(updated), as_json, _human(updated))
