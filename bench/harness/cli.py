@@ -28,8 +28,8 @@ DEFAULT_OUTPUT = tools.BENCH_DIR / "results" / "latest.json"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     keys = [t.key for t in all_targets()]
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per target (10)")
-    parser.add_argument("--warmup", type=float, default=3.0, help="warm-up seconds per target (3)")
+    parser.add_argument("--duration", type=float, help="measured seconds per target (10; --quick 3)")
+    parser.add_argument("--warmup", type=float, help="warm-up seconds per target (3; --quick 1)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads, on the load core (1)")
     parser.add_argument(
@@ -45,8 +45,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON path")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.duration, args.warmup = 3.0, 1.0
+    if args.duration is None:
+        args.duration = 3.0 if args.quick else 10.0
+    if args.warmup is None:
+        args.warmup = 1.0 if args.quick else 3.0
     unknown = set(args.targets.split(",")) - set(keys)
     if unknown:
         parser.error(f"unknown targets {sorted(unknown)}; choose from {keys}")

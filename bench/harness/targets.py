@@ -159,9 +159,10 @@ def prepare_floor(ctx: Context) -> Prepared:
 
 def prepare_peer(ctx: Context) -> Prepared:
     client_id, client_secret = "bench-client", secrets.token_urlsafe(32)
-    argv = ["node", str(PEER_DIR / "server.mjs"), "--host", HOST, "--port", str(ctx.port)]
+    # ``--name=value``: a random secret may start with "-", which parseArgs would take for an option.
+    argv = ["node", str(PEER_DIR / "server.mjs"), f"--host={HOST}", f"--port={ctx.port}"]
     return Prepared(
-        argv=[*argv, "--client-id", client_id, "--client-secret", client_secret],
+        argv=[*argv, f"--client-id={client_id}", f"--client-secret={client_secret}"],
         env={**os.environ, "NODE_ENV": "production"},
         cwd=PEER_DIR,
         request=basic_token_request(client_id, client_secret),
