@@ -1,0 +1,159 @@
+"""The MCP server over streamable HTTP at ``/mcp``, mounted on the Tokensmith app.
+
+- Every request is authenticated on its own (``Authorization: Bearer``, RFC 6750 §2.1) by the same
+  :class:`~tokensmith.services.authentication.BearerAuthenticator` as the management API: a personal
+  access token, or a user's JWT access token. A JWT whose ``aud`` is not this deployment's audience is
+  refused there (RFC 9068 §4), as is a client's token.
+- Without a valid token the answer is ``401`` with ``WWW-Authenticate: Bearer resource_metadata="…"``
+  (RFC 9728 §5.1), pointing at the protected-resource metadata served at
+  ``/.well-known/oauth-protected-resource/mcp`` and ``/.well-known/oauth-protected-resource`` (§3).
+- The SDK's session manager runs stateless with JSON responses, so any process behind a load balancer
+  can answer any request. Requests from a browser page of another origin are refused (403).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from urllib.parse import urlsplit
+
+from anyio import to_thread
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
+
+from tokensmith.core.actors import Transport
+from tokensmith.core.errors import StorageUnavailable, Unauthenticated
+from tokensmith.http.oauth_request import client_ip
+from tokensmith.mcp.server import ACTOR_STATE_KEY, build_server, request_resolver
+from tokensmith.services.container import Services
+
+MCP_PATH = "/mcp"
+METADATA_PATH = "/.well-known/oauth-protected-resource"
+#: The scopes the tools check (``scopes_supported``, RFC 9728 §2).
+TOOL_SCOPES = ("credentials:read", "credentials:write", "tokens:read", "tokens:write")
+
+
+class McpEndpoint:
+    """``/mcp`` and its RFC 9728 metadata; enter :meth:`running` in the app's lifespan."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        issuer = services.issuer.rstrip("/")
+        parts = urlsplit(issuer)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        #: The protected resource's identifier (RFC 9728 §1.2): the MCP endpoint's URL.
+        self.resource = issuer + MCP_PATH
+        #: RFC 9728 §3.1: the well-known segment goes between the host and the resource's path.
+        self.metadata_url = f"{self.origin}{METADATA_PATH}{parts.path}{MCP_PATH}"
+        self._metadata = {
+            "resource": self.resource,
+            "authorization_servers": [services.issuer],
+            "scopes_supported": list(TOOL_SCOPES),
+            "bearer_methods_supported": ["header"],
+            "resource_name": "Tokensmith MCP server",
+        }
+        self.server = build_server(request_resolver(services))
+        # Builds the SDK's session manager (and a Starlette app we do not use: we mount the manager here).
+        self.server.streamable_http_app(
+            streamable_http_path=MCP_PATH,
+            stateless_http=True,
+            json_response=True,
+            max_request_body_size=services.settings.max_body_bytes,
+            # Host checks would break behind proxies; the Origin check below and the bearer token
+            # (which a browser never sends on its own) are what stop DNS rebinding.
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )
+        self._manager = self.server.session_manager
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with self._manager.run():
+            yield
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(MCP_PATH, endpoint=self, methods=["GET", "POST", "DELETE"], include_in_schema=False),
+            Route(METADATA_PATH + MCP_PATH, endpoint=self.metadata, methods=["GET"], include_in_schema=False),
+            Route(METADATA_PATH, endpoint=self.metadata, methods=["GET"], include_in_schema=False),
+        ]
+
+    async def metadata(self, request: Request) -> Response:
+        """RFC 9728 §3.2: the protected resource metadata."""
+        return JSONResponse(
+            self._metadata,
+            headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"},
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        origin = request.headers.get("origin")
+        if origin is not None and origin.rstrip("/") != self.origin:
+            await JSONResponse({"error": "forbidden", "error_description": "cross-origin request"}, 403)(
+                scope, receive, send
+            )
+            return
+        token = _bearer(request.headers.get("authorization"))
+        if token is None:
+            await self._unauthorized(None)(scope, receive, send)
+            return
+        authenticate = partial(
+            self._services.bearer.authenticate,
+            token,
+            transport=Transport.MCP,
+            ip=client_ip(request, self._services.settings.trust_forwarded_for),
+        )
+        try:
+            actor = await to_thread.run_sync(authenticate)
+        except Unauthenticated as exc:
+            await self._unauthorized(exc.description)(scope, receive, send)
+            return
+        except StorageUnavailable as exc:
+            await JSONResponse(
+                {
+                    "error": "temporarily_unavailable",
+                    "error_description": "storage is temporarily unavailable",
+                },
+                503,
+                headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"},
+            )(scope, receive, send)
+            return
+        scope.setdefault("state", {})[ACTOR_STATE_KEY] = actor
+        await self._manager.handle_request(scope, receive, send)
+
+    def _unauthorized(self, description: str | None) -> Response:
+        """RFC 6750 §3 / RFC 9728 §5.1: no error code when no token was sent, ``invalid_token`` otherwise."""
+        challenge = f'Bearer resource_metadata="{self.metadata_url}"'
+        body: dict[str, str] = {"error": "unauthorized", "error_description": "a bearer token is required"}
+        if description is not None:
+            challenge = (
+                f'Bearer error="invalid_token", error_description="{_quoted(description)}", '
+                f'resource_metadata="{self.metadata_url}"'
+            )
+            body = {"error": "invalid_token", "error_description": description}
+        return Response(
+            json.dumps(body),
+            status_code=401,
+            media_type="application/json",
+            headers={"WWW-Authenticate": challenge, "Cache-Control": "no-store"},
+        )
+
+
+def _bearer(header: str | None) -> str | None:
+    """RFC 6750 §2.1: ``Bearer <token>`` (scheme case-insensitive)."""
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value:
+        return None
+    return value
+
+
+def _quoted(text: str) -> str:
+    """RFC 6750 §3: error_description is printable ASCII without ``"`` or ``\\``."""
+    return "".join(c for c in text if 0x20 <= ord(c) <= 0x7E and c not in '"\\')

@@ -1,0 +1,215 @@
+"""The seven MCP tools, one-to-one with the management API (seed 001: "mirror the REST API").
+
+Each tool validates its arguments against the JSON schema its signature declares (the SDK does),
+resolves the :class:`~tokensmith.mcp.backend.Backend` for the caller, and runs the one blocking
+operation in a worker thread. Rules (scopes as a ceiling, roles, organisation boundaries, audit)
+live in the services, never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from anyio import to_thread
+from mcp.server.mcpserver import Context
+from mcp.types import ToolAnnotations
+from pydantic import AwareDatetime, Field
+from starlette.requests import Request
+
+from tokensmith.mcp import schemas
+from tokensmith.mcp.backend import Backend, tool_errors
+
+T = TypeVar("T")
+
+#: Finds the backend for one tool call, given the HTTP request it came in (``None`` on stdio).
+#: Runs in a worker thread, so it may authenticate against the database.
+BackendResolver = Callable[[Request | None], Backend]
+
+Limit = Annotated[int, Field(ge=1, le=200, description="Page size (1-200).")]
+Cursor = Annotated[str | None, Field(max_length=200, description="`next_cursor` of the previous page.")]
+Name = Annotated[str, Field(min_length=1, max_length=200, description="A label to recognise it by.")]
+Description = Annotated[str, Field(max_length=2000, description="Optional longer description.")]
+Scopes = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]],
+    Field(
+        min_length=1,
+        max_length=100,
+        description='Scopes to grant, e.g. ["api/access"]; at most the scopes of the token you are using.',
+    ),
+]
+ObjectId = Annotated[str, Field(min_length=1, max_length=64)]
+
+READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
+CREATE = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+)
+DESTROY = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
+)
+
+
+class Tools:
+    """The tools, bound to how a call finds its backend; register them with :meth:`register`."""
+
+    def __init__(self, resolve: BackendResolver) -> None:
+        self._resolve = resolve
+
+    async def _run(self, ctx: Context, operation: Callable[[Backend], T]) -> T:
+        request = ctx.request_context.request
+        http_request = request if isinstance(request, Request) else None
+
+        def work() -> T:
+            with tool_errors():
+                return operation(self._resolve(http_request))
+
+        return await to_thread.run_sync(work)
+
+    # -- personal access tokens ---------------------------------------------------------------------
+
+    async def list_tokens(
+        self,
+        ctx: Context,
+        expiring_within_seconds: Annotated[
+            int | None, Field(ge=1, description="Only tokens that expire within this many seconds.")
+        ] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> schemas.PersonalTokenList:
+        """List your active personal access tokens (name, scopes, last used, expiry; never the token itself).
+
+        Needs the tokens:read scope."""
+        return await self._run(
+            ctx,
+            lambda b: b.list_tokens(
+                expiring_within_seconds=expiring_within_seconds, limit=limit, cursor=cursor
+            ),
+        )
+
+    async def create_token(
+        self,
+        ctx: Context,
+        name: Name,
+        scopes: Scopes,
+        description: Description = "",
+        expires_in_days: Annotated[
+            int | None, Field(ge=1, le=3650, description="Days until it expires (or give expires_at).")
+        ] = None,
+        expires_at: Annotated[
+            AwareDatetime | None, Field(description="RFC 3339 time it expires, with a time zone.")
+        ] = None,
+    ) -> schemas.CreatedPersonalToken:
+        """Create a personal access token for yourself. The token is in the result this once and never again.
+
+        Its scopes can be no wider than those of the token you are using. Needs the tokens:write scope."""
+        return await self._run(
+            ctx,
+            lambda b: b.create_token(
+                name=name,
+                scopes=list(scopes),
+                description=description,
+                expires_in_days=expires_in_days,
+                expires_at=expires_at,
+            ),
+        )
+
+    async def revoke_token(
+        self, ctx: Context, token_id: Annotated[ObjectId, Field(description="The token's `id`.")]
+    ) -> schemas.RevokedToken:
+        """Revoke one of your personal access tokens: it stops working at once; this cannot be undone.
+
+        Needs the tokens:write scope."""
+        return await self._run(ctx, lambda b: b.revoke_token(token_id))
+
+    # -- credentials --------------------------------------------------------------------------------
+
+    async def list_credentials(
+        self,
+        ctx: Context,
+        kind: Annotated[
+            schemas.CredentialKindName | None,
+            Field(description="Only `personal` (yours) or `organization` credentials; both when omitted."),
+        ] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> schemas.CredentialList:
+        """List the API credentials (OAuth clients) you can see: your personal ones and the organisation's.
+
+        Needs the credentials:read scope."""
+        return await self._run(ctx, lambda b: b.list_credentials(kind=kind, limit=limit, cursor=cursor))
+
+    async def create_credential(
+        self,
+        ctx: Context,
+        name: Name,
+        kind: Annotated[
+            schemas.CredentialKindName,
+            Field(description="`personal` (tied to you) or `organization` (owners and admins only)."),
+        ],
+        scopes: Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=200)]] | None,
+            Field(max_length=100, description='Scopes its tokens may carry; default ["api/access"].'),
+        ] = None,
+        token_format: Annotated[
+            schemas.TokenFormatName | None, Field(description="`jwt` (default) or `opaque` access tokens.")
+        ] = None,
+        token_ttl: Annotated[
+            int | None, Field(ge=60, description="Access-token lifetime in seconds (default 3600).")
+        ] = None,
+        description: Description = "",
+    ) -> schemas.CreatedCredential:
+        """Create an API credential (client ID and secret for the client credentials grant).
+
+        The client_secret is in the result this once and never again. Needs the credentials:write scope."""
+        return await self._run(
+            ctx,
+            lambda b: b.create_credential(
+                name=name,
+                kind=kind,
+                scopes=list(scopes) if scopes is not None else None,
+                token_format=token_format,
+                token_ttl=token_ttl,
+                description=description,
+            ),
+        )
+
+    async def regenerate_credential_secret(
+        self,
+        ctx: Context,
+        credential_id: Annotated[ObjectId, Field(description="The credential's `id` or `client_id`.")],
+        grace_seconds: Annotated[
+            int,
+            Field(
+                ge=0, le=7 * 24 * 3600, description="Seconds the old secret keeps working (0: it dies now)."
+            ),
+        ] = 0,
+    ) -> schemas.CreatedCredential:
+        """Give a credential a new client secret (shown this once); the old one stops working now or after
+        the grace period. Needs the credentials:write scope."""
+        return await self._run(
+            ctx, lambda b: b.regenerate_credential_secret(credential_id, grace_seconds=grace_seconds)
+        )
+
+    async def delete_credential(
+        self,
+        ctx: Context,
+        credential_id: Annotated[ObjectId, Field(description="The credential's `id` or `client_id`.")],
+    ) -> schemas.DeletedCredential:
+        """Delete a credential: its secrets and tokens stop working; this cannot be undone.
+
+        Needs the credentials:write scope."""
+        return await self._run(ctx, lambda b: b.delete_credential(credential_id))
+
+    def all(self) -> list[tuple[Callable[..., Any], ToolAnnotations]]:
+        return [
+            (self.list_tokens, READ),
+            (self.create_token, CREATE),
+            (self.revoke_token, DESTROY),
+            (self.list_credentials, READ),
+            (self.create_credential, CREATE),
+            (self.regenerate_credential_secret, DESTROY),
+            (self.delete_credential, DESTROY),
+        ]
+
+
+__all__ = ["BackendResolver", "Tools"]
