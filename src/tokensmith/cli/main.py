@@ -7,6 +7,7 @@ import typer
 from tokensmith.cli.credentials import credentials
 from tokensmith.cli.demo import demo_api
 from tokensmith.cli.keys import keys
+from tokensmith.cli.mcp import mcp
 from tokensmith.cli.members import members
 from tokensmith.cli.orgs import orgs, users
 from tokensmith.cli.policy import policy
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("migrate")(migrate_command)
 app.command("token")(token)
+app.command("mcp")(mcp)
 app.command("demo-api")(demo_api)
 orgs.add_typer(members, name="members")
 orgs.add_typer(policy, name="policy")

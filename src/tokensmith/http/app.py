@@ -24,6 +24,7 @@ from tokensmith.http.management import install as install_management_api
 from tokensmith.http.oauth_routes import OAuthRoutes
 from tokensmith.http.ops_routes import ops_routes
 from tokensmith.http.token_endpoint import TokenEndpoint
+from tokensmith.mcp.http import McpEndpoint
 from tokensmith.services.container import Services, build_services
 from tokensmith.settings import Settings
 
@@ -42,13 +43,15 @@ def create_app(
 ) -> FastAPI:
     owns_services = services is None
     svc = services or build_services(settings, issuer=issuer, clock=clock)
+    mcp = McpEndpoint(svc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         flusher = asyncio.create_task(_flush_usage_forever(svc))
         notifier = asyncio.create_task(_emit_expiry_notices_forever(svc))
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             notifier.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -78,6 +81,7 @@ def create_app(
     app.router.routes.extend(oauth.routes())
     app.router.routes.extend(ops_routes(svc))
     install_management_api(app)
+    app.router.routes.extend(mcp.routes())
     # The dashboard last: the OAuth, management and MCP routes keep priority.
     app.router.routes.extend(dashboard_routes(svc))
     app.add_middleware(AccessLogMiddleware)
