@@ -20,7 +20,8 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tokensmith.core.actors import Actor, Transport
-from tokensmith.core.errors import Unauthenticated
+from tokensmith.core.errors import Forbidden, Unauthenticated
+from tokensmith.dashboard.security import CSRF_HEADER, SAFE_METHODS, session_cookie_name
 from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.container import Services
 
@@ -67,7 +68,17 @@ def _session_actor(request: Request, services: Services, ip: str | None) -> Acto
     but the CSRF token is not. Return ``None`` when there is no session cookie at all, so the
     caller answers 401. ``services.sessions`` is the session service.
     """
-    return None
+    cookie = request.cookies.get(session_cookie_name(services.settings))
+    if not cookie:
+        return None
+    session = services.sessions.resolve(cookie, ip=ip)
+    if session is None:
+        return None
+    if request.method not in SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
+        raise Forbidden(
+            "a dashboard session needs its X-CSRF-Token header on this request", code="csrf_failed"
+        )
+    return session.actor(Transport.API)
 
 
 def current_actor(
