@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tokensmith.client import ClientCredentialsAuth, PersonalTokenAuth
+from tokensmith.client import ClientCredentialsAuth, ManagementClient, PersonalTokenAuth
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
@@ -252,6 +252,51 @@ def test_exchanged_personal_token_is_a_user_jwt_on_the_demo_api(
     assert body["scopes"] == ["project:read"]  # narrowed at the exchange
     denied = http.post(f"{demo.url}/api/projects", headers=bearer(access_token), json={"name": "x"})
     assert denied.status_code == 403
+
+
+def test_management_client_makes_credentials_and_tokens_the_demo_api_honours(
+    server: LiveServer,
+    demo_api: Callable[..., DemoApi],
+    make_member: Callable[[], str],
+    org: Organization,
+    http: httpx.Client,
+) -> None:
+    """The whole SDK: a member's personal token drives the management API, which mints a personal
+    credential and another personal token; both reach the demo API; revoking the token through the
+    management API is seen by the demo API once its cache bound has passed."""
+    demo = demo_api()
+    user_id = make_member()
+    management_scopes = [
+        "tokens:read",
+        "tokens:write",
+        "credentials:read",
+        "credentials:write",
+        "project:read",
+    ]
+    _, bootstrap = personal_token(server, org, user_id, management_scopes)
+    with ManagementClient(server.url, PersonalTokenAuth(bootstrap)) as management:
+        assert management.me().user.id == user_id
+
+        credential = management.create_credential("e2e", "personal", scopes=["project:read"])
+        auth = ClientCredentialsAuth(
+            credential.client_id, credential.client_secret, issuer=server.url, scope="project:read"
+        )
+        with httpx.Client(auth=auth, timeout=10) as api:
+            whoami = api.get(f"{demo.url}/api/whoami")
+        assert whoami.status_code == 200, whoami.text
+        assert (whoami.json()["client_id"], whoami.json()["organization_id"]) == (
+            credential.client_id,
+            org.id,
+        )
+
+        created = management.create_token("e2e child", ["project:read"])
+        headers = bearer(created.token)
+        assert http.get(f"{demo.url}/api/projects", headers=headers).status_code == 200
+        management.revoke_token(created.id)
+    demo.clock.advance(demo.verifier.introspection_cache_seconds)
+    assert_invalid_token(
+        http.get(f"{demo.url}/api/projects", headers=headers), "The access token is not active."
+    )
 
 
 # -- revoked JWTs: lax (local) verification versus strict mode --------------------------------------------
