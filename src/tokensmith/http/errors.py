@@ -38,11 +38,12 @@ OAUTH_PATHS = ("/oauth2/", "/api/oauth/token", "/api/v0/login", "/api/v1/token")
 
 
 def oauth_error_response(
-    exc: OAuthError, *, basic_used: bool = False, realm: str = "tokensmith"
+    exc: OAuthError, *, basic_used: bool = False, realm: str = "tokensmith", camel_case: bool = False
 ) -> JSONResponse:
+    """``camel_case``: seed 003's dialect (``/api/v1/token``) spells it ``errorDescription``."""
     body: dict[str, Any] = {"error": exc.error}
     if exc.description:
-        body["error_description"] = exc.description
+        body["errorDescription" if camel_case else "error_description"] = exc.description
     headers = dict(NO_STORE)
     if isinstance(exc, InvalidClient) and basic_used:
         headers["WWW-Authenticate"] = f'Basic realm="{realm}", charset="UTF-8"'

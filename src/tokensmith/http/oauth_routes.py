@@ -41,14 +41,17 @@ def _basic_used(request: Request) -> bool:
     return header is not None and header[0] == "basic"
 
 
-def _oauth(handler: Endpoint) -> Endpoint:
-    """Render any OAuth error the handler raises (other errors go to the app's handlers)."""
+def _oauth(handler: Endpoint, *, camel_case: bool = False) -> Endpoint:
+    """Render any OAuth error the handler raises (other errors go to the app's handlers).
+
+    ``camel_case``: seed 003's dialect spells the description ``errorDescription``.
+    """
 
     async def endpoint(request: Request) -> Response:
         try:
             return await handler(request)
         except OAuthError as exc:
-            return oauth_error_response(exc, basic_used=_basic_used(request))
+            return oauth_error_response(exc, basic_used=_basic_used(request), camel_case=camel_case)
 
     return endpoint
 
@@ -187,5 +190,5 @@ class OAuthRoutes:
         if settings.dialect_v0_login:
             routes.append(Route("/api/v0/login", _oauth(self.v0_login), methods=["POST"]))
         if settings.dialect_v1_token:
-            routes.append(Route("/api/v1/token", _oauth(self.v1_token), methods=["POST"]))
+            routes.append(Route("/api/v1/token", _oauth(self.v1_token, camel_case=True), methods=["POST"]))
         return routes
