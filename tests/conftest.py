@@ -289,7 +289,12 @@ def _postgres(postgres_admin_url: str) -> Iterator[_Postgres]:
         drop_postgres_database(postgres_admin_url, url)
 
 
-def _truncate(pg: _Postgres) -> None:
+def _empty_tables(pg: _Postgres) -> None:
+    """Delete every row of every table but ``alembic_version``.
+
+    ``DELETE`` with foreign-key triggers off (``session_replication_role = replica``) is several
+    times faster than ``TRUNCATE`` on tables this small; without superuser rights, TRUNCATE.
+    """
     engine = create_engine(pg.url, connect_args={"connect_timeout": 3})
     try:
         with engine.begin() as connection:
@@ -304,7 +309,12 @@ def _truncate(pg: _Postgres) -> None:
                 .scalars()
                 .all()
             )
-            if tables:
+            superuser = connection.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+            if superuser.scalar():
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+                for table in tables:
+                    connection.execute(text(f'DELETE FROM "{table}"'))
+            elif tables:
                 connection.execute(
                     text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
                 )
@@ -332,7 +342,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 )
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A migrated, empty database for this test: a temp SQLite file, or this run's PostgreSQL
-    database with every table truncated. Restrict a test to one backend with
+    database with every table emptied. Restrict a test to one backend with
     ``@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)``."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("_sqlite_template")
@@ -341,7 +351,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     if request.param == "postgres":
         pg: _Postgres = request.getfixturevalue("_postgres")
-        _truncate(pg)
+        _empty_tables(pg)
         return pg.url
     raise ValueError(f"unknown database {request.param!r}")
 
