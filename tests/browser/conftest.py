@@ -2,7 +2,8 @@
 
 Skipped with a clear reason when ``/usr/bin/chromium`` is missing on a laptop; a failure when
 ``CI`` is set (CI installs it: ``apt-get install -y chromium``). Playwright's own browser download
-is not used. Screenshots go to ``docs/screenshots/``.
+is not used. Screenshots go to ``tests/browser/screenshots/`` (git-ignored); with
+``TOKENSMITH_UPDATE_SCREENSHOTS=1`` they refresh the README's copies in ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("TOKENSMITH_UPDATE_SCREENSHOTS")
+    else Path(__file__).resolve().parent / "screenshots"
+)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ Sign in; create a personal credential and copy its secret; run the curl sample f
 instructions panel against the live server; generate a token and read its claims; test an API
 call (the demo API); create an account token, see "Never", use it, see a last-used time, revoke
 it and see it refused; a member cannot reach organisation-credential actions; a cross-site POST
-is refused; sign-out kills the session. Screenshots land in ``docs/screenshots/``.
+is refused; sign-out kills the session. Screenshots: see conftest.py.
 """
 
 from __future__ import annotations
