@@ -7,14 +7,17 @@ embed keys chosen by whoever made the token, so a token carrying any of them is 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
-
-import jwt
+from typing import Any
 
 from tokensmith.verify.errors import InvalidTokenError
 
-__all__ = ["ASYMMETRIC_ALGORITHMS", "TokenHeader", "check_header"]
+__all__ = ["ASYMMETRIC_ALGORITHMS", "TokenHeader", "check_header", "unverified_header"]
 
 #: Signature algorithms the verifier may be configured with. ``none`` and the HMAC family are never
 #: acceptable for access tokens checked with a public key (RFC 8725 §3.1, §3.2).
@@ -30,6 +33,9 @@ KEY_REFERENCE_PARAMETERS = ("jku", "jwk", "x5u", "x5c")
 
 MAX_KID_LENGTH = 256
 
+# RFC 7515 §2: base64url without padding.
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
+
 
 @dataclass(frozen=True, slots=True)
 class TokenHeader:
@@ -37,12 +43,30 @@ class TokenHeader:
     kid: str
 
 
+def unverified_header(token: str) -> dict[str, Any]:
+    """The JOSE header (RFC 7515 §5.2 steps 1–4) of a compact JWS, before any signature check.
+
+    Only the first segment is decoded (canonical base64url, a JSON object); the whole token is parsed
+    again, strictly, when its signature is checked (:mod:`tokensmith.verify.jws`).
+    """
+    segment = token.split(".", 1)[0]
+    if not _BASE64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        raise InvalidTokenError("The access token is malformed.", detail="header is not base64url")
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        header = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise InvalidTokenError("The access token is malformed.", detail=type(exc).__name__) from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+        raise InvalidTokenError("The access token is malformed.", detail="header is not canonical base64url")
+    if not isinstance(header, dict):
+        raise InvalidTokenError("The access token is malformed.", detail="header is not a JSON object")
+    return header
+
+
 def check_header(token: str, algorithms: Collection[str]) -> TokenHeader:
     """Parse the unverified header and enforce RFC 9068 §4 steps on it; return ``alg`` and ``kid``."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise InvalidTokenError("The access token is malformed.", detail=str(exc)) from None
+    header = unverified_header(token)
     for name in KEY_REFERENCE_PARAMETERS:
         if name in header:
             raise InvalidTokenError(
