@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness import checks, machine, procs, report, tools
+from harness import checks, machine, procs, report, tools, verifier
 from harness.loadgen import LoadResult, LoadSettings, run_wrk
 from harness.targets import Context, Prepared, Target, all_targets
 
@@ -44,7 +44,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--load-cpu", type=int, default=1, help="core wrk is pinned to (1)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON path")
+    parser.add_argument(
+        "--verifier-iterations",
+        type=int,
+        help="verifications per round of the in-process verifier benchmark (2000; --quick 500)",
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--no-verifier", action="store_true", help="skip the verifier benchmark")
+    which.add_argument("--verifier-only", action="store_true", help="run only the verifier benchmark")
     args = parser.parse_args(argv)
+    if args.verifier_iterations is None:
+        args.verifier_iterations = 500 if args.quick else 2000
     if args.duration is None:
         args.duration = 3.0 if args.quick else 10.0
     if args.warmup is None:
@@ -54,6 +64,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"unknown targets {sorted(unknown)}; choose from {keys}")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if args.verifier_iterations < 1:
+        parser.error("--verifier-iterations must be at least 1")
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads")
     return args
@@ -178,26 +190,35 @@ def _prepare_tools(selected: list[Target]) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    wanted = args.targets.split(",")
+    wanted = [] if args.verifier_only else args.targets.split(",")
     selected = [t for t in all_targets() if t.key in wanted]
     try:
-        _prepare_tools(selected)
+        if selected:
+            _prepare_tools(selected)
     except tools.ToolError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2
     rows = run_rounds(selected, args)
     meta = _meta(args, argv)
+    verified = None
+    if not args.no_verifier:
+        print("bench: verifier (in-process)", file=sys.stderr)
+        verified = verifier.measure(args.verifier_iterations, max(5, args.rounds), _pinning(args)[0])
+        meta["verifier"] = verified.as_json()
     report.write_json(args.output, rows, meta)
     cfg = meta["config"]
-    print(
-        f"\n{len(selected)} targets, each alone: {cfg['connections']} connections, "
-        f"{cfg['warmup_s']:g} s warm-up + {cfg['duration_s']:g} s measured, "
-        f"wrk threads {cfg['wrk_threads']}, {cfg['rounds']} round(s) (median shown); "
-        f"server on core {cfg['server_cpu']}, wrk on core {cfg['load_cpu']}\n"
-    )
-    print(report.table(rows))
-    lines = report.ratio_lines(rows)
-    if lines:
-        print("\n" + "\n".join(lines))
+    if selected:
+        print(
+            f"\n{len(selected)} targets, each alone: {cfg['connections']} connections, "
+            f"{cfg['warmup_s']:g} s warm-up + {cfg['duration_s']:g} s measured, "
+            f"wrk threads {cfg['wrk_threads']}, {cfg['rounds']} round(s) (median shown); "
+            f"server on core {cfg['server_cpu']}, wrk on core {cfg['load_cpu']}\n"
+        )
+        print(report.table(rows))
+        lines = report.ratio_lines(rows)
+        if lines:
+            print("\n" + "\n".join(lines))
+    if verified is not None:
+        print("\n" + "\n".join(verifier.lines(verified)))
     print(f"\nresults: {args.output}")
     return 1 if any(row.status == "failed" for row in rows) else 0
