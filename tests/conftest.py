@@ -357,7 +357,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture(
-    params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgres", id="postgres", marks=pytest.mark.postgres)]
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
 )
 def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database with no schema at all (for migration tests): a new SQLite file, or a new
@@ -399,14 +402,8 @@ def redis_url(_redis_base_url: str) -> str:
     """A Redis URL on a DB number reserved for tests (``TOKENSMITH_TEST_REDIS_URL``, default DB 13).
 
     Tests sharing it must use keys of their own (rate-limit keys are client IDs, which are
-    random, and addresses — use :func:`unique_address`)."""
+    random, and addresses — pick random ones)."""
     return _redis_base_url
-
-
-def unique_address() -> str:
-    """A random address in 198.18.0.0/15 (benchmarking range), for X-Forwarded-For."""
-    raw = uuid.uuid4().bytes
-    return f"198.{18 + raw[0] % 2}.{raw[1]}.{raw[2] or 1}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -507,6 +504,10 @@ def live_server_factory(
     from tokensmith.http.app import create_app
 
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
+    # Like `tokensmith serve` (access_log=False): uvicorn's access log prints query strings.
+    access = logging.getLogger("uvicorn.access")
+    saved = (access.propagate, access.disabled)
+    access.propagate, access.disabled = False, True
 
     def start(**overrides: Any) -> LiveServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -537,6 +538,7 @@ def live_server_factory(
     for server, thread in reversed(running):
         server.should_exit = True
         thread.join(timeout=15)
+    access.propagate, access.disabled = saved
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import uuid
 from typing import Any
 
 import httpx
@@ -20,8 +21,22 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 #: RFC 9068 claims plus seed 000's and Tokensmith's own; exactly these, no more.
-JWT_CLAIMS = {"iss", "sub", "aud", "exp", "iat", "nbf", "auth_time", "jti", "client_id", "scope", "token_use",
-              "version", "org_id", "sub_kind"}
+JWT_CLAIMS = {
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "auth_time",
+    "jti",
+    "client_id",
+    "scope",
+    "token_use",
+    "version",
+    "org_id",
+    "sub_kind",
+}
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 
@@ -82,6 +97,17 @@ def verify_jwt(services: Services, token: str) -> dict[str, Any]:
     keys = {k["kid"]: k for k in services.keyring.jwks()["keys"]}
     jwk = jwt.PyJWK.from_dict(keys[header["kid"]])
     return jwt.decode(
-        token, jwk.key, algorithms=[header["alg"]], audience=services.minter.audience, issuer=services.issuer,
+        token,
+        jwk.key,
+        algorithms=[header["alg"]],
+        audience=services.minter.audience,
+        issuer=services.issuer,
         options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
     )
+
+
+def unique_address() -> str:
+    """A random address in 198.18.0.0/15 (benchmarking range), for X-Forwarded-For; random so
+    tests sharing a Redis never share a rate-limit key."""
+    raw = uuid.uuid4().bytes
+    return f"198.{18 + raw[0] % 2}.{raw[1]}.{raw[2] or 1}"

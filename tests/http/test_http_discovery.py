@@ -6,9 +6,9 @@ from typing import Any
 
 import jwt
 import pytest
+from http_support import CLIENT_CREDENTIALS, PRIVATE_JWK_MEMBERS, SQLITE_ONLY, TOKEN, basic, verify_jwt
 from starlette.testclient import TestClient
 
-from http_support import CLIENT_CREDENTIALS, PRIVATE_JWK_MEMBERS, SQLITE_ONLY, TOKEN, basic, verify_jwt
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.http.app import create_app
@@ -20,7 +20,9 @@ PUBLIC_MEMBERS = {
 }
 
 
-@pytest.mark.parametrize("path", ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"])
+@pytest.mark.parametrize(
+    "path", ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
+)
 def test_discovery_document(client: Any, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
@@ -38,19 +40,24 @@ def test_discovery_document(client: Any, path: str) -> None:
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("issuer", ["https://auth.example.test/tenant-a/", "https://Auth.Example.test:8443/x"])
+@pytest.mark.parametrize(
+    "issuer", ["https://auth.example.test/tenant-a/", "https://Auth.Example.test:8443/x"]
+)
 def test_issuer_is_byte_equal_to_the_setting(
     settings_factory: Any, services_factory: Any, issuer: str
 ) -> None:
     settings = settings_factory(issuer=issuer)
     svc = services_factory(settings)  # issuer taken from the setting, not passed in
     org = svc.organizations.create(Actor.system(), "iss")
-    created = svc.credentials.create(Actor.system(), org_id=org.id, name="c", kind=CredentialKind.ORGANIZATION)
+    created = svc.credentials.create(
+        Actor.system(), org_id=org.id, name="c", kind=CredentialKind.ORGANIZATION
+    )
     with TestClient(create_app(settings, services=svc), base_url="http://testserver") as test_client:
         raw = test_client.get("/.well-known/oauth-authorization-server").content
         doc = test_client.get("/.well-known/oauth-authorization-server").json()
-        token = test_client.post(TOKEN, data=CLIENT_CREDENTIALS,
-                                 headers=basic(created.credential.client_id, created.client_secret)).json()
+        token = test_client.post(
+            TOKEN, data=CLIENT_CREDENTIALS, headers=basic(created.credential.client_id, created.client_secret)
+        ).json()
     assert doc["issuer"] == issuer
     assert f'"issuer":"{issuer}"'.encode() in raw.replace(b": ", b":")
     assert doc["token_endpoint"] == issuer.rstrip("/") + "/oauth2/token"
@@ -84,7 +91,9 @@ def test_jwks_for_other_algorithms(settings_factory: Any, services_factory: Any,
     assert keys[0]["alg"] == algorithm
 
 
-def test_rotation_publishes_the_new_key_and_keeps_the_old(client: Any, make_credential: Any, services: Any) -> None:
+def test_rotation_publishes_the_new_key_and_keeps_the_old(
+    client: Any, make_credential: Any, services: Any
+) -> None:
     cred = make_credential()
     auth = basic(cred.client_id, cred.client_secret)
     old_token = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=auth).json()["access_token"]

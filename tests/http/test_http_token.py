@@ -7,7 +7,6 @@ from typing import Any
 
 import jwt
 import pytest
-
 from http_support import (
     CLIENT_CREDENTIALS,
     JWT_CLAIMS,
@@ -17,6 +16,7 @@ from http_support import (
     basic,
     verify_jwt,
 )
+
 from tokensmith.core import secrets as sf
 from tokensmith.core.clock import epoch
 from tokensmith.services.container import Services
@@ -24,28 +24,37 @@ from tokensmith.services.container import Services
 
 def test_client_secret_basic(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "scope": "api/access"},
-                           headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN,
+        data={**CLIENT_CREDENTIALS, "scope": "api/access"},
+        headers=basic(cred.client_id, cred.client_secret),
+    )
     assert_token_response(response, scope="api/access")
 
 
 def test_client_secret_post(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id,
-                                        "client_secret": cred.client_secret})
+    response = client.post(
+        TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id, "client_secret": cred.client_secret}
+    )
     assert_token_response(response, scope="api/access")
 
 
 def test_basic_with_a_matching_client_id_in_the_body(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id},
-                           headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN,
+        data={**CLIENT_CREDENTIALS, "client_id": cred.client_id},
+        headers=basic(cred.client_id, cred.client_secret),
+    )
     assert_token_response(response, scope="api/access")
 
 
 def test_jwt_header_and_claims(client: Any, make_credential: Any, services: Services, clock: Any) -> None:
     cred = make_credential(scopes=["api/access", "project:read"])
-    body = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret)).json()
+    body = client.post(
+        TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret)
+    ).json()
     token = body["access_token"]
     header = jwt.get_unverified_header(token)
     assert header["typ"] == "at+jwt"
@@ -72,8 +81,12 @@ def test_jwt_header_and_claims(client: Any, make_credential: Any, services: Serv
 def test_each_token_has_its_own_jti(client: Any, make_credential: Any) -> None:
     cred = make_credential()
     jtis = {
-        jwt.decode(client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret))
-                   .json()["access_token"], options={"verify_signature": False})["jti"]
+        jwt.decode(
+            client.post(
+                TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret)
+            ).json()["access_token"],
+            options={"verify_signature": False},
+        )["jti"]
         for _ in range(3)
     }
     assert len(jtis) == 3
@@ -87,10 +100,13 @@ def test_audience_setting(settings_factory: Any, services_factory: Any, make_cre
     settings = settings_factory(audience="https://api.example.test")
     svc = services_factory(settings, issuer=settings.issuer)
     with TestClient(create_app(settings, services=svc), base_url="http://testserver") as test_client:
-        org = svc.organizations.create(__import__("tokensmith.core.actors").core.actors.Actor.system(), "aud-org")
+        org = svc.organizations.create(
+            __import__("tokensmith.core.actors").core.actors.Actor.system(), "aud-org"
+        )
         cred = make_credential(org=org)
-        token = test_client.post(TOKEN, data=CLIENT_CREDENTIALS,
-                                 headers=basic(cred.client_id, cred.client_secret)).json()["access_token"]
+        token = test_client.post(
+            TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret)
+        ).json()["access_token"]
     assert verify_jwt(svc, token)["aud"] == "https://api.example.test"
 
 
@@ -102,17 +118,23 @@ def test_omitted_scope_means_all_allowed_scopes(client: Any, make_credential: An
 
 def test_a_subset_of_allowed_scopes(client: Any, make_credential: Any) -> None:
     cred = make_credential(scopes=["project:read", "api/access"])
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "scope": "project:read"},
-                           headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN,
+        data={**CLIENT_CREDENTIALS, "scope": "project:read"},
+        headers=basic(cred.client_id, cred.client_secret),
+    )
     body = assert_token_response(response, scope="project:read")
     assert jwt.decode(body["access_token"], options={"verify_signature": False})["scope"] == "project:read"
 
 
 @pytest.mark.parametrize("scope", ["project:write", "api/access project:write", "not-a-scope"])
-def test_a_scope_the_credential_does_not_have_is_invalid_scope(client: Any, make_credential: Any, scope: str) -> None:
+def test_a_scope_the_credential_does_not_have_is_invalid_scope(
+    client: Any, make_credential: Any, scope: str
+) -> None:
     cred = make_credential(scopes=["api/access"])
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "scope": scope},
-                           headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN, data={**CLIENT_CREDENTIALS, "scope": scope}, headers=basic(cred.client_id, cred.client_secret)
+    )
     assert_oauth_error(response, 400, "invalid_scope", basic_challenge=False)
 
 
@@ -126,7 +148,9 @@ def test_per_credential_lifetime(client: Any, make_credential: Any, clock: Any) 
 
 def test_personal_credential_token_is_still_a_client_token(client: Any, make_credential: Any) -> None:
     cred = make_credential(kind="personal")
-    body = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret)).json()
+    body = client.post(
+        TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret)
+    ).json()
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert (claims["sub"], claims["sub_kind"]) == (cred.client_id, "client")
 
@@ -155,10 +179,15 @@ def test_signing_algorithm_setting(settings_factory: Any, services_factory: Any)
     settings = settings_factory(signing_algorithm="EdDSA")
     svc = services_factory(settings, issuer=settings.issuer)
     org = svc.organizations.create(Actor.system(), "eddsa")
-    created = svc.credentials.create(Actor.system(), org_id=org.id, name="c", kind=__import__(
-        "tokensmith.core.records").core.records.CredentialKind.ORGANIZATION)
+    created = svc.credentials.create(
+        Actor.system(),
+        org_id=org.id,
+        name="c",
+        kind=__import__("tokensmith.core.records").core.records.CredentialKind.ORGANIZATION,
+    )
     with TestClient(create_app(settings, services=svc), base_url="http://testserver") as test_client:
-        body = test_client.post(TOKEN, data=CLIENT_CREDENTIALS,
-                                headers=basic(created.credential.client_id, created.client_secret)).json()
+        body = test_client.post(
+            TOKEN, data=CLIENT_CREDENTIALS, headers=basic(created.credential.client_id, created.client_secret)
+        ).json()
     assert jwt.get_unverified_header(body["access_token"])["alg"] == "EdDSA"
     assert verify_jwt(svc, body["access_token"])["sub"] == created.credential.client_id

@@ -8,8 +8,6 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from sqlalchemy import event
-
 from http_support import (
     CLIENT_CREDENTIALS,
     FORM,
@@ -18,8 +16,9 @@ from http_support import (
     assert_oauth_error,
     assert_token_response,
     basic,
-    basic_raw,
 )
+from sqlalchemy import event
+
 from tokensmith.core import ids
 from tokensmith.core import secrets as sf
 from tokensmith.services.container import Services
@@ -34,28 +33,38 @@ def wrong_secret_for(secret: str) -> str:
 
 def test_wrong_secret_is_401_invalid_client_with_basic_challenge(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data=CLIENT_CREDENTIALS,
-                           headers=basic(cred.client_id, wrong_secret_for(cred.client_secret)))
+    response = client.post(
+        TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, wrong_secret_for(cred.client_secret))
+    )
     assert_oauth_error(response, 401, "invalid_client", basic_challenge=True)
 
 
 def test_wrong_secret_in_body_is_401_without_basic_challenge(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id,
-                                        "client_secret": wrong_secret_for(cred.client_secret)})
+    response = client.post(
+        TOKEN,
+        data={
+            **CLIENT_CREDENTIALS,
+            "client_id": cred.client_id,
+            "client_secret": wrong_secret_for(cred.client_secret),
+        },
+    )
     assert_oauth_error(response, 401, "invalid_client", basic_challenge=False)
 
 
 def test_unknown_client_looks_exactly_like_a_wrong_secret(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    wrong = client.post(TOKEN, data=CLIENT_CREDENTIALS,
-                        headers=basic(cred.client_id, wrong_secret_for(cred.client_secret)))
-    unknown = client.post(TOKEN, data=CLIENT_CREDENTIALS,
-                          headers=basic(ids.new_client_id(), sf.generate("tss_")))
+    wrong = client.post(
+        TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, wrong_secret_for(cred.client_secret))
+    )
+    unknown = client.post(
+        TOKEN, data=CLIENT_CREDENTIALS, headers=basic(ids.new_client_id(), sf.generate("tss_"))
+    )
     assert_oauth_error(unknown, 401, "invalid_client", basic_challenge=True)
     assert unknown.content == wrong.content
     assert {k: v for k, v in unknown.headers.items() if k != "content-length"} == {
-        k: v for k, v in wrong.headers.items() if k != "content-length"}
+        k: v for k, v in wrong.headers.items() if k != "content-length"
+    }
 
 
 def test_bad_checksum_is_refused_without_touching_the_database(
@@ -78,8 +87,9 @@ def test_bad_checksum_is_refused_without_touching_the_database(
         statements.clear()
         # …and the tampered secret causes none.
         response = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, tampered))
-        body_response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id,
-                                                 "client_secret": tampered})
+        body_response = client.post(
+            TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id, "client_secret": tampered}
+        )
     finally:
         event.remove(services.database.engine, "before_cursor_execute", count)
     assert_oauth_error(response, 401, "invalid_client", basic_challenge=True)
@@ -91,8 +101,11 @@ def test_basic_credentials_are_form_decoded(client: Any, make_credential: Any) -
     """RFC 6749 §2.3.1: client ID and secret are form-encoded before base64."""
     cred = make_credential()
     # quote_plus of a base32 ID / base62 secret is the identity — still the canonical form.
-    response = client.post(TOKEN, data=CLIENT_CREDENTIALS,
-                           headers=basic(quote_plus(cred.client_id), quote_plus(cred.client_secret)))
+    response = client.post(
+        TOKEN,
+        data=CLIENT_CREDENTIALS,
+        headers=basic(quote_plus(cred.client_id), quote_plus(cred.client_secret)),
+    )
     assert_token_response(response, scope="api/access")
     # Decoding is really applied: percent-encoding every character still authenticates.
     every_char = "".join(f"%{ord(c):02X}" for c in cred.client_id)
@@ -114,11 +127,21 @@ def test_basic_credentials_are_form_decoded(client: Any, make_credential: Any) -
         lambda cid, sec: (cid + "%zz", sec),  # invalid escape stays literal
         lambda cid, sec: (cid, sec + "%C3%A9"),  # non-ASCII after decoding
     ],
-    ids=["id-colon", "id-plus", "id-percent", "secret-colon", "secret-plus", "secret-percent", "raw-colon",
-         "bad-escape", "non-ascii"],
+    ids=[
+        "id-colon",
+        "id-plus",
+        "id-percent",
+        "secret-colon",
+        "secret-plus",
+        "secret-percent",
+        "raw-colon",
+        "bad-escape",
+        "non-ascii",
+    ],
 )
-def test_encoded_characters_change_the_credentials_to_wrong_ones(client: Any, make_credential: Any,
-                                                                 mangle: Any) -> None:
+def test_encoded_characters_change_the_credentials_to_wrong_ones(
+    client: Any, make_credential: Any, mangle: Any
+) -> None:
     cred = make_credential()
     client_id, secret = mangle(cred.client_id, cred.client_secret)
     response = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(client_id, secret))
@@ -148,25 +171,32 @@ def test_malformed_authorization_is_invalid_request(client: Any, header: str) ->
 def test_two_authorization_headers_are_invalid_request(client: Any, make_credential: Any) -> None:
     cred = make_credential()
     auth = basic(cred.client_id, cred.client_secret)["Authorization"]
-    response = client.post(TOKEN, content="grant_type=client_credentials",
-                           headers=[("Content-Type", FORM["Content-Type"]), ("Authorization", auth),
-                                    ("Authorization", auth)])
+    response = client.post(
+        TOKEN,
+        content="grant_type=client_credentials",
+        headers=[("Content-Type", FORM["Content-Type"]), ("Authorization", auth), ("Authorization", auth)],
+    )
     assert_oauth_error(response, 400, "invalid_request")
 
 
 def test_basic_and_body_secret_together_is_invalid_request(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id,
-                                        "client_secret": cred.client_secret},
-                           headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN,
+        data={**CLIENT_CREDENTIALS, "client_id": cred.client_id, "client_secret": cred.client_secret},
+        headers=basic(cred.client_id, cred.client_secret),
+    )
     assert_oauth_error(response, 400, "invalid_request")
 
 
 @SQLITE_ONLY
 def test_basic_with_a_different_body_client_id_is_invalid_request(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "client_id": ids.new_client_id()},
-                           headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN,
+        data={**CLIENT_CREDENTIALS, "client_id": ids.new_client_id()},
+        headers=basic(cred.client_id, cred.client_secret),
+    )
     assert_oauth_error(response, 400, "invalid_request")
 
 
@@ -194,39 +224,53 @@ def test_no_client_authentication_is_invalid_client(client: Any) -> None:
     ],
     ids=["repeated-grant-type", "repeated-scope", "empty-body", "missing-grant-type", "empty-grant-type"],
 )
-def test_repeated_or_missing_parameters_are_invalid_request(client: Any, make_credential: Any, body: str) -> None:
+def test_repeated_or_missing_parameters_are_invalid_request(
+    client: Any, make_credential: Any, body: str
+) -> None:
     cred = make_credential()
     response = client.post(TOKEN, content=body, headers={**FORM, **basic(cred.client_id, cred.client_secret)})
     assert_oauth_error(response, 400, "invalid_request", basic_challenge=False)
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("grant_type", ["password", "authorization_code", "refresh_token", "CLIENT_CREDENTIALS"])
+@pytest.mark.parametrize(
+    "grant_type", ["password", "authorization_code", "refresh_token", "CLIENT_CREDENTIALS"]
+)
 def test_unknown_grant_is_unsupported_grant_type(client: Any, make_credential: Any, grant_type: str) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={"grant_type": grant_type}, headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN, data={"grant_type": grant_type}, headers=basic(cred.client_id, cred.client_secret)
+    )
     assert_oauth_error(response, 400, "unsupported_grant_type")
 
 
 @SQLITE_ONLY
 def test_bad_scope_syntax_is_invalid_request(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, data={**CLIENT_CREDENTIALS, "scope": "api/access  project:read"},
-                           headers=basic(cred.client_id, cred.client_secret))
+    response = client.post(
+        TOKEN,
+        data={**CLIENT_CREDENTIALS, "scope": "api/access  project:read"},
+        headers=basic(cred.client_id, cred.client_secret),
+    )
     assert_oauth_error(response, 400, "invalid_request")
 
 
 @SQLITE_ONLY
 def test_json_body_on_the_canonical_route_is_invalid_request(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, content=json.dumps(CLIENT_CREDENTIALS),
-                           headers={"Content-Type": "application/json", **basic(cred.client_id, cred.client_secret)})
+    response = client.post(
+        TOKEN,
+        content=json.dumps(CLIENT_CREDENTIALS),
+        headers={"Content-Type": "application/json", **basic(cred.client_id, cred.client_secret)},
+    )
     assert_oauth_error(response, 400, "invalid_request")
 
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("content_type", [None, "text/plain", "multipart/form-data; boundary=x"])
-def test_other_media_types_are_invalid_request(client: Any, make_credential: Any, content_type: str | None) -> None:
+def test_other_media_types_are_invalid_request(
+    client: Any, make_credential: Any, content_type: str | None
+) -> None:
     cred = make_credential()
     headers = basic(cred.client_id, cred.client_secret)
     if content_type:
@@ -238,17 +282,25 @@ def test_other_media_types_are_invalid_request(client: Any, make_credential: Any
 @SQLITE_ONLY
 def test_form_content_type_with_charset_is_accepted(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, content=b"grant_type=client_credentials",
-                           headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
-                                    **basic(cred.client_id, cred.client_secret)})
+    response = client.post(
+        TOKEN,
+        content=b"grant_type=client_credentials",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+            **basic(cred.client_id, cred.client_secret),
+        },
+    )
     assert_token_response(response, scope="api/access")
 
 
 @SQLITE_ONLY
 def test_non_utf8_body_is_invalid_request(client: Any, make_credential: Any) -> None:
     cred = make_credential()
-    response = client.post(TOKEN, content=b"grant_type=client_credentials&scope=%FF\xff",
-                           headers={**FORM, **basic(cred.client_id, cred.client_secret)})
+    response = client.post(
+        TOKEN,
+        content=b"grant_type=client_credentials&scope=%FF\xff",
+        headers={**FORM, **basic(cred.client_id, cred.client_secret)},
+    )
     assert_oauth_error(response, 400, "invalid_request")
 
 
@@ -269,7 +321,9 @@ def test_one_megabyte_chunked_body_is_invalid_request(client: Any, make_credenti
         for _ in range(64):
             yield b"a" * 16384
 
-    response = client.post(TOKEN, content=chunks(), headers={**FORM, **basic(cred.client_id, cred.client_secret)})
+    response = client.post(
+        TOKEN, content=chunks(), headers={**FORM, **basic(cred.client_id, cred.client_secret)}
+    )
     assert "content-length" not in {k.lower() for k in response.request.headers}
     assert_oauth_error(response, 400, "invalid_request")
 
@@ -285,12 +339,19 @@ def test_too_many_parameters_is_invalid_request(client: Any, make_credential: An
 @SQLITE_ONLY
 @pytest.mark.log_guard_ignore("httpx")  # the test client logs the URL this test puts the secret in
 @pytest.mark.parametrize("where", ["all", "secret-only", "grant-only"])
-def test_parameters_in_the_query_string_are_invalid_request(client: Any, make_credential: Any, where: str) -> None:
+def test_parameters_in_the_query_string_are_invalid_request(
+    client: Any, make_credential: Any, where: str
+) -> None:
     cred = make_credential()
-    query = {"all": {"grant_type": "client_credentials", "client_id": cred.client_id,
-                     "client_secret": cred.client_secret},
-             "secret-only": {"client_id": cred.client_id, "client_secret": cred.client_secret},
-             "grant-only": {"grant_type": "client_credentials"}}[where]
+    query = {
+        "all": {
+            "grant_type": "client_credentials",
+            "client_id": cred.client_id,
+            "client_secret": cred.client_secret,
+        },
+        "secret-only": {"client_id": cred.client_id, "client_secret": cred.client_secret},
+        "grant-only": {"grant_type": "client_credentials"},
+    }[where]
     url = TOKEN + "?" + "&".join(f"{k}={quote(v)}" for k, v in query.items())
     data = {} if where == "all" else {"grant_type": "client_credentials"}
     headers = basic(cred.client_id, cred.client_secret) if where == "grant-only" else {}
