@@ -91,6 +91,9 @@ def ratios(rows: list[Row]) -> dict[str, Any]:
         found["tokensmith_over_floor_rps"] = round(ours.rps / floor.rps, 3)
     if peer and floor:
         found["peer_over_floor_rps"] = round(peer.rps / floor.rps, 3)
+    management = _measured(rows, "tokensmith-mgmt")
+    if management and floor:
+        found["management_over_floor_rps"] = round(management.rps / floor.rps, 3)
     return found
 
 
@@ -144,6 +147,9 @@ def ratio_lines(rows: list[Row]) -> list[str]:
         lines.append(f"Tokensmith ÷ floor throughput: {found['tokensmith_over_floor_rps']:.2f}×")
     if "peer_over_floor_rps" in found:
         lines.append(f"oidc-provider ÷ floor throughput: {found['peer_over_floor_rps']:.2f}×")
+    if "management_over_floor_rps" in found:
+        management = found["management_over_floor_rps"]
+        lines.append(f"Tokensmith GET /api/tokens ÷ floor throughput: {management:.2f}×")
     rounds = [
         f"{row.label}: {', '.join(f'{rps:,.0f}' for rps in row.round_rps)}"
         for row in rows

@@ -139,6 +139,43 @@ def prepare_tokensmith(ctx: Context) -> Prepared:
     )
 
 
+def prepare_tokensmith_management(ctx: Context) -> Prepared:
+    """The management API's hot read: ``GET /api/tokens`` authenticated by a personal token
+    (checksum, keyed-hash lookup, membership and policy checks, coalesced last-used note)."""
+    env = {
+        **os.environ,
+        "TOKENSMITH_DATABASE_URL": f"sqlite:///{ctx.workdir / 'bench.db'}",
+        "TOKENSMITH_SECRET_KEY": secrets.token_urlsafe(32),
+        "TOKENSMITH_ISSUER": ctx.base_url,
+    }
+    _tokensmith_cli(["migrate"], env, ctx.workdir)
+    _tokensmith_cli(["orgs", "create", "bench", "--json"], env, ctx.workdir)
+    user = ["--user", "bench@example.test"]
+    owner = ["users", "create", user[1], "--org", "bench", "--role", "owner", "--json"]
+    _tokensmith_cli(owner, env, ctx.workdir)
+    created = _tokensmith_cli(
+        ["tokens", "create", *user, "--name", "bench", "--scopes", "tokens:read", "--json"], env, ctx.workdir
+    )
+    return Prepared(
+        argv=[_tokensmith_bin(), "serve", "--host", HOST, "--port", str(ctx.port)],
+        env=env,
+        cwd=ctx.workdir,
+        request=RequestSpec(
+            method="GET",
+            path="/api/tokens",
+            headers={"Authorization": f"Bearer {created['token']}", "Accept": "application/json"},
+        ),
+        ready_path="/healthz",
+        token=None,
+    )
+
+
+def _management_unavailable() -> str | None:
+    if importlib.util.find_spec("tokensmith.http.management") is None:
+        return "the management API (tokensmith.http.management) is not on this branch yet"
+    return _tokensmith_unavailable()
+
+
 # --- the HTTP-stack floor -----------------------------------------------------------------
 
 
@@ -175,6 +212,12 @@ def all_targets() -> list[Target]:
     """Every row, in the order they are measured and printed."""
     return [
         Target("tokensmith", "Tokensmith POST /oauth2/token", prepare_tokensmith, _tokensmith_unavailable),
+        Target(
+            "tokensmith-mgmt",
+            "Tokensmith GET /api/tokens (personal token)",
+            prepare_tokensmith_management,
+            _management_unavailable,
+        ),
         Target("floor", "floor: uvicorn + Starlette fixed JSON", prepare_floor),
         Target("oidc-provider", "oidc-provider (node) POST /oauth2/token", prepare_peer),
     ]
