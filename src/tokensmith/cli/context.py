@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 import typer
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from tokensmith.core.errors import TokensmithError
+from tokensmith.core.errors import StorageUnavailable, TokensmithError
 from tokensmith.services.container import Services, build_services
 from tokensmith.services.master_key import MasterKeyMissing
 from tokensmith.settings import Settings
@@ -43,10 +44,14 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except StorageUnavailable:
+            fail("the database is unreachable; check TOKENSMITH_DATABASE_URL")
         except TokensmithError as exc:
             fail(exc.description or type(exc).__name__)
         except MasterKeyMissing as exc:
             fail(str(exc))
+        except (OperationalError, InterfaceError) as exc:  # e.g. migrations at start-up
+            fail(f"the database is unreachable ({type(exc.orig).__name__}); check TOKENSMITH_DATABASE_URL")
         raise AssertionError("unreachable")
 
     return wrapper
