@@ -33,9 +33,14 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def get_services(request: Request) -> Services:
+def services_of(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def get_services(request: Request) -> Services:
+    """FastAPI dependency (async: no I/O, so no threadpool hop)."""
+    return services_of(request)
 
 
 def resolve_actor(request: Request) -> Actor:
@@ -44,7 +49,7 @@ def resolve_actor(request: Request) -> Actor:
     Runs in the threadpool (it reads the database). Coordination note for the dashboard
     session: fill in :func:`_session_actor` only; keep this function's order of checks.
     """
-    services = get_services(request)
+    services = services_of(request)
     ip = client_ip(request, services.settings.trust_forwarded_for)
     header = request.headers.get("authorization")
     if header is not None:
