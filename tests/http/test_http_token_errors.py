@@ -68,7 +68,7 @@ def test_unknown_client_looks_exactly_like_a_wrong_secret(client: Any, make_cred
 
 
 def test_bad_checksum_is_refused_without_touching_the_database(
-    client: Any, make_credential: Any, services: Services
+    client: Any, make_credential: Any, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cred = make_credential()
     tampered = cred.client_secret[:-1] + ("A" if cred.client_secret[-1] != "A" else "B")
@@ -78,6 +78,15 @@ def test_bad_checksum_is_refused_without_touching_the_database(
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
+    # Core statements are seen by the engine event; the hot-path lookup runs its compiled
+    # SQL on a pooled DBAPI connection (Database.fetch_one), so count that too.
+    fetch_one = services.database.fetch_one
+
+    def counting_fetch_one(sql: str, params: Any) -> Any:
+        statements.append(sql)
+        return fetch_one(sql, params)
+
+    monkeypatch.setattr(services.database, "fetch_one", counting_fetch_one)
     event.listen(services.database.engine, "before_cursor_execute", count)
     try:
         # A control request proves the listener sees the hot path's queries…

@@ -21,7 +21,7 @@ from tokensmith.core.roles import Role
 from tokensmith.storage.database import Database, create_database_engine
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 from tokensmith.storage.repositories.audit import AuditRepository
-from tokensmith.storage.repositories.credentials import CredentialRepository
+from tokensmith.storage.repositories.credentials import CredentialLookup, CredentialRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
 T0 = datetime(2026, 5, 17, 8, 30, 15, 123456, tzinfo=UTC)
@@ -99,9 +99,10 @@ def test_credential_round_trip_and_lookup_with_org(db: Database, org_id: str) ->
         repo = CredentialRepository(c)
         assert repo.get(record.id) == record
         assert repo.by_client_id(record.client_id) == record
-        found = repo.by_client_id_with_org(record.client_id)
-        assert found is not None and found[0] == record and found[1].id == org_id and found[1].name == "acme"
-        assert repo.by_client_id_with_org(ids.new_client_id()) is None
+    lookup = CredentialLookup(db)  # the token endpoint's compiled query on a DBAPI connection
+    found = lookup(record.client_id)
+    assert found is not None and found[0] == record and found[1].id == org_id and found[1].name == "acme"
+    assert lookup(ids.new_client_id()) is None
     assert record.created_at.tzinfo is not None
 
 

@@ -7,6 +7,7 @@ import secrets
 import uuid
 
 CLIENT_ID_LENGTH = 26
+_BASE32 = frozenset("abcdefghijklmnopqrstuvwxyz234567")
 
 
 def new_client_id() -> str:
@@ -20,4 +21,4 @@ def new_id() -> str:
 
 
 def is_client_id(value: str) -> bool:
-    return len(value) == CLIENT_ID_LENGTH and all(c in "abcdefghijklmnopqrstuvwxyz234567" for c in value)
+    return len(value) == CLIENT_ID_LENGTH and _BASE32.issuperset(value)

@@ -21,7 +21,7 @@ from tokensmith.dashboard import dashboard_routes
 from tokensmith.http.access_log import AccessLogMiddleware
 from tokensmith.http.errors import EXCEPTION_HANDLERS
 from tokensmith.http.management import install as install_management_api
-from tokensmith.http.oauth_routes import OAuthRoutes
+from tokensmith.http.oauth_routes import FastPathMiddleware, OAuthRoutes
 from tokensmith.http.ops_routes import ops_routes
 from tokensmith.http.token_endpoint import TokenEndpoint
 from tokensmith.mcp.http import McpEndpoint
@@ -84,7 +84,9 @@ def create_app(
     app.router.routes.extend(mcp.routes())
     # The dashboard last: the OAuth, management and MCP routes keep priority.
     app.router.routes.extend(dashboard_routes(svc))
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(FastPathMiddleware, endpoints=oauth.post_endpoints())
+    if settings.access_log:
+        app.add_middleware(AccessLogMiddleware)
     return app
 
 

@@ -1,23 +1,26 @@
 """OAuth HTTP endpoints: token, introspection, revocation, discovery, JWKS, and the vendor dialects.
 
 Plain Starlette routes (no OpenAPI, no dependency injection on the hot path). Each one
-parses strictly (:mod:`tokensmith.http.oauth_request`), calls a service in a worker
-thread, and renders errors through :mod:`tokensmith.http.errors`.
+parses strictly (:mod:`tokensmith.http.oauth_request`), calls a service (in a worker
+thread, or inline on SQLite where the call is cheaper than the thread hop), and renders
+every error itself through :mod:`tokensmith.http.errors` — so these routes need none of
+the application's middleware and :class:`FastPathMiddleware` can serve them directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from tokensmith.core.errors import InvalidClient, InvalidRequest, OAuthError
+from tokensmith.core.errors import InvalidClient, InvalidRequest, OAuthError, StorageUnavailable
 from tokensmith.core.records import Credential
-from tokensmith.http.errors import NO_STORE, oauth_error_response
+from tokensmith.http.errors import NO_STORE, oauth_error_response, unavailable_response, unexpected_response
 from tokensmith.http.oauth_request import (
     ClientAuth,
     authorization,
@@ -31,6 +34,8 @@ from tokensmith.http.token_endpoint import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE, To
 from tokensmith.services.container import Services
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _basic_used(request: Request) -> bool:
@@ -52,6 +57,10 @@ def _oauth(handler: Endpoint, *, camel_case: bool = False) -> Endpoint:
             return await handler(request)
         except OAuthError as exc:
             return oauth_error_response(exc, basic_used=_basic_used(request), camel_case=camel_case)
+        except StorageUnavailable as exc:
+            return unavailable_response(request, exc)
+        except Exception as exc:  # noqa: BLE001 - anything unexpected is server_error, logged once
+            return unexpected_response(request, exc)
 
     return endpoint
 
@@ -61,6 +70,14 @@ class OAuthRoutes:
         self.s = services
         self.tokens = token_endpoint
         self.limit = services.settings.max_body_bytes
+        self._inline = services.database.is_embedded
+
+    async def _call(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a blocking service call: inline on embedded SQLite (sub-millisecond, and a
+        thread hop would cost more than the call), in a worker thread on a network database."""
+        if self._inline:
+            return func(*args, **kwargs)
+        return await run_in_threadpool(func, *args, **kwargs)
 
     def _ip(self, request: Request) -> str | None:
         return client_ip(request, self.s.settings.trust_forwarded_for)
@@ -69,7 +86,7 @@ class OAuthRoutes:
     async def token(self, request: Request) -> Response:
         params = await read_form(request, self.limit)
         auth = client_auth(request, params)
-        issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
+        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
         grant_type = params.get("grant_type")
         return JSONResponse(
             token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE), headers=NO_STORE
@@ -97,7 +114,7 @@ class OAuthRoutes:
                 raise InvalidRequest(
                     "grant_type refresh_token needs a personal token as Bearer authorization."
                 )
-        issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
+        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
         body = {
             "access_token": issued.access_token,
             "token_type": "Bearer",
@@ -116,7 +133,7 @@ class OAuthRoutes:
             "scope": string_param(raw, "scope"),
         }
         auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
-        issued = await run_in_threadpool(self.tokens.handle, params, auth, self._ip(request))
+        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
         body = {
             "accessToken": issued.access_token,
             "tokenType": "Bearer",
@@ -133,19 +150,19 @@ class OAuthRoutes:
             raise InvalidClient("Client authentication is required.")
         if not params.get("token"):
             raise InvalidRequest("The token parameter is required.")
-        credential, _org = await run_in_threadpool(
+        credential, _org = await self._call(
             self.s.authenticator.authenticate, auth.client_id, auth.client_secret, self._ip(request)
         )
         return params, credential
 
     async def introspect(self, request: Request) -> Response:
         params, caller = await self._caller(request)
-        body = await run_in_threadpool(self.s.inspector.introspect, params["token"], caller)
+        body = await self._call(self.s.inspector.introspect, params["token"], caller)
         return JSONResponse(body, headers=NO_STORE)
 
     async def revoke(self, request: Request) -> Response:
         params, caller = await self._caller(request)
-        await run_in_threadpool(self.s.inspector.revoke, params["token"], caller)
+        await self._call(self.s.inspector.revoke, params["token"], caller)
         return Response(status_code=200, headers=NO_STORE)
 
     # RFC 8414 / RFC 7517 -------------------------------------------------------------
@@ -172,23 +189,54 @@ class OAuthRoutes:
         return JSONResponse(self.metadata(), headers={"Cache-Control": "public, max-age=3600"})
 
     async def jwks(self, request: Request) -> Response:
-        keys = await run_in_threadpool(self.s.keyring.jwks)
+        keys = await self._call(self.s.keyring.jwks)
         return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
 
-    def routes(self) -> list[BaseRoute]:
+    def post_endpoints(self) -> dict[str, Endpoint]:
+        """The POST endpoints by path; each renders all of its own errors."""
         settings = self.s.settings
+        endpoints: dict[str, Endpoint] = {
+            "/oauth2/token": _oauth(self.token),
+            "/oauth2/introspect": _oauth(self.introspect),
+            "/oauth2/revoke": _oauth(self.revoke),
+        }
+        if settings.dialect_oauth_form:
+            endpoints["/api/oauth/token"] = _oauth(self.token)
+        if settings.dialect_v0_login:
+            endpoints["/api/v0/login"] = _oauth(self.v0_login)
+        if settings.dialect_v1_token:
+            endpoints["/api/v1/token"] = _oauth(self.v1_token, camel_case=True)
+        return endpoints
+
+    def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [
-            Route("/oauth2/token", _oauth(self.token), methods=["POST"]),
-            Route("/oauth2/introspect", _oauth(self.introspect), methods=["POST"]),
-            Route("/oauth2/revoke", _oauth(self.revoke), methods=["POST"]),
+            Route(path, endpoint, methods=["POST"]) for path, endpoint in self.post_endpoints().items()
+        ]
+        routes += [
             Route("/.well-known/oauth-authorization-server", self.discovery, methods=["GET"]),
             Route("/.well-known/openid-configuration", self.discovery, methods=["GET"]),
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]
-        if settings.dialect_oauth_form:
-            routes.append(Route("/api/oauth/token", _oauth(self.token), methods=["POST"]))
-        if settings.dialect_v0_login:
-            routes.append(Route("/api/v0/login", _oauth(self.v0_login), methods=["POST"]))
-        if settings.dialect_v1_token:
-            routes.append(Route("/api/v1/token", _oauth(self.v1_token, camel_case=True), methods=["POST"]))
         return routes
+
+
+class FastPathMiddleware:
+    """Serve the OAuth POST endpoints straight from the top of the stack.
+
+    They parse, authorise and render their own errors, so the exception middleware and the
+    router (dozens of management, MCP and dashboard routes) are pure overhead on the token
+    endpoint's hot path. Other requests pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp, endpoints: dict[str, Endpoint]) -> None:
+        self.app = app
+        self.endpoints = endpoints
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            endpoint = self.endpoints.get(scope["path"])
+            if endpoint is not None:
+                response = await endpoint(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

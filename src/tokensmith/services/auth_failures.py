@@ -24,11 +24,18 @@ log = logging.getLogger(__name__)
 
 
 class AuthFailureLimiter:
+    WINDOW_SECONDS = 60.0
+    MAX_TRACKED_ADDRESSES = 50_000
+
     def __init__(self, per_minute: int, redis_url: str = "") -> None:
         uri = redis_url if redis_url else "memory://"
+        self._shared = bool(redis_url)
         self._storage = storage_from_string(uri)
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._item = RateLimitItemPerMinute(per_minute)
+        #: In-process mode: when each address last failed. An address with no failure in the
+        #: window cannot be over the limit, so the common case skips the limiter entirely.
+        self._last_failure: dict[str, float] = {}
 
     def _retry_after(self, *key: str) -> int:
         try:
@@ -46,7 +53,13 @@ class AuthFailureLimiter:
 
     def address_blocked(self, ip: str | None) -> int | None:
         """Seconds to wait when ``ip`` has failed too often, else ``None``."""
-        if ip and self._exceeded("addr", ip):
+        if not ip:
+            return None
+        if not self._shared:
+            last = self._last_failure.get(ip)
+            if last is None or time.monotonic() - last > self.WINDOW_SECONDS:
+                return None
+        if self._exceeded("addr", ip):
             return self._retry_after("addr", ip)
         return None
 
@@ -57,6 +70,11 @@ class AuthFailureLimiter:
 
     def record_failure(self, client_id: str, ip: str | None) -> bool:
         """Count a failure; True when this failure crosses a limit (one audit event per burst)."""
+        if ip and not self._shared:
+            if len(self._last_failure) >= self.MAX_TRACKED_ADDRESSES:
+                cutoff = time.monotonic() - self.WINDOW_SECONDS
+                self._last_failure = {a: t for a, t in self._last_failure.items() if t > cutoff}
+            self._last_failure[ip] = time.monotonic()
         crossed = False
         for key in (("client", client_id), ("addr", ip or "")):
             if not key[1]:

@@ -19,7 +19,7 @@ from tokensmith.core.records import Credential, CredentialKind, Organization, To
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
-from tokensmith.storage.repositories.credentials import CredentialRepository
+from tokensmith.storage.repositories.credentials import CredentialLookup, CredentialRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
 MAX_GRACE_SECONDS = 7 * 24 * 3600
@@ -53,6 +53,7 @@ class CredentialService:
         max_ttl: int,
     ) -> None:
         self._db = database
+        self._lookup = CredentialLookup(database)
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
@@ -289,8 +290,7 @@ class CredentialService:
         """
         if not ids.is_client_id(client_id) or not secret_format.is_well_formed(client_secret, self._prefix):
             raise InvalidClient(detail="malformed client id or secret")
-        with self._db.transaction() as connection:
-            found = CredentialRepository(connection).by_client_id_with_org(client_id)
+        found = self._lookup(client_id)
         if found is None:
             self._hasher.verify(client_secret, None)
             raise InvalidClient(detail="unknown client")

@@ -29,6 +29,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from jwt.utils import base64url_encode
 from sqlalchemy.exc import IntegrityError
 
 from tokensmith.core.clock import Clock
@@ -59,8 +60,29 @@ class KeyInfo:
 
 @dataclass(frozen=True)
 class LoadedKey:
+    """A decrypted signing key, ready to sign JWS compact serialisations (RFC 7515 §7.1).
+
+    The protected header (RFC 9068 §2.1: ``alg``, ``typ: at+jwt``, ``kid``) is encoded once
+    per key; each token then costs one JSON encoding and one signature, done by PyJWT's
+    algorithm implementation.
+    """
+
     record: SigningKeyRecord
     private_key: PrivateKey
+    header_segment: bytes
+    algorithm: Any
+
+    @classmethod
+    def load(cls, record: SigningKeyRecord, private_key: PrivateKey) -> LoadedKey:
+        header = {"alg": record.algorithm, "kid": record.kid, "typ": "at+jwt"}
+        segment = base64url_encode(json.dumps(header, separators=(",", ":")).encode())
+        return cls(record, private_key, segment, jwt.get_algorithm_by_name(record.algorithm))
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        payload = base64url_encode(json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = self.header_segment + b"." + payload
+        signature = base64url_encode(self.algorithm.sign(signing_input, self.private_key))
+        return (signing_input + b"." + signature).decode("ascii")
 
 
 class KeyEncryptor:
@@ -154,7 +176,7 @@ class KeyRing:
             if record.kid not in loaded:
                 der = self._encryptor.decrypt(record.private_key, record.master_key_id, record.kid.encode())
                 private_key = serialization.load_der_private_key(der, password=None)
-                loaded[record.kid] = LoadedKey(record, private_key)  # type: ignore[arg-type]
+                loaded[record.kid] = LoadedKey.load(record, private_key)  # type: ignore[arg-type]
         self._records = records
         self._loaded = loaded
         self._loaded_at = time.monotonic()

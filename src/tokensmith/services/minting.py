@@ -120,13 +120,7 @@ class TokenMinter:
         }
 
     def _sign(self, claims: dict[str, Any]) -> str:
-        key = self._keyring.signing_key()
-        return jwt.encode(
-            claims,
-            key.private_key,
-            algorithm=key.record.algorithm,
-            headers={"typ": "at+jwt", "kid": key.record.kid},
-        )
+        return self._keyring.signing_key().sign(claims)
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any] | None:
         """Our own JWT, checked (signature, issuer, audience, typ); ``None`` if not ours or invalid."""

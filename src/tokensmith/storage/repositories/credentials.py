@@ -2,25 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import Credential, Organization, TokenFormat
+from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import organization_from_row
 from tokensmith.storage.tables import credentials, organizations
 
 # Compiled once: the token endpoint runs this on every request.
+_ORG_LABELS = [(f"org__{c.name}", c.name) for c in organizations.c]
 _BY_CLIENT_ID_WITH_ORG = (
-    select(credentials, *[c.label(f"org__{c.name}") for c in organizations.c])
+    select(credentials, *[c.label(label) for c, (label, _) in zip(organizations.c, _ORG_LABELS, strict=True)])
     .join(organizations, organizations.c.id == credentials.c.org_id)
     .where(credentials.c.client_id == bindparam("client_id"))
 )
 
 
-def _credential(row: RowMapping) -> Credential:
+class CredentialLookup:
+    """The token endpoint's one query: a credential and its organisation by client ID.
+
+    SQLAlchemy compiles the statement for the engine's dialect and supplies each column's
+    result processor once; every call is then a single driver round trip
+    (:meth:`Database.fetch_one`).
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+        dialect = database.engine.dialect
+        compiled = _BY_CLIENT_ID_WITH_ORG.compile(dialect=dialect)
+        self._sql = str(compiled)
+        self._positional = compiled.positional
+        columns = list(_BY_CLIENT_ID_WITH_ORG.selected_columns)
+        self._keys = [str(c.key) for c in columns]
+        self._processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+
+    def __call__(self, client_id: str) -> tuple[Credential, Organization] | None:
+        params: tuple[str] | dict[str, str] = (client_id,) if self._positional else {"client_id": client_id}
+        row = self._db.fetch_one(self._sql, params)
+        if row is None:
+            return None
+        values: dict[str, Any] = {
+            key: (process(value) if process is not None else value)
+            for key, process, value in zip(self._keys, self._processors, row, strict=True)
+        }
+        return _credential(values), organization_from_row(
+            {name: values[label] for label, name in _ORG_LABELS}
+        )
+
+
+def _credential(row: Mapping[str, Any] | RowMapping) -> Credential:
     return Credential(
         id=row["id"],
         client_id=row["client_id"],
@@ -68,13 +103,6 @@ class CredentialRepository:
                 last_used_at=None,
             )
         )
-
-    def by_client_id_with_org(self, client_id: str) -> tuple[Credential, Organization] | None:
-        row = self.c.execute(_BY_CLIENT_ID_WITH_ORG, {"client_id": client_id}).mappings().first()
-        if row is None:
-            return None
-        org_row = {name[len("org__") :]: row[name] for name in row if name.startswith("org__")}
-        return _credential(row), organization_from_row(org_row)  # type: ignore[arg-type]
 
     def get(self, credential_id: str) -> Credential | None:
         row = self.c.execute(select(credentials).where(credentials.c.id == credential_id)).mappings().first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ def like_literal(value: str) -> str:
     r"""Escape ``\``, ``%`` and ``_`` so a LIKE pattern (``escape="\"``) matches them literally."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
+
 _POLICY_FIELDS = (
     "allow_personal_credentials",
     "allow_org_credentials",
@@ -27,7 +29,7 @@ _POLICY_FIELDS = (
 )
 
 
-def organization_from_row(row: RowMapping) -> Organization:
+def organization_from_row(row: Mapping[str, Any] | RowMapping) -> Organization:
     policy = OrgPolicy(**{name: row[name] for name in _POLICY_FIELDS})
     return Organization(id=row["id"], name=row["name"], created_at=row["created_at"], policy=policy)
 
