@@ -8,8 +8,8 @@ with an :class:`httpx.Client` or by :meth:`Verifier.averify` with an :class:`htt
 3. tokens with an introspection prefix (personal ``tsp_``, opaque ``tsa_``) → RFC 7662 introspection,
    cached for at most ``introspection_cache_seconds``;
 4. JWTs → RFC 9068 §4: header (:mod:`.header`), key by ``kid`` from the issuer's JWKS (:mod:`.keyset`),
-   signature (:mod:`.jws`), claims (:mod:`.claims`); with ``strict=True`` also introspected, so a
-   revoked token stops working within ``introspection_cache_seconds``.
+   signature (:mod:`.jws`), claims (:mod:`.claims`); with ``strict=True`` also introspected on
+   every use (never from a cache), so a revoked JWT is refused at once, at the cost of a round trip.
 """
 
 from __future__ import annotations
@@ -172,24 +172,22 @@ class Verifier:
             return (yield from self._introspect(token, fingerprint))
         if token.count(".") != 2:
             raise InvalidTokenError("The access token is malformed.")
-        cached = self._verified.get(fingerprint)
-        if cached is not None:
-            return cached
-        header = check_header(token, self.algorithms)
-        key = yield from self._keys.key(header.kid)
-        claims = parse_payload(jws.verify_signature(token, key, header.alg))
-        now = self._clock()
-        validate_claims(claims, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway)
-        principal = principal_from_claims(claims)
-        expires_at = float(claims["exp"])
+        principal = self._verified.get(fingerprint)
+        if principal is None:
+            header = check_header(token, self.algorithms)
+            key = yield from self._keys.key(header.kid)
+            claims = parse_payload(jws.verify_signature(token, key, header.alg))
+            now = self._clock()
+            validate_claims(claims, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway)
+            principal = principal_from_claims(claims)
+            self._verified.set(fingerprint, principal, float(claims["exp"]))
         if self.strict:
-            yield from self._introspect(token, fingerprint)
-            expires_at = min(expires_at, now + self.introspection_cache_seconds)
-        self._verified.set(fingerprint, principal, expires_at)
+            # Revocation at once: every use asks the authorization server, whatever is cached.
+            yield from self._introspect(token, fingerprint, use_cache=False)
         return principal
 
-    def _introspect(self, token: str, fingerprint: str) -> Flow[Principal]:
-        cached = self._introspected.get(fingerprint)
+    def _introspect(self, token: str, fingerprint: str, *, use_cache: bool = True) -> Flow[Principal]:
+        cached = self._introspected.get(fingerprint) if use_cache else None
         if cached is not None:
             return cached
         if self._credential is None:
@@ -205,10 +203,11 @@ class Verifier:
         principal = principal_from_introspection(
             response, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway
         )
-        expires_at = now + self.introspection_cache_seconds
-        if principal.expires_at is not None:
-            expires_at = min(expires_at, principal.expires_at.timestamp())
-        self._introspected.set(fingerprint, principal, expires_at)
+        if use_cache:
+            expires_at = now + self.introspection_cache_seconds
+            if principal.expires_at is not None:
+                expires_at = min(expires_at, principal.expires_at.timestamp())
+            self._introspected.set(fingerprint, principal, expires_at)
         return principal
 
     # -- HTTP clients -----------------------------------------------------------------------------
