@@ -27,6 +27,7 @@ DEFAULT_SCOPES: dict[str, str] = {
     "credentials:read": "List API credentials",
     "credentials:write": "Create, regenerate and delete API credentials",
     "audit:read": "Read the organisation's audit log",
+    "tokens:introspect": "Introspect tokens of every organisation (a platform's resource server)",
 }
 
 MANAGEMENT_SCOPES: frozenset[str] = frozenset(
@@ -40,6 +41,10 @@ MANAGEMENT_SCOPES: frozenset[str] = frozenset(
         "audit:read",
     }
 )
+
+#: Lets a credential introspect tokens of every organisation: what a platform's own API (one
+#: resource server for all tenants) needs. Only the operator can grant it.
+INTROSPECT_ALL_SCOPE = "tokens:introspect"
 
 Algorithm = Literal["ES256", "EdDSA", "RS256"]
 
@@ -124,6 +129,6 @@ class Settings(BaseSettings):
                 continue
             name, _, description = item.partition("=")
             registry[name.strip()] = description.strip() or DEFAULT_SCOPES.get(name.strip(), name.strip())
-        for name in MANAGEMENT_SCOPES:
+        for name in MANAGEMENT_SCOPES | {INTROSPECT_ALL_SCOPE}:
             registry.setdefault(name, DEFAULT_SCOPES[name])
         return registry

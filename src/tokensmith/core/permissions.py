@@ -32,12 +32,22 @@ def require_admin(actor: Actor, what: str) -> None:
         raise Forbidden(f"only organisation owners and admins can {what}")
 
 
+#: Scopes only the operator (CLI) may grant: they reach across organisations.
+OPERATOR_SCOPES = frozenset({"tokens:introspect"})
+
+
 def check_scopes(requested: Iterable[str], registry: Mapping[str, str], actor: Actor) -> frozenset[str]:
     """Requested scopes must exist and fit under the actor's own ceiling."""
     scopes = frozenset(requested)
     unknown = sorted(s for s in scopes if s not in registry)
     if unknown:
         raise BadRequest(f"unknown scope(s): {' '.join(unknown)}", code="scope_not_allowed")
+    reserved = sorted(scopes & OPERATOR_SCOPES)
+    if reserved and not actor.is_system:
+        raise Forbidden(
+            f"scope(s) {' '.join(reserved)} can only be granted by the operator (tokensmith CLI)",
+            code="scope_not_allowed",
+        )
     if actor.scopes is not None:
         wider = sorted(scopes - actor.scopes)
         if wider:

@@ -15,6 +15,7 @@ from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.errors import UnauthorizedClient
 from tokensmith.core.records import Credential
 from tokensmith.services.minting import TokenMinter
+from tokensmith.settings import INTROSPECT_ALL_SCOPE
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 from tokensmith.storage.repositories.credentials import CredentialRepository
@@ -26,13 +27,22 @@ PERSONAL_CLIENT_PREFIX = "pat:"
 class PersonalTokens(Protocol):
     """What introspection needs from personal access tokens (implemented by their service)."""
 
-    def introspect(self, token: str, org_id: str) -> dict[str, Any] | None:
-        """Active claims of a personal token in ``org_id``, or ``None``."""
+    def introspect(self, token: str, org_id: str | None) -> dict[str, Any] | None:
+        """Active claims of a personal token in ``org_id`` (any organisation for ``None``), or ``None``."""
         ...
 
     def is_active(self, personal_token_id: str) -> bool:
         """Whether the personal token an access token was exchanged from is still valid."""
         ...
+
+
+def _sees_all(caller: Credential) -> bool:
+    """A resource-server credential (operator-granted ``tokens:introspect``) serves every tenant."""
+    return INTROSPECT_ALL_SCOPE in caller.scopes
+
+
+def _may_see(caller: Credential, org_id: object) -> bool:
+    return _sees_all(caller) or org_id == caller.org_id
 
 
 class TokenInspector:
@@ -61,7 +71,10 @@ class TokenInspector:
         if token.startswith(self._personal_prefix):
             if self.personal_tokens is None or not secret_format.is_well_formed(token, self._personal_prefix):
                 return INACTIVE
-            return self.personal_tokens.introspect(token, caller.org_id) or INACTIVE
+            return (
+                self.personal_tokens.introspect(token, None if _sees_all(caller) else caller.org_id)
+                or INACTIVE
+            )
         if token.startswith(self._opaque_prefix):
             return self._opaque(token, caller)
         return self._jwt(token, caller)
@@ -72,7 +85,7 @@ class TokenInspector:
         with self._db.transaction() as connection:
             record = AccessTokenRepository(connection).by_hashes(self._hasher.candidates(token))
         now = self._clock.now()
-        if record is None or record.org_id != caller.org_id or record.expires_at <= now:
+        if record is None or not _may_see(caller, record.org_id) or record.expires_at <= now:
             return INACTIVE
         if record.personal_token_id and not self._personal_active(record.personal_token_id):
             return INACTIVE
@@ -95,7 +108,7 @@ class TokenInspector:
 
     def _jwt(self, token: str, caller: Credential) -> dict[str, Any]:
         claims = self._minter.decode(token)
-        if claims is None or claims.get("org_id") != caller.org_id:
+        if claims is None or not _may_see(caller, claims.get("org_id")):
             return INACTIVE
         with self._db.transaction() as connection:
             if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):

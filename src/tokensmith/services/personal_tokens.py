@@ -342,9 +342,9 @@ class PersonalTokenService:
         return AuthenticatedToken(self._with_pending_use(token), user, org, membership.role)
 
     # -- the introspection protocol (services.introspection.PersonalTokens) ----------
-    def introspect(self, token: str, org_id: str) -> dict[str, Any] | None:
+    def introspect(self, token: str, org_id: str | None) -> dict[str, Any] | None:
         found = self.authenticate(token, record_use=False)
-        if found is None or found.org.id != org_id:
+        if found is None or (org_id is not None and found.org.id != org_id):
             return None
         expiry = policies.effective_expiry(
             found.token, found.org.policy, self._usage.pending(USAGE_KIND, found.token.id)
