@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -20,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tokensmith.core.errors import InvalidClient, InvalidRequest, OAuthError, StorageUnavailable
 from tokensmith.core.records import Credential
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.errors import NO_STORE, oauth_error_response, unavailable_response, unexpected_response
 from tokensmith.http.oauth_request import (
     ClientAuth,
@@ -70,14 +70,9 @@ class OAuthRoutes:
         self.s = services
         self.tokens = token_endpoint
         self.limit = services.settings.max_body_bytes
-        self._inline = services.database.is_embedded
 
     async def _call(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a blocking service call: inline on embedded SQLite (sub-millisecond, and a
-        thread hop would cost more than the call), in a worker thread on a network database."""
-        if self._inline:
-            return func(*args, **kwargs)
-        return await run_in_threadpool(func, *args, **kwargs)
+        return await call_blocking(self.s.database, func, *args, **kwargs)
 
     def _ip(self, request: Request) -> str | None:
         return client_ip(request, self.s.settings.trust_forwarded_for)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
 from tokensmith.http.management.schemas import AuditEventOut, UtcDatetime
@@ -16,7 +17,7 @@ Text = Annotated[str | None, Query(max_length=200, pattern=SAFE_TEXT)]
 
 
 @router.get("", response_model=Page[AuditEventOut], summary="Audit events, newest first")
-def list_events(
+async def list_events(
     actor: ActorDep,
     services: ServicesDep,
     page: PageDep,
@@ -45,7 +46,13 @@ def list_events(
         since=since,
         until=until,
     )
-    result = services.audit_query.list(
-        actor, org_id=actor.org_id, filters=filters, cursor=page.cursor, limit=page.limit
+    result = await call_blocking(
+        services.database,
+        services.audit_query.list,
+        actor,
+        org_id=actor.org_id,
+        filters=filters,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return Page(items=[AuditEventOut.of(e) for e in result.items], next_cursor=result.next_cursor)

@@ -22,6 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import Forbidden, Unauthenticated
 from tokensmith.dashboard.security import CSRF_HEADER, SAFE_METHODS, session_cookie_name
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.container import Services
 
@@ -46,8 +47,9 @@ async def get_services(request: Request) -> Services:
 def resolve_actor(request: Request) -> Actor:
     """The Actor a management request acts as, or :class:`Unauthenticated` (401).
 
-    Runs in the threadpool (it reads the database). Coordination note for the dashboard
-    session: fill in :func:`_session_actor` only; keep this function's order of checks.
+    Blocking (it reads the database): called through
+    :func:`~tokensmith.http.blocking.call_blocking`. Dashboard sessions are resolved in
+    :func:`_session_actor`; keep this function's order of checks.
     """
     services = services_of(request)
     ip = client_ip(request, services.settings.trust_forwarded_for)
@@ -86,13 +88,13 @@ def _session_actor(request: Request, services: Services, ip: str | None) -> Acto
     return session.actor(Transport.API)
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Actor:
     """FastAPI dependency: declares the bearer scheme in the OpenAPI document, then defers to
-    :func:`resolve_actor`."""
-    return resolve_actor(request)
+    :func:`resolve_actor` (inline on SQLite, in a worker thread otherwise)."""
+    return await call_blocking(services_of(request).database, resolve_actor, request)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

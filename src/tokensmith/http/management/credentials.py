@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.core.records import CredentialKind, TokenFormat
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import Page, PageDep
 from tokensmith.http.management.problems import problems
@@ -23,14 +24,16 @@ CredentialRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Z
 
 
 @router.get("", response_model=Page[CredentialOut], summary="List credentials you may see")
-def list_credentials(
+async def list_credentials(
     actor: ActorDep,
     services: ServicesDep,
     page: PageDep,
     kind: Annotated[Literal["personal", "organization"] | None, Query()] = None,
 ) -> Page[CredentialOut]:
     assert actor.org_id is not None
-    result = services.credentials.list(
+    result = await call_blocking(
+        services.database,
+        services.credentials.list,
         actor,
         org_id=actor.org_id,
         kind=CredentialKind(kind) if kind is not None else None,
@@ -47,9 +50,13 @@ def list_credentials(
     responses=problems(409),
     summary="Create a personal or organisation credential (its secret is shown once)",
 )
-def create_credential(actor: ActorDep, services: ServicesDep, body: CredentialCreate) -> CreatedCredentialOut:
+async def create_credential(
+    actor: ActorDep, services: ServicesDep, body: CredentialCreate
+) -> CreatedCredentialOut:
     assert actor.org_id is not None
-    created = services.credentials.create(
+    created = await call_blocking(
+        services.database,
+        services.credentials.create,
         actor,
         org_id=actor.org_id,
         name=body.name,
@@ -65,16 +72,27 @@ def create_credential(actor: ActorDep, services: ServicesDep, body: CredentialCr
 
 
 @router.get("/{credential_id}", response_model=CredentialOut, summary="Show a credential")
-def get_credential(actor: ActorDep, services: ServicesDep, credential_id: CredentialRef) -> CredentialOut:
-    return CredentialOut.of(services.credentials.get(actor, credential_id))
+async def get_credential(
+    actor: ActorDep, services: ServicesDep, credential_id: CredentialRef
+) -> CredentialOut:
+    return CredentialOut.of(
+        await call_blocking(services.database, services.credentials.get, actor, credential_id)
+    )
 
 
 @router.patch("/{credential_id}", response_model=CredentialOut, summary="Rename or re-describe a credential")
-def update_credential(
+async def update_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialPatch
 ) -> CredentialOut:
     return CredentialOut.of(
-        services.credentials.rename(actor, credential_id, name=body.name, description=body.description)
+        await call_blocking(
+            services.database,
+            services.credentials.rename,
+            actor,
+            credential_id,
+            name=body.name,
+            description=body.description,
+        )
     )
 
 
@@ -83,17 +101,19 @@ def update_credential(
     response_model=CreatedCredentialOut,
     summary="Regenerate the secret (the old one dies at once, or after grace_seconds)",
 )
-def regenerate_credential(
+async def regenerate_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: Regenerate | None = None
 ) -> CreatedCredentialOut:
     grace = body.grace_seconds if body is not None else 0
-    created = services.credentials.regenerate(actor, credential_id, grace_seconds=grace)
+    created = await call_blocking(
+        services.database, services.credentials.regenerate, actor, credential_id, grace_seconds=grace
+    )
     return CreatedCredentialOut(
         **CredentialOut.of(created.credential).model_dump(), client_secret=created.client_secret
     )
 
 
 @router.delete("/{credential_id}", status_code=204, response_class=Response, summary="Delete a credential")
-def delete_credential(actor: ActorDep, services: ServicesDep, credential_id: CredentialRef) -> Response:
-    services.credentials.delete(actor, credential_id)
+async def delete_credential(actor: ActorDep, services: ServicesDep, credential_id: CredentialRef) -> Response:
+    await call_blocking(services.database, services.credentials.delete, actor, credential_id)
     return Response(status_code=204)

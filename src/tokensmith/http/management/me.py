@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.schemas import MeOut
 
@@ -11,6 +12,6 @@ router = APIRouter(prefix="/api/me", tags=["me"])
 
 
 @router.get("", response_model=MeOut, summary="The caller, the organisation acted in, and the token's scopes")
-def me(actor: ActorDep, services: ServicesDep) -> MeOut:
+async def me(actor: ActorDep, services: ServicesDep) -> MeOut:
     assert actor.org_id is not None
-    return MeOut.of(actor, services.organizations.get(actor.org_id))
+    return MeOut.of(actor, await call_blocking(services.database, services.organizations.get, actor.org_id))

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.core.roles import Role
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
 from tokensmith.http.management.problems import problems
@@ -34,20 +35,20 @@ UserRef = Annotated[
 @router.get(
     "", response_model=list[OrgMembershipOut], summary="The organisations you belong to, with your role"
 )
-def list_orgs(actor: ActorDep, services: ServicesDep) -> list[OrgMembershipOut]:
+async def list_orgs(actor: ActorDep, services: ServicesDep) -> list[OrgMembershipOut]:
     return [
         OrgMembershipOut(**OrgOut.of(org).model_dump(), role=role)
-        for org, role in services.members.organizations_of(actor)
+        for org, role in await call_blocking(services.database, services.members.organizations_of, actor)
     ]
 
 
 @router.get("/{org_id}", response_model=OrgOut, summary="The organisation acted in")
-def get_org(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> OrgOut:
-    return OrgOut.of(services.members.organization(actor, org_id))
+async def get_org(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> OrgOut:
+    return OrgOut.of(await call_blocking(services.database, services.members.organization, actor, org_id))
 
 
 @router.get("/{org_id}/members", response_model=Page[MemberOut], summary="List members")
-def list_members(
+async def list_members(
     actor: ActorDep,
     services: ServicesDep,
     org_id: OrgId,
@@ -58,8 +59,15 @@ def list_members(
     ] = None,
     role: Annotated[Role | None, Query()] = None,
 ) -> Page[MemberOut]:
-    result = services.members.list(
-        actor, org_id, email_contains=email, role=role, cursor=page.cursor, limit=page.limit
+    result = await call_blocking(
+        services.database,
+        services.members.list,
+        actor,
+        org_id,
+        email_contains=email,
+        role=role,
+        cursor=page.cursor,
+        limit=page.limit,
     )
     return Page(items=[MemberOut.of(m) for m in result.items], next_cursor=result.next_cursor)
 
@@ -71,8 +79,10 @@ def list_members(
     responses=problems(409),
     summary="Add a member (a new user is created without a password)",
 )
-def add_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, body: MemberAdd) -> MemberOut:
-    return MemberOut.of(services.members.add(actor, org_id, body.email, body.role))
+async def add_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, body: MemberAdd) -> MemberOut:
+    return MemberOut.of(
+        await call_blocking(services.database, services.members.add, actor, org_id, body.email, body.role)
+    )
 
 
 @router.patch(
@@ -81,10 +91,12 @@ def add_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, body: Memb
     responses=problems(409),
     summary="Change a member's role",
 )
-def set_role(
+async def set_role(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, user: UserRef, body: MemberRole
 ) -> MemberOut:
-    return MemberOut.of(services.members.set_role(actor, org_id, user, body.role))
+    return MemberOut.of(
+        await call_blocking(services.database, services.members.set_role, actor, org_id, user, body.role)
+    )
 
 
 @router.delete(
@@ -94,17 +106,21 @@ def set_role(
     responses=problems(409),
     summary="Remove a member (their personal tokens are revoked, personal credentials deleted)",
 )
-def remove_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, user: UserRef) -> Response:
-    services.members.remove(actor, org_id, user)
+async def remove_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, user: UserRef) -> Response:
+    await call_blocking(services.database, services.members.remove, actor, org_id, user)
     return Response(status_code=204)
 
 
 @router.get("/{org_id}/policy", response_model=PolicyOut, summary="The organisation's policy")
-def get_policy(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> PolicyOut:
-    return PolicyOut.of(services.policies.get(actor, org_id))
+async def get_policy(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> PolicyOut:
+    return PolicyOut.of(await call_blocking(services.database, services.policies.get, actor, org_id))
 
 
 @router.patch("/{org_id}/policy", response_model=PolicyOut, summary="Change the organisation's policy")
-def update_policy(actor: ActorDep, services: ServicesDep, org_id: OrgId, body: PolicyPatch) -> PolicyOut:
+async def update_policy(
+    actor: ActorDep, services: ServicesDep, org_id: OrgId, body: PolicyPatch
+) -> PolicyOut:
     changes = body.model_dump(include=body.model_fields_set)
-    return PolicyOut.of(services.policies.update(actor, org_id, changes))
+    return PolicyOut.of(
+        await call_blocking(services.database, services.policies.update, actor, org_id, changes)
+    )

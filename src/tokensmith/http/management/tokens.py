@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import Page, PageDep
 from tokensmith.http.management.problems import problems
@@ -23,7 +24,7 @@ TEN_YEARS = 10 * 366 * 86400
 
 
 @router.get("", response_model=Page[PersonalTokenOut], summary="List your personal access tokens")
-def list_tokens(
+async def list_tokens(
     actor: ActorDep,
     services: ServicesDep,
     page: PageDep,
@@ -31,7 +32,9 @@ def list_tokens(
         int | None, Query(ge=1, le=TEN_YEARS, description="Only tokens expiring within this many seconds.")
     ] = None,
 ) -> Page[PersonalTokenOut]:
-    result = services.personal_tokens.list(
+    result = await call_blocking(
+        services.database,
+        services.personal_tokens.list,
         actor,
         expiring_within=timedelta(seconds=expiring_within) if expiring_within is not None else None,
         cursor=page.cursor,
@@ -47,10 +50,12 @@ def list_tokens(
     responses=problems(409),
     summary="Create a personal access token (its value is shown once)",
 )
-def create_token(
+async def create_token(
     actor: ActorDep, services: ServicesDep, body: PersonalTokenCreate
 ) -> CreatedPersonalTokenOut:
-    created = services.personal_tokens.create(
+    created = await call_blocking(
+        services.database,
+        services.personal_tokens.create,
         actor,
         name=body.name,
         description=body.description,
@@ -62,17 +67,21 @@ def create_token(
 
 
 @router.get("/{token_id}", response_model=PersonalTokenOut, summary="Show a personal access token")
-def get_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -> PersonalTokenOut:
-    return PersonalTokenOut.of(services.personal_tokens.get(actor, token_id))
+async def get_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -> PersonalTokenOut:
+    return PersonalTokenOut.of(
+        await call_blocking(services.database, services.personal_tokens.get, actor, token_id)
+    )
 
 
 @router.patch(
     "/{token_id}", response_model=PersonalTokenOut, summary="Rename or re-describe a personal access token"
 )
-def update_token(
+async def update_token(
     actor: ActorDep, services: ServicesDep, token_id: TokenId, body: PersonalTokenPatch
 ) -> PersonalTokenOut:
-    token = services.personal_tokens.update(
+    token = await call_blocking(
+        services.database,
+        services.personal_tokens.update,
         actor,
         token_id,
         name=body.name,
@@ -85,6 +94,6 @@ def update_token(
 @router.delete(
     "/{token_id}", status_code=204, response_class=Response, summary="Revoke a personal access token"
 )
-def revoke_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -> Response:
-    services.personal_tokens.revoke(actor, token_id)
+async def revoke_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -> Response:
+    await call_blocking(services.database, services.personal_tokens.revoke, actor, token_id)
     return Response(status_code=204)
