@@ -79,7 +79,7 @@ def test_authlib_sees_a_wrong_secret_as_an_oauth_error(live_server: Any, make_cr
 
 def run_curl(*args: str) -> dict[str, Any]:
     assert CURL is not None
-    result = subprocess.run([CURL, *args], capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run([CURL, *args], capture_output=True, text=True, timeout=30, check=False)  # noqa: S603
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 

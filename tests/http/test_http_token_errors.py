@@ -68,42 +68,39 @@ def test_unknown_client_looks_exactly_like_a_wrong_secret(client: Any, make_cred
 
 
 def test_bad_checksum_is_refused_without_touching_the_database(
-    client: Any, make_credential: Any, services: Services, monkeypatch: pytest.MonkeyPatch
+    client: Any, make_credential: Any, services: Services
 ) -> None:
     cred = make_credential()
     tampered = cred.client_secret[:-1] + ("A" if cred.client_secret[-1] != "A" else "B")
     assert not sf.is_well_formed(tampered, "tss_")
-    statements: list[str] = []
+    checkouts: list[object] = []
 
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
+    def count(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        checkouts.append(dbapi_connection)
 
-    # Core statements are seen by the engine event; the hot-path lookup runs its compiled
-    # SQL on a pooled DBAPI connection (Database.fetch_one), so count that too.
-    fetch_one = services.database.fetch_one
-
-    def counting_fetch_one(sql: str, params: Any) -> Any:
-        statements.append(sql)
-        return fetch_one(sql, params)
-
-    monkeypatch.setattr(services.database, "fetch_one", counting_fetch_one)
-    event.listen(services.database.engine, "before_cursor_execute", count)
+    # Every database access, through Core or a raw DBAPI connection, checks one out of the pool.
+    event.listen(services.database.engine, "checkout", count)
     try:
-        # A control request proves the listener sees the hot path's queries…
+        # A control request proves the listener sees the hot path's lookup…
         good = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret))
         assert good.status_code == 200
-        assert statements, "the listener must see the credential lookup"
-        statements.clear()
+        assert checkouts, "the listener must see the credential lookup"
+        services.usage.flush()  # nothing left for the background flusher to write meanwhile
+        checkouts.clear()
         # …and the tampered secret causes none.
         response = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, tampered))
         body_response = client.post(
             TOKEN, data={**CLIENT_CREDENTIALS, "client_id": cred.client_id, "client_secret": tampered}
         )
+        unknown_id = client.post(
+            TOKEN, data=CLIENT_CREDENTIALS, headers=basic("not-a-client-id", cred.client_secret)
+        )
     finally:
-        event.remove(services.database.engine, "before_cursor_execute", count)
+        event.remove(services.database.engine, "checkout", count)
     assert_oauth_error(response, 401, "invalid_client", basic_challenge=True)
     assert_oauth_error(body_response, 401, "invalid_client", basic_challenge=False)
-    assert statements == []
+    assert_oauth_error(unknown_id, 401, "invalid_client", basic_challenge=True)
+    assert checkouts == []
 
 
 def test_basic_credentials_are_form_decoded(client: Any, make_credential: Any) -> None:

@@ -106,6 +106,37 @@ def test_credential_round_trip_and_lookup_with_org(db: Database, org_id: str) ->
     assert record.created_at.tzinfo is not None
 
 
+def test_the_compiled_lookup_returns_what_core_returns(db: Database, org_id: str) -> None:
+    """CredentialLookup applies result processors by hand: aware datetimes and the policy survive."""
+    with db.transaction() as c:
+        OrganizationRepository(c).set_policy(
+            org_id, OrgPolicy(allow_personal_tokens=False, pat_inactivity_days=7)
+        )
+    record = replace(credential(org_id), last_used_at=None)
+    until = T0 + timedelta(hours=2)
+    with db.transaction() as c:
+        repo = CredentialRepository(c)
+        repo.insert(record)
+        repo.replace_secret(
+            record.id,
+            secret_hash=record.secret_hash,
+            secret_hint=record.secret_hint,
+            previous_secret_hash="kid12345:" + "p" * 64,
+            previous_secret_expires_at=until,
+            now=T0,
+        )
+        repo.touch_many({record.id: T0 + timedelta(seconds=1)})
+        core = repo.get(record.id)
+        org = OrganizationRepository(c).get(org_id)
+    found = CredentialLookup(db)(record.client_id)
+    assert found is not None
+    assert found[0] == core
+    assert found[0].previous_secret_expires_at == until
+    assert found[0].last_used_at is not None and found[0].last_used_at.tzinfo is not None
+    assert found[1] == org
+    assert CredentialLookup(db)("x' OR '1'='1") is None  # bound, not interpolated
+
+
 def test_previous_secret_grace_round_trip(db: Database, org_id: str) -> None:
     record = credential(org_id)
     until = T0 + timedelta(hours=1)
