@@ -117,6 +117,10 @@ class SecretHasher:
         key = self._keys[0]
         return key.key_id + ":" + hmac.new(key.key, secret.encode("utf-8"), hashlib.sha256).hexdigest()
 
+    @property
+    def key_count(self) -> int:
+        return len(self._keys)
+
     def candidates(self, secret: str) -> list[str]:
         """The stored form of ``secret`` under every known key (for lookups by hash)."""
         encoded = secret.encode("utf-8")

@@ -23,7 +23,7 @@ from tokensmith.services.audit import AuditLog
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import OrganizationRepository
-from tokensmith.storage.repositories.personal_tokens import PersonalTokenRepository
+from tokensmith.storage.repositories.personal_tokens import PersonalTokenLookup, PersonalTokenRepository
 
 USAGE_KIND = "personal_token"
 #: Expiry notices (issue 3, part 6): the column that remembers each one, and how long before expiry.
@@ -69,6 +69,7 @@ class PersonalTokenService:
         scope_registry: dict[str, str],
     ) -> None:
         self._db = database
+        self._lookup = PersonalTokenLookup(database, hasher.key_count)
         self._clock = clock
         self._hasher = hasher
         self._audit = audit
@@ -319,16 +320,10 @@ class PersonalTokenService:
         """
         if not secret_format.is_well_formed(plain, self.prefix):
             return None
-        with self._db.transaction() as connection:
-            token = PersonalTokenRepository(connection).by_hashes(self._hasher.candidates(plain))
-            if token is None:
-                return None
-            orgs = OrganizationRepository(connection)
-            org = orgs.get(token.org_id)
-            membership = orgs.membership(token.org_id, token.user_id)
-            user = orgs.user(token.user_id)
-        if org is None or membership is None or user is None:
+        found = self._lookup(self._hasher.candidates(plain))
+        if found is None:  # unknown, or its owner is no longer a member
             return None
+        token, org, role, user = found
         now = self._clock.now()
         if (
             policies.expiry_reason(token, org.policy, now, self._usage.pending(USAGE_KIND, token.id))
@@ -339,7 +334,7 @@ class PersonalTokenService:
             return None
         if record_use:
             self._usage.note(USAGE_KIND, token.id, now, ip)
-        return AuthenticatedToken(self._with_pending_use(token), user, org, membership.role)
+        return AuthenticatedToken(self._with_pending_use(token), user, org, role)
 
     # -- the introspection protocol (services.introspection.PersonalTokens) ----------
     def introspect(self, token: str, org_id: str | None) -> dict[str, Any] | None:

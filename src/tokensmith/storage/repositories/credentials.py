@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import Credential, Organization, TokenFormat
+from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import organization_from_row
 from tokensmith.storage.tables import credentials, organizations
@@ -24,32 +25,15 @@ _BY_CLIENT_ID_WITH_ORG = (
 
 
 class CredentialLookup:
-    """The token endpoint's one query: a credential and its organisation by client ID.
-
-    SQLAlchemy compiles the statement for the engine's dialect and supplies each column's
-    result processor once; every call is then a single driver round trip
-    (:meth:`Database.fetch_one`).
-    """
+    """The token endpoint's one query: a credential and its organisation by client ID."""
 
     def __init__(self, database: Database) -> None:
-        self._db = database
-        dialect = database.engine.dialect
-        compiled = _BY_CLIENT_ID_WITH_ORG.compile(dialect=dialect)
-        self._sql = str(compiled)
-        self._positional = compiled.positional
-        columns = list(_BY_CLIENT_ID_WITH_ORG.selected_columns)
-        self._keys = [str(c.key) for c in columns]
-        self._processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        self._query = CompiledQuery(database, _BY_CLIENT_ID_WITH_ORG)
 
     def __call__(self, client_id: str) -> tuple[Credential, Organization] | None:
-        params: tuple[str] | dict[str, str] = (client_id,) if self._positional else {"client_id": client_id}
-        row = self._db.fetch_one(self._sql, params)
-        if row is None:
+        values = self._query(client_id=client_id)
+        if values is None:
             return None
-        values: dict[str, Any] = {
-            key: (process(value) if process is not None else value)
-            for key, process, value in zip(self._keys, self._processors, row, strict=True)
-        }
         return _credential(values), organization_from_row(
             {name: values[label] for label, name in _ORG_LABELS}
         )

@@ -2,16 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from tokensmith.core.records import PersonalTokenRecord
-from tokensmith.storage.tables import personal_tokens
+from tokensmith.core.records import Organization, PersonalTokenRecord, User
+from tokensmith.core.roles import Role
+from tokensmith.storage.compiled import CompiledQuery
+from tokensmith.storage.database import Database
+from tokensmith.storage.repositories.organizations import organization_from_row
+from tokensmith.storage.tables import memberships, organizations, personal_tokens, users
+
+_ORG_LABELS = [(f"org__{c.name}", c.name) for c in organizations.c]
 
 
-def _token(row: RowMapping) -> PersonalTokenRecord:
+class PersonalTokenLookup:
+    """The bearer path's one query: a personal token by hash, with its organisation, the
+    owner's membership role and email. ``hash_count`` is the number of master keys (each gives
+    one candidate hash)."""
+
+    def __init__(self, database: Database, hash_count: int) -> None:
+        statement = (
+            select(
+                personal_tokens,
+                *[c.label(label) for c, (label, _) in zip(organizations.c, _ORG_LABELS, strict=True)],
+                memberships.c.role.label("member_role"),
+                users.c.email.label("user_email"),
+                users.c.created_at.label("user_created_at"),
+                (users.c.password_hash.is_not(None)).label("user_has_password"),
+            )
+            .join(organizations, organizations.c.id == personal_tokens.c.org_id)
+            .join(
+                memberships,
+                (memberships.c.org_id == personal_tokens.c.org_id)
+                & (memberships.c.user_id == personal_tokens.c.user_id),
+            )
+            .join(users, users.c.id == personal_tokens.c.user_id)
+            .where(or_(*[personal_tokens.c.token_hash == bindparam(f"h{i}") for i in range(hash_count)]))
+        )
+        self._hash_count = hash_count
+        self._query = CompiledQuery(database, statement)
+
+    def __call__(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
+        values = self._query(**{f"h{i}": h for i, h in enumerate(hashes[: self._hash_count])})
+        if values is None:
+            return None
+        user = User(
+            id=values["user_id"],
+            email=values["user_email"],
+            created_at=values["user_created_at"],
+            has_password=bool(values["user_has_password"]),
+        )
+        org = organization_from_row({name: values[label] for label, name in _ORG_LABELS})
+        return _token(values), org, Role(values["member_role"]), user
+
+
+def _token(row: RowMapping | Mapping[str, Any]) -> PersonalTokenRecord:
     return PersonalTokenRecord(
         id=row["id"],
         org_id=row["org_id"],
