@@ -35,8 +35,11 @@ SCREENSHOTS = (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Playwright's sync API runs an event loop in this thread while
+    it is open, so it must close before other tests run (they start event loops of their own);
+    tests/conftest.py also orders browser tests last."""
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
         if os.environ.get("CI"):

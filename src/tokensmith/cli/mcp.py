@@ -8,7 +8,6 @@ import anyio
 import typer
 
 from tokensmith.cli.context import fail, handles_errors, load_services
-from tokensmith.mcp import stdio
 
 
 @handles_errors
@@ -21,6 +20,8 @@ def mcp(
     ),
 ) -> None:
     """Serve the MCP tools over stdio as the owner of the personal token in TOKENSMITH_TOKEN."""
+    from tokensmith.mcp import stdio  # the MCP SDK is heavy to import; only this command needs it
+
     # From the environment only: a token on the command line would show in every process listing.
     token = os.environ.get("TOKENSMITH_TOKEN", "").strip()
     if not token:
