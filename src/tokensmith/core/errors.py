@@ -157,6 +157,16 @@ class Conflict(ProblemError):
     status = 409
 
 
+class TooManyRequests(ProblemError):
+    code = "rate_limited"
+    title = "Too many requests"
+    status = 429
+
+    def __init__(self, retry_after: int, description: str = "too many failed attempts; retry later") -> None:
+        super().__init__(description)
+        self.retry_after = max(1, retry_after)
+
+
 class ServiceUnavailable(ProblemError):
     code = "unavailable"
     title = "Service unavailable"

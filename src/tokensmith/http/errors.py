@@ -27,6 +27,7 @@ from tokensmith.core.errors import (
     StorageUnavailable,
     TemporarilyUnavailable,
     TokensmithError,
+    TooManyRequests,
 )
 
 log = logging.getLogger("tokensmith.http")
@@ -66,8 +67,10 @@ def problem_response(
 def problem_from(exc: ProblemError) -> JSONResponse:
     if exc.detail:
         log.info("problem %s: %s", exc.code, exc.detail)
-    headers = {"WWW-Authenticate": 'Bearer realm="tokensmith"'} if exc.status == 401 else None
-    return problem_response(exc.status, exc.code, exc.title, exc.description, headers)
+    headers = {"WWW-Authenticate": 'Bearer realm="tokensmith"'} if exc.status == 401 else {}
+    if isinstance(exc, TooManyRequests):
+        headers["Retry-After"] = str(exc.retry_after)
+    return problem_response(exc.status, exc.code, exc.title, exc.description, headers or None)
 
 
 def _is_oauth_path(request: Request) -> bool:

@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from tokensmith.core.actors import Transport
-from tokensmith.core.errors import StorageUnavailable, Unauthenticated
+from tokensmith.core.errors import StorageUnavailable, TooManyRequests, Unauthenticated
 from tokensmith.http.oauth_request import client_ip
 from tokensmith.mcp.server import ACTOR_STATE_KEY, build_server, request_resolver
 from tokensmith.services.container import Services
@@ -111,6 +111,13 @@ class McpEndpoint:
             actor = await to_thread.run_sync(authenticate)
         except Unauthenticated as exc:
             await self._unauthorized(exc.description)(scope, receive, send)
+            return
+        except TooManyRequests as exc:
+            await JSONResponse(
+                {"error": "rate_limited", "error_description": exc.description},
+                429,
+                headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"},
+            )(scope, receive, send)
             return
         except StorageUnavailable as exc:
             await JSONResponse(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tokensmith.core.actors import Actor, AuthMethod, Transport
-from tokensmith.core.errors import Unauthenticated
+from tokensmith.core.errors import TooManyRequests, Unauthenticated
+from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.minting import TokenMinter
 from tokensmith.services.personal_tokens import PersonalTokenService
@@ -24,13 +25,30 @@ MAX_BEARER_LENGTH = 8192
 
 class BearerAuthenticator:
     def __init__(
-        self, database: Database, minter: TokenMinter, personal_tokens: PersonalTokenService
+        self,
+        database: Database,
+        minter: TokenMinter,
+        personal_tokens: PersonalTokenService,
+        limiter: AuthFailureLimiter,
     ) -> None:
         self._db = database
         self._minter = minter
         self._personal_tokens = personal_tokens
+        self._limiter = limiter
 
     def authenticate(self, token: str, *, transport: Transport, ip: str | None = None) -> Actor:
+        """The caller behind ``token``. Failed attempts count against the address's limit
+        (shared with the token endpoint): an address over it gets 429 until its window moves on."""
+        wait = self._limiter.address_blocked(ip)
+        if wait is not None:
+            raise TooManyRequests(wait)
+        try:
+            return self._authenticate(token, transport, ip)
+        except Unauthenticated:
+            self._limiter.record_failure("", ip)
+            raise
+
+    def _authenticate(self, token: str, transport: Transport, ip: str | None) -> Actor:
         if not token or len(token) > MAX_BEARER_LENGTH:
             raise Unauthenticated("a bearer token is required", code="unauthenticated")
         if token.startswith(self._personal_tokens.prefix):

@@ -158,7 +158,7 @@ def build_services(
         token_exchange=PersonalTokenExchangeGrant(
             personal_tokens, minter, limiter, clock, default_ttl=settings.default_token_ttl_seconds
         ),
-        bearer=BearerAuthenticator(database, minter, personal_tokens),
+        bearer=BearerAuthenticator(database, minter, personal_tokens, limiter),
         scope_registry=registry,
         members=MemberService(database, clock, audit),
         policies=PolicyService(database, audit),

@@ -17,9 +17,10 @@ _DESCRIPTIONS = {
     "`lifetime_not_allowed`)",
     404: "No such object, or one the caller may not see (`not_found`)",
     409: "Conflict (`conflict`, `last_owner`)",
+    429: "Too many failed authentications from this address (`rate_limited`); see `Retry-After`",
     503: "Storage temporarily unavailable (`unavailable`)",
 }
-COMMON = (400, 401, 403, 404, 503)
+COMMON = (400, 401, 403, 404, 429, 503)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
