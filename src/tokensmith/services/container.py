@@ -138,6 +138,7 @@ def build_services(
         scope_registry=registry,
     )
     inspector.personal_tokens = personal_tokens
+    members = MemberService(database, clock, audit)
     return Services(
         settings=settings,
         issuer=issuer,
@@ -149,7 +150,7 @@ def build_services(
         keyring=keyring,
         minter=minter,
         limiter=limiter,
-        organizations=OrganizationService(database, clock, audit),
+        organizations=OrganizationService(database, clock, audit, members),
         credentials=credentials,
         authenticator=authenticator,
         client_credentials=ClientCredentialsGrant(authenticator, minter),
@@ -160,7 +161,7 @@ def build_services(
         ),
         bearer=BearerAuthenticator(database, minter, personal_tokens, limiter),
         scope_registry=registry,
-        members=MemberService(database, clock, audit),
+        members=members,
         policies=PolicyService(database, audit),
         audit_query=AuditQueryService(database),
         sessions=SessionService(

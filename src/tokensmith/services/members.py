@@ -19,8 +19,9 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from tokensmith.core.records import Organization, User
 from tokensmith.core.roles import Role
+from tokensmith.core.users import check_password, normalise_email
 from tokensmith.services.audit import AuditLog
-from tokensmith.services.organizations import normalise_email
+from tokensmith.services.passwords import hash_password
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
@@ -85,13 +86,19 @@ class MemberService:
         next_cursor = items[limit - 1].user.email if len(items) > limit else None
         return MemberPage(items[:limit], next_cursor)
 
-    def add(self, actor: Actor, org_id: str, email: str, role: Role) -> Member:
-        """Add a user (created without a password when new) as a member of ``org_id``."""
+    def add(
+        self, actor: Actor, org_id: str, email: str, role: Role, *, password: str | None = None
+    ) -> Member:
+        """Add a user (created when new; without a password unless one is given, which also
+        replaces an existing user's dashboard password) as a member of ``org_id``."""
         permissions.require_scope(actor, "members:write")
         permissions.require_org(actor, org_id)
         permissions.require_admin(actor, "add members")
         _require_may_grant(actor, role)
         email = normalise_email(email)
+        if password is not None:
+            check_password(password)
+        password_hash = hash_password(password) if password is not None else None
         now = self._clock.now()
         try:
             with self._db.transaction() as connection:
@@ -100,7 +107,7 @@ class MemberService:
                     raise NotFound("no such organisation")
                 user = repo.user_by_email(email)
                 if user is None:
-                    user = repo.insert_user(ids.new_id(), email, None, now)
+                    user = repo.insert_user(ids.new_id(), email, password_hash, now)
                     self._audit.record(
                         connection,
                         actor,
@@ -110,6 +117,8 @@ class MemberService:
                         target_id=user.id,
                         target_hint=email,
                     )
+                elif password_hash is not None:
+                    repo.set_password_hash(user.id, password_hash)
                 if repo.membership(org_id, user.id) is not None:
                     raise Conflict(f"{email} is already a member of this organisation")
                 repo.add_member(org_id, user.id, role, now)

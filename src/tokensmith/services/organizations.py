@@ -4,33 +4,25 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from tokensmith.core import ids, permissions
+from tokensmith.core import ids
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, Conflict, NotFound
 from tokensmith.core.records import Membership, Organization, OrgPolicy, User
 from tokensmith.core.roles import Role
+from tokensmith.core.users import normalise_email
 from tokensmith.services.audit import AuditLog
-from tokensmith.services.passwords import hash_password
+from tokensmith.services.members import MemberService
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
-MIN_PASSWORD_LENGTH = 8
-
-
-def normalise_email(email: str) -> str:
-    email = email.strip().lower()
-    local, at, domain = email.partition("@")
-    if not at or not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):
-        raise BadRequest(f"not an email address: {email!r}")
-    return email
-
 
 class OrganizationService:
-    def __init__(self, database: Database, clock: Clock, audit: AuditLog) -> None:
+    def __init__(self, database: Database, clock: Clock, audit: AuditLog, members: MemberService) -> None:
         self._db = database
         self._clock = clock
         self._audit = audit
+        self._members = members
 
     def create(self, actor: Actor, name: str, policy: OrgPolicy | None = None) -> Organization:
         name = name.strip()
@@ -88,49 +80,9 @@ class OrganizationService:
     def create_user(
         self, actor: Actor, email: str, *, org_id: str, role: Role, password: str | None = None
     ) -> User:
-        """Create a user (or reuse one with that email) and make them a member of ``org_id``."""
-        permissions.require_org(actor, org_id)
-        permissions.require_admin(actor, "add members")
-        email = normalise_email(email)
-        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-            raise BadRequest(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-        password_hash = hash_password(password) if password is not None else None
-        now = self._clock.now()
-        try:
-            with self._db.transaction() as connection:
-                repo = OrganizationRepository(connection)
-                if repo.get(org_id) is None:
-                    raise NotFound("no such organisation")
-                user = repo.user_by_email(email)
-                if user is None:
-                    user = repo.insert_user(ids.new_id(), email, password_hash, now)
-                    self._audit.record(
-                        connection,
-                        actor,
-                        "user.created",
-                        org_id=org_id,
-                        target_kind="user",
-                        target_id=user.id,
-                        target_hint=email,
-                    )
-                elif password_hash is not None:
-                    repo.set_password_hash(user.id, password_hash)
-                if repo.membership(org_id, user.id) is not None:
-                    raise Conflict(f"{email} is already a member of this organisation")
-                repo.add_member(org_id, user.id, role, now)
-                self._audit.record(
-                    connection,
-                    actor,
-                    "member.added",
-                    org_id=org_id,
-                    target_kind="user",
-                    target_id=user.id,
-                    target_hint=email,
-                    details={"role": role.value},
-                )
-        except IntegrityError:
-            raise Conflict(f"{email} already exists") from None
-        return user
+        """Create a user (or reuse one with that email) as a member of ``org_id`` — the
+        operator's path; the rules and audit events are :meth:`MemberService.add`'s."""
+        return self._members.add(actor, org_id, email, role, password=password).user
 
     def user_by_email(self, email: str) -> User:
         with self._db.transaction() as connection:

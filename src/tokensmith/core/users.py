@@ -1,0 +1,21 @@
+"""Rules about users: email addresses and dashboard passwords (pure)."""
+
+from __future__ import annotations
+
+from tokensmith.core.errors import BadRequest
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalise_email(email: str) -> str:
+    """Lower-cased and trimmed; a clear error for anything that is not an address."""
+    email = email.strip().lower()
+    local, at, domain = email.partition("@")
+    if not at or not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):
+        raise BadRequest(f"not an email address: {email!r}")
+    return email
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BadRequest(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
