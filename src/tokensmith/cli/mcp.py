@@ -29,7 +29,7 @@ def mcp(
     if url is not None:
         try:
             server, client = stdio.remote_server(url, token)
-        except ValueError as exc:
+        except (ValueError, stdio.RemoteUnusable) as exc:
             fail(str(exc))
             return
         try:

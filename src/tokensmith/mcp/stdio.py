@@ -12,10 +12,12 @@ import logging
 from collections.abc import Callable
 
 import anyio
+import httpx
 from anyio import to_thread
 from mcp.server.mcpserver import MCPServer
 
 from tokensmith.client import ManagementClient, PersonalTokenAuth
+from tokensmith.client.errors import ApiError, TokensmithClientError
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.mcp.backend import RemoteBackend
 from tokensmith.mcp.server import build_server, remote_resolver, token_resolver
@@ -31,8 +33,23 @@ def local_server(services: Services, token: str) -> tuple[MCPServer, Actor]:
     return build_server(token_resolver(services, token)), actor
 
 
+class RemoteUnusable(Exception):
+    """The remote Tokensmith cannot be reached, or refuses the token (the message says which, without it)."""
+
+
 def remote_server(url: str, token: str) -> tuple[MCPServer, ManagementClient]:
+    """The server acting on the Tokensmith at ``url``; raises ``ValueError`` for a URL that is not one and
+    :class:`RemoteUnusable` when ``GET /api/me`` there fails (so a bad token fails at start, as locally)."""
     client = ManagementClient(url, PersonalTokenAuth(token))
+    try:
+        client.me()
+    except ApiError as exc:
+        client.close()
+        raise RemoteUnusable(f"{url} refused the token ({exc.code}: {exc.detail or exc.title})") from None
+    except (TokensmithClientError, httpx.HTTPError) as exc:
+        client.close()
+        what = type(exc).__name__
+        raise RemoteUnusable(f"no usable Tokensmith management API at {url} ({what})") from None
     return build_server(remote_resolver(RemoteBackend(client))), client
 
 
