@@ -168,7 +168,7 @@ def _install_secret_tracking() -> None:
         return secret
 
     generate._tracked = True  # type: ignore[attr-defined]
-    secret_format.generate = generate  # type: ignore[assignment]
+    secret_format.generate = generate
 
     original_mint = minting.TokenMinter.mint
 
