@@ -61,7 +61,7 @@ def _media_type(request: Request) -> str:
 
 
 def reject_query(request: Request) -> None:
-    if request.url.query:
+    if request.scope.get("query_string"):
         raise InvalidRequest("Parameters must be sent in the request body, not the query string.")
 
 
@@ -181,4 +181,5 @@ def client_ip(request: Request, trust_forwarded_for: bool) -> str | None:
         forwarded = request.headers.get("x-forwarded-for")
         if forwarded:
             return forwarded.split(",")[0].strip()[:64]
-    return request.client.host if request.client else None
+    peer = request.scope.get("client")
+    return str(peer[0]) if peer else None

@@ -4,7 +4,8 @@ Plain Starlette routes (no OpenAPI, no dependency injection on the hot path). Ea
 parses strictly (:mod:`tokensmith.http.oauth_request`), calls a service (in a worker
 thread, or inline on SQLite where the call is cheaper than the thread hop), and renders
 every error itself through :mod:`tokensmith.http.errors` — so these routes need none of
-the application's middleware and :class:`FastPathMiddleware` can serve them directly.
+the application's middleware, and :class:`tokensmith.http.app.TokensmithApp` serves the POST
+endpoints straight from the top of the stack.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any, ParamSpec, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tokensmith.core.errors import InvalidClient, InvalidRequest, OAuthError, StorageUnavailable
 from tokensmith.core.records import Credential
@@ -213,25 +213,3 @@ class OAuthRoutes:
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]
         return routes
-
-
-class FastPathMiddleware:
-    """Serve the OAuth POST endpoints straight from the top of the stack.
-
-    They parse, authorise and render their own errors, so the exception middleware and the
-    router (dozens of management, MCP and dashboard routes) are pure overhead on the token
-    endpoint's hot path. Other requests pass through untouched.
-    """
-
-    def __init__(self, app: ASGIApp, endpoints: dict[str, Endpoint]) -> None:
-        self.app = app
-        self.endpoints = endpoints
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            endpoint = self.endpoints.get(scope["path"])
-            if endpoint is not None:
-                response = await endpoint(Request(scope, receive))
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
