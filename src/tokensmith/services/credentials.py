@@ -15,6 +15,7 @@ from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, Forbidden, InvalidClient, NotFound, UnauthorizedClient
+from tokensmith.core.labels import clean_name
 from tokensmith.core.records import Credential, CredentialKind, Organization, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.usage import UsageRecorder
@@ -82,7 +83,7 @@ class CredentialService:
     ) -> CreatedCredential:
         permissions.require_scope(actor, "credentials:write")
         permissions.require_org(actor, org_id)
-        name = _clean_name(name)
+        name = clean_name(name)
         ttl = self._default_ttl if token_ttl is None else token_ttl
         if not 60 <= ttl <= self._max_ttl:
             raise BadRequest(f"token_ttl must be between 60 and {self._max_ttl} seconds")
@@ -186,7 +187,7 @@ class CredentialService:
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
             credential = self._changeable(repo, actor, credential_ref)
-            new_name = _clean_name(name) if name is not None else credential.name
+            new_name = clean_name(name) if name is not None else credential.name
             new_description = description.strip() if description is not None else credential.description
             now = self._clock.now()
             repo.rename(credential.id, new_name, new_description, now)
@@ -312,10 +313,3 @@ class CredentialService:
             raise UnauthorizedClient(exc.description) from None
         self._usage.note(USAGE_KIND, credential.id, now)
         return credential, org
-
-
-def _clean_name(name: str) -> str:
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise BadRequest("name must be 1 to 200 characters")
-    return name

@@ -17,6 +17,7 @@ from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.errors import BadRequest, Forbidden, NotFound
+from tokensmith.core.labels import clean_name
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
 from tokensmith.services.audit import AuditLog
@@ -97,7 +98,7 @@ class PersonalTokenService:
             org_id, user_id = actor.org_id, actor.user_id
         if org_id is None or user_id is None:
             raise BadRequest("a personal token needs an organisation and a user")
-        name = _clean_name(name)
+        name = clean_name(name)
         if expires_at is not None and expires_in_days is not None:
             raise BadRequest("give expires_at or expires_in_days, not both")
         now = self._clock.now()
@@ -224,7 +225,7 @@ class PersonalTokenService:
             token = self._own(repo, actor, token_id)
             if token.revoked_at is not None:
                 raise NotFound("no such token")
-            new_name = _clean_name(name) if name is not None else token.name
+            new_name = clean_name(name) if name is not None else token.name
             new_description = description.strip()[:2000] if description is not None else token.description
             repo.rename(token.id, new_name, new_description)
             self._audit.record(
@@ -380,13 +381,6 @@ class PersonalTokenService:
 
 def _looks_like_id(value: str) -> bool:
     return 0 < len(value) <= 64
-
-
-def _clean_name(name: str) -> str:
-    name = name.strip()
-    if not 1 <= len(name) <= 200:
-        raise BadRequest("name must be 1 to 200 characters")
-    return name
 
 
 def _already_inside(expiry: datetime | None, now: datetime, window: timedelta) -> datetime | None:
