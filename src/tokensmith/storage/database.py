@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,7 @@ class Database:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._on_dispose: list[Callable[[], None]] = []
 
     @property
     def is_embedded(self) -> bool:
@@ -127,5 +128,12 @@ class Database:
         with self.transaction() as connection:
             connection.execute(text("SELECT 1"))
 
+    def on_dispose(self, close: Callable[[], None]) -> None:
+        """Close something tied to this database (a connection outside the pool) with it."""
+        self._on_dispose.append(close)
+
     def dispose(self) -> None:
+        for close in self._on_dispose:
+            close()
+        self._on_dispose.clear()
         self.engine.dispose()
