@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -36,6 +37,25 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 PROBLEM_BASE = "https://tokensmith.dev/problems/"
 #: Path prefixes answered in the OAuth error dialect.
 OAUTH_PATHS = ("/oauth2/", "/api/oauth/token", "/api/v0/login", "/api/v1/token")
+
+
+class NoStoreJSON(Response):
+    """A JSON body with ``Cache-Control: no-store`` and ``Pragma: no-cache`` (RFC 6749 §5.1),
+    its headers prepared without the general header machinery (the token endpoint's answer)."""
+
+    media_type = "application/json"
+
+    def __init__(self, content: Any) -> None:
+        body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        super().__init__(body)
+
+    def init_headers(self, headers: Any = None) -> None:
+        self.raw_headers = [
+            (b"content-length", str(len(self.body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+            (b"cache-control", b"no-store"),
+            (b"pragma", b"no-cache"),
+        ]
 
 
 def oauth_error_response(

@@ -20,7 +20,13 @@ from starlette.routing import BaseRoute, Route
 from tokensmith.core.errors import InvalidClient, InvalidRequest, OAuthError, StorageUnavailable
 from tokensmith.core.records import Credential
 from tokensmith.http.blocking import call_blocking
-from tokensmith.http.errors import NO_STORE, oauth_error_response, unavailable_response, unexpected_response
+from tokensmith.http.errors import (
+    NO_STORE,
+    NoStoreJSON,
+    oauth_error_response,
+    unavailable_response,
+    unexpected_response,
+)
 from tokensmith.http.oauth_request import (
     ClientAuth,
     authorization,
@@ -47,8 +53,11 @@ def _basic_used(request: Request) -> bool:
 
 
 def _oauth(handler: Endpoint, *, camel_case: bool = False) -> Endpoint:
-    """Render any OAuth error the handler raises (other errors go to the app's handlers).
+    """Render every error the handler raises, through :mod:`tokensmith.http.errors`.
 
+    These endpoints may be served from the top of the stack (:class:`~tokensmith.http.app.TokensmithApp`),
+    where the app's exception handlers never run: OAuth errors keep their code, a storage outage
+    is ``temporarily_unavailable``, anything else ``server_error``.
     ``camel_case``: seed 003's dialect spells the description ``errorDescription``.
     """
 
@@ -83,9 +92,7 @@ class OAuthRoutes:
         auth = client_auth(request, params)
         issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
         grant_type = params.get("grant_type")
-        return JSONResponse(
-            token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE), headers=NO_STORE
-        )
+        return NoStoreJSON(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE))
 
     # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
     async def v0_login(self, request: Request) -> Response:
@@ -116,7 +123,7 @@ class OAuthRoutes:
             "expires_in": issued.expires_in,
             "scope": issued.scope,
         }
-        return JSONResponse(body, headers=NO_STORE)
+        return NoStoreJSON(body)
 
     # Seed 003: POST /api/v1/token (JSON camelCase) --------------------------------
     async def v1_token(self, request: Request) -> Response:
@@ -135,7 +142,7 @@ class OAuthRoutes:
             "expiresIn": issued.expires_in,
             "scope": issued.scope,
         }
-        return JSONResponse(body, headers=NO_STORE)
+        return NoStoreJSON(body)
 
     # RFC 7662 / RFC 7009 ----------------------------------------------------------
     async def _caller(self, request: Request) -> tuple[dict[str, str], Credential]:
@@ -153,7 +160,7 @@ class OAuthRoutes:
     async def introspect(self, request: Request) -> Response:
         params, caller = await self._caller(request)
         body = await self._call(self.s.inspector.introspect, params["token"], caller)
-        return JSONResponse(body, headers=NO_STORE)
+        return NoStoreJSON(body)
 
     async def revoke(self, request: Request) -> Response:
         params, caller = await self._caller(request)

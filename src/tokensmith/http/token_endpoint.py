@@ -2,7 +2,8 @@
 
 Each grant type maps to a handler that receives the parsed parameters, the client
 authentication (if any) and the caller's address, and returns an
-:class:`~tokensmith.services.minting.IssuedToken`. Handlers run in a worker thread.
+:class:`~tokensmith.services.minting.IssuedToken`. Handlers block (they call the services):
+the routes run them through :func:`~tokensmith.http.blocking.call_blocking`.
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ class TokenEndpoint:
             CLIENT_CREDENTIALS: self._client_credentials,
             TOKEN_EXCHANGE: self._token_exchange,
         }
-
-    def register(self, grant_type: str, handler: GrantHandler) -> None:
-        self.grants[grant_type] = handler
 
     def handle(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
         grant_type = string_param(params, "grant_type")

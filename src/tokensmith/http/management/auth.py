@@ -6,7 +6,7 @@ Accepted, in this order (docs/contracts.md, "Management API"):
    to a *user* (``sub_kind: user``) — :class:`~tokensmith.services.authentication.BearerAuthenticator`
    does the work; the token's scopes are the ceiling and the membership's role still decides.
 2. The dashboard session cookie (+ ``X-CSRF-Token`` on unsafe methods) — see
-   :func:`_session_actor`, the marked plug-in point.
+   :func:`_session_actor`.
 
 A request that presents an ``Authorization`` header is judged by that header alone: a bad
 bearer token never falls back to the cookie.
@@ -66,14 +66,12 @@ def resolve_actor(request: Request) -> Actor:
 
 
 def _session_actor(request: Request, services: Services, ip: str | None) -> Actor | None:
-    """>>> DASHBOARD SESSION PLUG-IN POINT (owned by the dashboard engineer) <<<
+    """The dashboard session's Actor, or ``None`` when the request has no live session (→ 401).
 
-    Return the session's Actor (``AuthMethod.SESSION``, ``scopes=None``, the session's selected
-    organisation and the member's current role) when the request carries a valid dashboard
-    session cookie — and, for unsafe methods (POST, PATCH, PUT, DELETE), a matching
-    ``X-CSRF-Token`` header; raise ``Forbidden(code="csrf_failed")`` when the cookie is valid
-    but the CSRF token is not. Return ``None`` when there is no session cookie at all, so the
-    caller answers 401. ``services.sessions`` is the session service.
+    The Actor is ``AuthMethod.SESSION`` with no scope ceiling, the session's selected
+    organisation and the member's current role. Unsafe methods (POST, PATCH, PUT, DELETE) also
+    need a matching ``X-CSRF-Token`` header: a valid cookie without it is
+    ``Forbidden(code="csrf_failed")``.
     """
     cookie = request.cookies.get(session_cookie_name(services.settings))
     if not cookie:

@@ -11,10 +11,10 @@ from tokensmith.http.management.schemas import Problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _DESCRIPTIONS = {
-    400: "Invalid request (`validation_failed`, `immutable_field`, ...)",
+    400: "Invalid request (`validation_failed`, `immutable_field`, `scope_not_allowed`)",
     401: "No valid credentials (`unauthenticated`, `invalid_token`)",
     403: "Not allowed (`forbidden`, `insufficient_scope`, `scope_not_allowed`, `policy_forbids`, "
-    "`lifetime_not_allowed`)",
+    "`lifetime_not_allowed`, `csrf_failed`)",
     404: "No such object, or one the caller may not see (`not_found`)",
     409: "Conflict (`conflict`, `last_owner`)",
     429: "Too many failed authentications from this address (`rate_limited`); see `Retry-After`",
