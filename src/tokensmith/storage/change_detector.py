@@ -18,7 +18,7 @@ read through every time.
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -66,3 +66,34 @@ class SQLiteChangeDetector:
 
 def change_detector(database: Database) -> SQLiteChangeDetector | None:
     return SQLiteChangeDetector(database) if database.is_embedded else None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class UntilCommitCache(Generic[K, V]):
+    """Values read from the database, kept until anything is committed anywhere.
+
+    On a network database it keeps nothing (every :meth:`get` misses). Bounded: when full it
+    starts again empty.
+    """
+
+    def __init__(self, database: Database, max_entries: int = 10_000) -> None:
+        self._changes = change_detector(database)
+        self._entries: dict[K, V] = {}
+        self._max = max_entries
+
+    def get(self, key: K) -> V | None:
+        if self._changes is None:
+            return None
+        if self._changes.changed():
+            self._entries.clear()
+        return self._entries.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        if self._changes is None:
+            return
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._entries[key] = value

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import Credential, Organization, TokenFormat
-from tokensmith.storage.change_detector import change_detector
+from tokensmith.storage.change_detector import UntilCommitCache
 from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import organization_from_row
@@ -34,20 +34,14 @@ class CredentialLookup:
     credential is never served from it.
     """
 
-    MAX_CACHED = 10_000
-
     def __init__(self, database: Database) -> None:
         self._query = CompiledQuery(database, _BY_CLIENT_ID_WITH_ORG)
-        self._changes = change_detector(database)
-        self._cache: dict[str, tuple[Credential, Organization]] = {}
+        self._cache: UntilCommitCache[str, tuple[Credential, Organization]] = UntilCommitCache(database)
 
     def __call__(self, client_id: str) -> tuple[Credential, Organization] | None:
-        if self._changes is not None:
-            if self._changes.changed():
-                self._cache.clear()
-            cached = self._cache.get(client_id)
-            if cached is not None:
-                return cached
+        cached = self._cache.get(client_id)
+        if cached is not None:
+            return cached
         values = self._query(client_id=client_id)
         if values is None:
             return None
@@ -55,10 +49,7 @@ class CredentialLookup:
             _credential(values),
             organization_from_row({name: values[label] for label, name in _ORG_LABELS}),
         )
-        if self._changes is not None:
-            if len(self._cache) >= self.MAX_CACHED:
-                self._cache.clear()
-            self._cache[client_id] = found
+        self._cache.put(client_id, found)
         return found
 
 

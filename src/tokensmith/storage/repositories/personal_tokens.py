@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
+from tokensmith.storage.change_detector import UntilCommitCache
 from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import organization_from_row
@@ -45,8 +46,22 @@ class PersonalTokenLookup:
         )
         self._hash_count = hash_count
         self._query = CompiledQuery(database, statement)
+        # Kept until anything is committed anywhere (embedded SQLite only): a revocation,
+        # a role change or a removed membership empties it before the next lookup.
+        self._cache: UntilCommitCache[str, tuple[PersonalTokenRecord, Organization, Role, User]] = (
+            UntilCommitCache(database)
+        )
 
     def __call__(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
+        cached = self._cache.get(hashes[0])
+        if cached is not None:
+            return cached
+        found = self._read(hashes)
+        if found is not None:
+            self._cache.put(hashes[0], found)
+        return found
+
+    def _read(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
         values = self._query(**{f"h{i}": h for i, h in enumerate(hashes[: self._hash_count])})
         if values is None:
             return None

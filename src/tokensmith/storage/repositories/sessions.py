@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
 
 from tokensmith.storage.tables import dashboard_sessions
@@ -56,8 +56,3 @@ class SessionRepository:
     def delete_expired(self, now: datetime) -> int:
         result = self.c.execute(delete(dashboard_sessions).where(dashboard_sessions.c.expires_at <= now))
         return int(result.rowcount or 0)
-
-    def set_org(self, id_hash: str, org_id: str) -> None:
-        self.c.execute(
-            update(dashboard_sessions).where(dashboard_sessions.c.id_hash == id_hash).values(org_id=org_id)
-        )
