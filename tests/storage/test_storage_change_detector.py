@@ -11,6 +11,7 @@ from tokensmith.core import ids
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import InvalidClient
 from tokensmith.core.records import CredentialKind, OrgPolicy
+from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
 from tokensmith.storage.change_detector import change_detector
 from tokensmith.storage.database import Database, create_database_engine
@@ -74,3 +75,22 @@ def test_a_credential_changed_by_another_process_is_not_served_from_the_cache(
     second.credentials.delete(Actor.system(), client_id)
     with pytest.raises(InvalidClient):
         first.credentials.authenticate(client_id, rotated.client_secret)
+
+
+@SQLITE
+def test_a_personal_token_revoked_by_another_process_is_refused_at_once(
+    settings: Any, services_factory: Any, make_org: Any
+) -> None:
+    first: Services = services_factory(settings, issuer=settings.issuer)
+    second: Services = services_factory(settings, issuer=settings.issuer)
+    org = make_org()
+    user = first.organizations.create_user(
+        Actor.system(), "dev@example.test", org_id=org.id, role=Role.MEMBER
+    )
+    created = first.personal_tokens.create(
+        Actor.system(), name="ci", scopes=["tokens:read"], org_id=org.id, user_id=user.id
+    )
+    assert first.personal_tokens.authenticate(created.plain) is not None  # now cached
+    assert first.personal_tokens.authenticate(created.plain) is not None
+    second.personal_tokens.revoke(Actor.system(), created.token.id)
+    assert first.personal_tokens.authenticate(created.plain) is None
