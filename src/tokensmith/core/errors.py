@@ -10,19 +10,20 @@
     │   ├── UnauthorizedClient     400 unauthorized_client
     │   ├── UnsupportedGrantType   400 unsupported_grant_type
     │   ├── InvalidScope           400 invalid_scope
-    │   ├── UnsupportedTokenType   400 unsupported_token_type (RFC 7009 §2.2.1)
     │   ├── InvalidToken           401 invalid_token (RFC 6750 §3.1)
-    │   ├── InsufficientScope      403 insufficient_scope (RFC 6750 §3.1)
     │   ├── SlowDown               429 slow_down — too many failed authentications
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
     ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
     └── ProblemError               RFC 9457 problem details for the management API
-        ├── BadRequest             400 validation_failed / immutable_field
+        ├── BadRequest             400 validation_failed / immutable_field / scope_not_allowed
         ├── Unauthenticated        401 unauthenticated / invalid_token
-        ├── Forbidden              403 forbidden / insufficient_scope / policy_forbids / lifetime_not_allowed
+        ├── Forbidden              403 forbidden / insufficient_scope / scope_not_allowed / policy_forbids /
+        │                              lifetime_not_allowed / csrf_failed
         ├── NotFound               404 not_found
         ├── Conflict               409 conflict / last_owner
-        └── ServiceUnavailable     503 unavailable
+        └── TooManyRequests        429 rate_limited (+ Retry-After)
+
+A storage outage on the management API is 503 ``unavailable`` (rendered from StorageUnavailable).
 
 Each error keeps a public ``description`` (what leaves the process) apart from a private
 ``detail`` (what may be logged). The HTTP layer renders both families in one place.
@@ -80,18 +81,9 @@ class InvalidScope(OAuthError):
     error = "invalid_scope"
 
 
-class UnsupportedTokenType(OAuthError):
-    error = "unsupported_token_type"
-
-
 class InvalidToken(OAuthError):
     error = "invalid_token"
     status = 401
-
-
-class InsufficientScope(OAuthError):
-    error = "insufficient_scope"
-    status = 403
 
 
 class SlowDown(OAuthError):
@@ -167,12 +159,6 @@ class TooManyRequests(ProblemError):
         self.retry_after = max(1, retry_after)
 
 
-class ServiceUnavailable(ProblemError):
-    code = "unavailable"
-    title = "Service unavailable"
-    status = 503
-
-
 #: Every management API machine code, for the OpenAPI document.
 PROBLEM_CODES: dict[str, str] = {
     "validation_failed": "The request body or parameters are invalid.",
@@ -185,6 +171,7 @@ PROBLEM_CODES: dict[str, str] = {
     "immutable_field": "The field cannot be changed after creation (personal-token scopes and expiry).",
     "last_owner": "The organisation's last owner cannot be removed or demoted.",
     "policy_forbids": "The organisation's policy forbids this.",
+    "csrf_failed": "A dashboard-session request that changes something lacks its X-CSRF-Token header.",
     "not_found": "No such object, or not visible to the caller.",
     "conflict": "The object already exists or changed meanwhile.",
     "method_not_allowed": "The route does not accept this HTTP method.",

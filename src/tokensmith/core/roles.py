@@ -14,7 +14,3 @@ class Role(StrEnum):
     def is_admin(self) -> bool:
         """Owners and admins administer the organisation (seed 000: "the Admin role")."""
         return self in (Role.OWNER, Role.ADMIN)
-
-    @property
-    def rank(self) -> int:
-        return {Role.MEMBER: 0, Role.ADMIN: 1, Role.OWNER: 2}[self]

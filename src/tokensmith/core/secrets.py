@@ -21,20 +21,11 @@ import hmac
 import secrets
 import zlib
 from dataclasses import dataclass
-from enum import StrEnum
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE62_SET = frozenset(BASE62)
 BODY_LENGTH = 30
 CHECKSUM_LENGTH = 6
-#: Hard cap on anything we will even look at as a secret.
-MAX_SECRET_LENGTH = 128
-
-
-class SecretKind(StrEnum):
-    CLIENT_SECRET = "client_secret"
-    PERSONAL_TOKEN = "personal_token"
-    OPAQUE_TOKEN = "opaque_token"
 
 
 def _base62(number: int, width: int) -> str:
