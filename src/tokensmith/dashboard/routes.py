@@ -195,13 +195,12 @@ def credentials_list(page: Page) -> Response:
     listing = page.services.credentials.list(actor, org_id=session.org.id, limit=200)
     personal = [c for c in listing.items if c.kind is CredentialKind.PERSONAL]
     organization = [c for c in listing.items if c.kind is CredentialKind.ORGANIZATION]
-    default_scopes = {"api/access"} if "api/access" in page.services.scope_registry else set()
     return page.render(
         "credentials.html",
         personal=personal,
         organization=organization,
         policy=session.org.policy,
-        scopes=_scope_choices(page, default_scopes),
+        scopes=_scope_choices(page, set(page.services.credentials.default_scopes)),
         can_create_org=session.is_admin,
     )
 

@@ -68,6 +68,11 @@ class CredentialService:
         )
 
     # -- management ----------------------------------------------------------
+    @property
+    def default_scopes(self) -> frozenset[str]:
+        """The scopes a new credential gets when none are asked for."""
+        return frozenset({"api/access"} & self._registry.keys())
+
     def create(
         self,
         actor: Actor,
@@ -87,9 +92,9 @@ class CredentialService:
         ttl = self._default_ttl if token_ttl is None else token_ttl
         if not 60 <= ttl <= self._max_ttl:
             raise BadRequest(f"token_ttl must be between 60 and {self._max_ttl} seconds")
-        if scopes is None:
-            scopes = ["api/access"] if "api/access" in self._registry else []
-        granted = permissions.check_scopes(scopes, self._registry, actor)
+        granted = permissions.check_scopes(
+            self.default_scopes if scopes is None else scopes, self._registry, actor
+        )
         if kind is CredentialKind.ORGANIZATION:
             permissions.require_admin(actor, "create organisation credentials")
             user_id = None

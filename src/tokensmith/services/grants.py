@@ -94,18 +94,7 @@ class ClientCredentialsGrant:
             if extra:
                 raise InvalidScope(f"scope not allowed for this client: {' '.join(extra)}")
             granted = requested
-        return self._minter.mint(
-            Grant(
-                subject=credential.client_id,
-                subject_kind=SubjectKind.CLIENT,
-                org_id=credential.org_id,
-                client_id=credential.client_id,
-                scopes=frozenset(granted),
-                ttl=credential.token_ttl,
-                token_format=credential.token_format,
-                credential_id=credential.id,
-            )
-        )
+        return self._minter.mint(Grant.for_credential(credential, frozenset(granted)))
 
 
 class PersonalTokenExchangeGrant:

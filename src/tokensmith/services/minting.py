@@ -16,7 +16,7 @@ import jwt
 
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.clock import Clock, epoch
-from tokensmith.core.records import AccessTokenRecord, SubjectKind, TokenFormat
+from tokensmith.core.records import AccessTokenRecord, Credential, SubjectKind, TokenFormat
 from tokensmith.core.scopes import format_scopes
 from tokensmith.services.keys import KeyRing
 from tokensmith.storage.database import Database
@@ -49,6 +49,20 @@ class Grant:
     credential_id: str | None = None
     personal_token_id: str | None = None
     auth_time: datetime | None = None
+
+    @classmethod
+    def for_credential(cls, credential: Credential, scopes: frozenset[str]) -> Grant:
+        """RFC 6749 §4.4: a token about the client itself, on the credential's format and lifetime."""
+        return cls(
+            subject=credential.client_id,
+            subject_kind=SubjectKind.CLIENT,
+            org_id=credential.org_id,
+            client_id=credential.client_id,
+            scopes=scopes,
+            ttl=credential.token_ttl,
+            token_format=credential.token_format,
+            credential_id=credential.id,
+        )
 
 
 class TokenMinter:

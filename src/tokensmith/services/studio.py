@@ -18,7 +18,7 @@ import jwt
 from tokensmith.core import permissions
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import Forbidden
-from tokensmith.core.records import Credential, SubjectKind, TokenFormat
+from tokensmith.core.records import Credential, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.minting import Grant, IssuedToken, TokenMinter
@@ -50,18 +50,7 @@ class TokenStudio:
             raise Forbidden(
                 "only organisation owners and admins can generate tokens for organisation credentials"
             )
-        issued = self._minter.mint(
-            Grant(
-                subject=credential.client_id,
-                subject_kind=SubjectKind.CLIENT,
-                org_id=credential.org_id,
-                client_id=credential.client_id,
-                scopes=credential.scopes,
-                ttl=credential.token_ttl,
-                token_format=credential.token_format,
-                credential_id=credential.id,
-            )
-        )
+        issued = self._minter.mint(Grant.for_credential(credential, credential.scopes))
         with self._db.transaction() as connection:
             self._audit.record(
                 connection,
