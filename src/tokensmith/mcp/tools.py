@@ -50,7 +50,7 @@ DESTROY = ToolAnnotations(
 
 
 class Tools:
-    """The tools, bound to how a call finds its backend; register them with :meth:`register`."""
+    """The tools, bound to how a call finds its backend; :meth:`all` lists them for the server."""
 
     def __init__(self, resolve: BackendResolver) -> None:
         self._resolve = resolve
