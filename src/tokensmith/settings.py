@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
+
 #: The scopes a deployment offers when ``TOKENSMITH_SCOPES`` is not set: seed 000's
 #: ``api/access``, seed 001's resource scopes and Tokensmith's own management scopes.
 DEFAULT_SCOPES: dict[str, str] = {
@@ -41,10 +43,6 @@ MANAGEMENT_SCOPES: frozenset[str] = frozenset(
         "audit:read",
     }
 )
-
-#: Lets a credential introspect tokens of every organisation: what a platform's own API (one
-#: resource server for all tenants) needs. Only the operator can grant it.
-INTROSPECT_ALL_SCOPE = "tokens:introspect"
 
 Algorithm = Literal["ES256", "EdDSA", "RS256"]
 

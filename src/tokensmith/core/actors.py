@@ -19,6 +19,7 @@ class Transport(StrEnum):
 
 class AuthMethod(StrEnum):
     SYSTEM = "system"  # the operator at the CLI: no ceiling
+    CLIENT = "client"  # an OAuth client authenticated by its secret (revocation)
     SESSION = "session"
     PERSONAL_TOKEN = "personal_token"
     ACCESS_TOKEN = "access_token"
@@ -44,6 +45,8 @@ class Actor:
     ip: str | None = None
     #: Public id of the token that authenticated the call (personal token id / jti).
     token_id: str | None = None
+    #: The OAuth client acting (``AuthMethod.CLIENT``).
+    client_id: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -52,7 +55,11 @@ class Actor:
 
     @property
     def label(self) -> str:
-        return self.email or ("system" if self.is_system else (self.user_id or "unknown"))
+        if self.email:
+            return self.email
+        if self.client_id:
+            return f"client {self.client_id}"
+        return "system" if self.is_system else (self.user_id or "unknown")
 
     @classmethod
     def system(cls, transport: Transport = Transport.CLI) -> Actor:

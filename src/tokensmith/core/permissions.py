@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import BadRequest, Forbidden, NotFound
 from tokensmith.core.records import Credential, CredentialKind, OrgPolicy
+from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
 
 
 def require_scope(actor: Actor, scope: str) -> None:
@@ -33,7 +34,7 @@ def require_admin(actor: Actor, what: str) -> None:
 
 
 #: Scopes only the operator (CLI) may grant: they reach across organisations.
-OPERATOR_SCOPES = frozenset({"tokens:introspect"})
+OPERATOR_SCOPES = frozenset({INTROSPECT_ALL_SCOPE})
 
 
 def check_scopes(requested: Iterable[str], registry: Mapping[str, str], actor: Actor) -> frozenset[str]:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE62_SET = frozenset(BASE62)
+#: The longest token (of any kind) worth looking at; anything longer is refused unread.
+MAX_PRESENTED_TOKEN_LENGTH = 8192
 BODY_LENGTH = 30
 CHECKSUM_LENGTH = 6
 

@@ -129,10 +129,13 @@ async def _flush_usage_forever(services: Services) -> None:
 
 
 async def _emit_expiry_notices_forever(services: Services) -> None:
-    """Issue 3 part 6: audit events when personal tokens cross 7 days / 1 day before expiry."""
+    """Housekeeping, safe from every process at once: audit events when personal tokens cross
+    7 days / 1 day before expiry (issue 3 part 6), and forgetting expired opaque tokens and
+    revocations of expired JWTs."""
     while True:
         try:
             await run_in_threadpool(services.personal_tokens.emit_expiry_notices, transport=Transport.API)
+            await run_in_threadpool(services.inspector.purge_expired)
         except Exception:  # noqa: BLE001 - try again next round after a storage blip
-            log.warning("could not emit personal-token expiry notices; will retry")
+            log.warning("could not run token housekeeping; will retry")
         await asyncio.sleep(EXPIRY_NOTICE_SECONDS)

@@ -164,7 +164,7 @@ class OAuthRoutes:
 
     async def revoke(self, request: Request) -> Response:
         params, caller = await self._caller(request)
-        await self._call(self.s.inspector.revoke, params["token"], caller)
+        await self._call(self.s.inspector.revoke, params["token"], caller, self._ip(request))
         return Response(status_code=200, headers=NO_STORE)
 
     # RFC 8414 / RFC 7517 -------------------------------------------------------------

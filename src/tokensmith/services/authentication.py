@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.errors import TooManyRequests, Unauthenticated
+from tokensmith.core.secrets import MAX_PRESENTED_TOKEN_LENGTH
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.minting import TokenMinter
@@ -20,7 +21,7 @@ from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
-MAX_BEARER_LENGTH = 8192
+MAX_BEARER_LENGTH = MAX_PRESENTED_TOKEN_LENGTH
 
 
 class BearerAuthenticator:

@@ -125,6 +125,7 @@ def build_services(
         clock,
         minter,
         hasher,
+        audit,
         opaque_prefix=settings.opaque_token_prefix,
         personal_prefix=settings.personal_token_prefix,
     )

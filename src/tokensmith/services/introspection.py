@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from tokensmith.core import secrets as secret_format
+from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.errors import UnauthorizedClient
 from tokensmith.core.records import Credential
+from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
+from tokensmith.services.audit import AuditLog
 from tokensmith.services.minting import TokenMinter
-from tokensmith.settings import INTROSPECT_ALL_SCOPE
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 from tokensmith.storage.repositories.credentials import CredentialRepository
@@ -52,11 +54,13 @@ class TokenInspector:
         clock: Clock,
         minter: TokenMinter,
         hasher: secret_format.SecretHasher,
+        audit: AuditLog,
         *,
         opaque_prefix: str,
         personal_prefix: str,
     ) -> None:
         self._db = database
+        self._audit = audit
         self._clock = clock
         self._minter = minter
         self._hasher = hasher
@@ -66,7 +70,7 @@ class TokenInspector:
 
     def introspect(self, token: str, caller: Credential) -> dict[str, Any]:
         """RFC 7662 §2.2 response for ``token`` as seen by ``caller``'s organisation."""
-        if len(token) > 8192:
+        if len(token) > secret_format.MAX_PRESENTED_TOKEN_LENGTH:
             return INACTIVE
         if token.startswith(self._personal_prefix):
             if self.personal_tokens is None or not secret_format.is_well_formed(token, self._personal_prefix):
@@ -128,15 +132,22 @@ class TokenInspector:
     def _personal_active(self, personal_token_id: str) -> bool:
         return self.personal_tokens is not None and self.personal_tokens.is_active(personal_token_id)
 
-    def revoke(self, token: str, caller: Credential) -> None:
+    def revoke(self, token: str, caller: Credential, ip: str | None = None) -> None:
         """RFC 7009 §2.1: revoke ``token`` if it was issued to ``caller``.
 
         Unknown or foreign-organisation tokens are ignored (200, no oracle); a token of the
         same organisation issued to another client is refused with ``unauthorized_client``.
         """
-        if len(token) > 8192:
+        if len(token) > secret_format.MAX_PRESENTED_TOKEN_LENGTH:
             return
         now = self._clock.now()
+        actor = Actor(
+            method=AuthMethod.CLIENT,
+            transport=Transport.OAUTH,
+            org_id=caller.org_id,
+            client_id=caller.client_id,
+            ip=ip,
+        )
         if token.startswith(self._opaque_prefix):
             if not secret_format.is_well_formed(token, self._opaque_prefix):
                 return
@@ -148,6 +159,16 @@ class TokenInspector:
                 if record.client_id != caller.client_id:
                     raise UnauthorizedClient("The token was not issued to this client.")
                 repo.delete_by_hash(record.token_hash)
+                self._audit.record(
+                    connection,
+                    actor,
+                    "access_token.revoked",
+                    org_id=record.org_id,
+                    target_kind="access_token",
+                    target_id=record.jti,
+                    target_hint=caller.client_id,
+                    details={"format": "opaque"},
+                )
             return
         claims = self._minter.decode(token, verify_exp=False)
         if claims is None or claims.get("org_id") != caller.org_id:
@@ -160,3 +181,18 @@ class TokenInspector:
             AccessTokenRepository(connection).revoke_jti(
                 str(claims["jti"]), datetime.fromtimestamp(int(claims["exp"]), UTC), now
             )
+            self._audit.record(
+                connection,
+                actor,
+                "access_token.revoked",
+                org_id=caller.org_id,
+                target_kind="access_token",
+                target_id=str(claims["jti"]),
+                target_hint=caller.client_id,
+                details={"format": "jwt"},
+            )
+
+    def purge_expired(self) -> int:
+        """Forget expired opaque tokens and revocations of expired JWTs (housekeeping)."""
+        with self._db.transaction() as connection:
+            return AccessTokenRepository(connection).purge_expired(self._clock.now())
