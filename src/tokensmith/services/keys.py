@@ -164,6 +164,8 @@ class KeyRing:
         self._max_ttl = max_token_ttl
         self._lock = threading.Lock()
         self._records: list[SigningKeyRecord] = []
+        #: (the records it was derived from, the active key, when the next key activates)
+        self._active: tuple[list[SigningKeyRecord], LoadedKey, datetime | None] | None = None
         self._loaded: dict[str, LoadedKey] = {}
         self._loaded_at = -1e18
 
@@ -196,8 +198,14 @@ class KeyRing:
     def signing_key(self) -> LoadedKey:
         records = self._fresh()
         now = self._clock.now()
+        active = self._active
+        # The active key stays active until a newer key activates (or the table is re-read).
+        if active is not None and active[0] is records and (active[2] is None or now < active[2]):
+            return active[1]
         for record in reversed(records):
             if key_state(records, record, now, self._max_ttl) is KeyState.ACTIVE:
+                upcoming = [r.activates_at for r in records if r.generation > record.generation]
+                self._active = (records, self._loaded[record.kid], min(upcoming) if upcoming else None)
                 return self._loaded[record.kid]
         raise RuntimeError("no signing key: run `tokensmith migrate` or `tokensmith keys rotate`")
 

@@ -109,12 +109,14 @@ class TokenMinter:
                     )
                 )
         else:
-            token = self._sign(self.claims(grant, now, expires_at, jti))
+            token = self._sign(self.claims(grant, now, expires_at, jti, scope))
         return IssuedToken(
             access_token=token, expires_in=grant.ttl, scope=scope, jti=jti, expires_at=expires_at
         )
 
-    def claims(self, grant: Grant, now: datetime, expires_at: datetime, jti: str) -> dict[str, Any]:
+    def claims(
+        self, grant: Grant, now: datetime, expires_at: datetime, jti: str, scope: str | None = None
+    ) -> dict[str, Any]:
         iat = epoch(now)
         return {
             "iss": self.issuer,
@@ -126,7 +128,7 @@ class TokenMinter:
             "auth_time": epoch(grant.auth_time) if grant.auth_time else iat,
             "jti": jti,
             "client_id": grant.client_id,
-            "scope": format_scopes(grant.scopes),
+            "scope": scope if scope is not None else format_scopes(grant.scopes),
             "token_use": "access",
             "version": TOKEN_VERSION,
             "org_id": grant.org_id,
