@@ -120,15 +120,6 @@ def build_services(
         max_ttl=settings.max_token_ttl_seconds,
     )
     authenticator = ClientAuthenticator(credentials, limiter, database, audit)
-    inspector = TokenInspector(
-        database,
-        clock,
-        minter,
-        hasher,
-        audit,
-        opaque_prefix=settings.opaque_token_prefix,
-        personal_prefix=settings.personal_token_prefix,
-    )
     personal_tokens = PersonalTokenService(
         database,
         clock,
@@ -138,7 +129,16 @@ def build_services(
         prefix=settings.personal_token_prefix,
         scope_registry=registry,
     )
-    inspector.personal_tokens = personal_tokens
+    inspector = TokenInspector(
+        database,
+        clock,
+        minter,
+        hasher,
+        audit,
+        personal_tokens,
+        opaque_prefix=settings.opaque_token_prefix,
+        personal_prefix=settings.personal_token_prefix,
+    )
     members = MemberService(database, clock, audit)
     return Services(
         settings=settings,

@@ -55,6 +55,7 @@ class TokenInspector:
         minter: TokenMinter,
         hasher: secret_format.SecretHasher,
         audit: AuditLog,
+        personal_tokens: PersonalTokens,
         *,
         opaque_prefix: str,
         personal_prefix: str,
@@ -66,17 +67,17 @@ class TokenInspector:
         self._hasher = hasher
         self._opaque_prefix = opaque_prefix
         self._personal_prefix = personal_prefix
-        self.personal_tokens: PersonalTokens | None = None
+        self._personal_tokens = personal_tokens
 
     def introspect(self, token: str, caller: Credential) -> dict[str, Any]:
         """RFC 7662 §2.2 response for ``token`` as seen by ``caller``'s organisation."""
         if len(token) > secret_format.MAX_PRESENTED_TOKEN_LENGTH:
             return INACTIVE
         if token.startswith(self._personal_prefix):
-            if self.personal_tokens is None or not secret_format.is_well_formed(token, self._personal_prefix):
+            if not secret_format.is_well_formed(token, self._personal_prefix):
                 return INACTIVE
             return (
-                self.personal_tokens.introspect(token, None if _sees_all(caller) else caller.org_id)
+                self._personal_tokens.introspect(token, None if _sees_all(caller) else caller.org_id)
                 or INACTIVE
             )
         if token.startswith(self._opaque_prefix):
@@ -130,7 +131,7 @@ class TokenInspector:
         return {"active": True, "token_type": "Bearer", **claims}
 
     def _personal_active(self, personal_token_id: str) -> bool:
-        return self.personal_tokens is not None and self.personal_tokens.is_active(personal_token_id)
+        return self._personal_tokens.is_active(personal_token_id)
 
     def revoke(self, token: str, caller: Credential, ip: str | None = None) -> None:
         """RFC 7009 §2.1: revoke ``token`` if it was issued to ``caller``.
