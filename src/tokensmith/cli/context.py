@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import sys
@@ -21,7 +22,10 @@ R = TypeVar("R")
 
 
 def load_services(issuer: str | None = None) -> Services:
-    return build_services(Settings(), issuer=issuer)
+    """The services for one command; closed (usage flushed, connections released) at exit."""
+    services = build_services(Settings(), issuer=issuer)
+    atexit.register(services.close)
+    return services
 
 
 def emit(data: dict[str, Any] | list[Any], as_json: bool, human: str) -> None:
