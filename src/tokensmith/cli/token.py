@@ -7,6 +7,9 @@ import json
 import httpx
 import typer
 
+from tokensmith.client.secret import Secret
+from tokensmith.client.token_endpoint import token_request
+
 
 def token(
     client_id: str = typer.Option(..., "--client-id"),
@@ -16,11 +19,20 @@ def token(
 ) -> None:
     """Request an access token and print the token response."""
     token_url = url if url.rstrip("/").endswith("/token") else url.rstrip("/") + "/oauth2/token"
-    data = {"grant_type": "client_credentials"}
-    if scope:
-        data["scope"] = scope
+    if not client_secret:
+        typer.echo("error: --client-secret is empty", err=True)
+        raise typer.Exit(2)
+    # The SDK's request builder: Basic credentials form-encoded first (RFC 6749 §2.3.1).
+    request = token_request(
+        token_url,
+        client_id=client_id,
+        client_secret=Secret(client_secret),
+        scope=scope,
+        auth_method="client_secret_basic",
+    )
     try:
-        response = httpx.post(token_url, data=data, auth=(client_id, client_secret), timeout=10)
+        with httpx.Client(timeout=10) as http:
+            response = http.send(request)
     except httpx.HTTPError as exc:
         typer.echo(f"error: cannot reach {token_url}: {type(exc).__name__}", err=True)
         raise typer.Exit(1) from None
