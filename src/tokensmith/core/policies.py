@@ -3,6 +3,7 @@ or 3 months from creation"), as pure functions of the organisation's policy and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from tokensmith.core.errors import BadRequest, Forbidden
@@ -73,3 +74,18 @@ def effective_expiry(
     if policy.pat_inactivity_days is not None:
         candidates.append(inactive_since(token, last_used) + timedelta(days=policy.pat_inactivity_days))
     return min(candidates) if candidates else None
+
+
+def expiry_choices(policy: OrgPolicy, offered: Sequence[int | None]) -> list[int | None]:
+    """Which of the ``offered`` lifetimes (days; ``None`` = never expires) the policy allows,
+    plus the policy's maximum when it is not among them."""
+    never_allowed = not policy.pat_expiry_required and policy.pat_max_lifetime_days is None
+    longest = policy.pat_max_lifetime_days
+    allowed = [
+        days
+        for days in offered
+        if (days is None and never_allowed) or (days is not None and (longest is None or days <= longest))
+    ]
+    if longest is not None and longest not in allowed:
+        allowed.append(longest)
+    return allowed

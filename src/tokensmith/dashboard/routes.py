@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tokensmith.core import permissions
+from tokensmith.core import permissions, policies
 from tokensmith.core.errors import BadRequest, Unauthenticated
 from tokensmith.core.records import Credential, CredentialKind, OrgPolicy
 from tokensmith.core.roles import Role
@@ -48,24 +48,12 @@ def _scope_choices(page: Page, checked: set[str]) -> list[dict[str, Any]]:
 
 
 def _expiry_choices(policy: OrgPolicy) -> list[tuple[str, str]]:
-    choices = []
-    for days, label in EXPIRY_CHOICES:
-        if days is None and (policy.pat_expiry_required or policy.pat_max_lifetime_days is not None):
-            continue
-        if (
-            days is not None
-            and policy.pat_max_lifetime_days is not None
-            and days > policy.pat_max_lifetime_days
-        ):
-            continue
-        choices.append(("" if days is None else str(days), label))
-    if policy.pat_max_lifetime_days is not None and all(
-        c[0] != str(policy.pat_max_lifetime_days) for c in choices
-    ):
-        choices.append(
-            (str(policy.pat_max_lifetime_days), f"{policy.pat_max_lifetime_days} days (the maximum)")
-        )
-    return choices
+    """The expiry options the organisation's policy allows (core/policies.py), labelled."""
+    labels = dict(EXPIRY_CHOICES)
+    return [
+        ("" if days is None else str(days), labels.get(days) or f"{days} days (the maximum)")
+        for days in policies.expiry_choices(policy, [days for days, _ in EXPIRY_CHOICES])
+    ]
 
 
 def _token_url(page: Page) -> str:
