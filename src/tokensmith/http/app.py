@@ -33,8 +33,8 @@ from tokensmith.settings import Settings
 
 log = logging.getLogger(__name__)
 USAGE_FLUSH_SECONDS = 5.0
-#: How often personal-token expiry notices are looked for (safe from every process at once).
-EXPIRY_NOTICE_SECONDS = 300.0
+#: How often housekeeping runs: expiry notices, purging expired token state (safe from every process at once).
+HOUSEKEEPING_SECONDS = 300.0
 
 
 def create_app(
@@ -55,14 +55,14 @@ def create_app(
         gc.collect()
         gc.freeze()
         flusher = asyncio.create_task(_flush_usage_forever(svc))
-        notifier = asyncio.create_task(_emit_expiry_notices_forever(svc))
+        housekeeper = asyncio.create_task(_housekeeping_forever(svc))
         try:
             async with mcp.running():
                 yield
         finally:
-            notifier.cancel()
+            housekeeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await notifier
+                await housekeeper
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
@@ -128,7 +128,7 @@ async def _flush_usage_forever(services: Services) -> None:
             log.warning("could not record last-used times; will retry")
 
 
-async def _emit_expiry_notices_forever(services: Services) -> None:
+async def _housekeeping_forever(services: Services) -> None:
     """Housekeeping, safe from every process at once: audit events when personal tokens cross
     7 days / 1 day before expiry (issue 3 part 6), and forgetting expired opaque tokens and
     revocations of expired JWTs."""
@@ -138,4 +138,4 @@ async def _emit_expiry_notices_forever(services: Services) -> None:
             await run_in_threadpool(services.inspector.purge_expired)
         except Exception:  # noqa: BLE001 - try again next round after a storage blip
             log.warning("could not run token housekeeping; will retry")
-        await asyncio.sleep(EXPIRY_NOTICE_SECONDS)
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
