@@ -169,6 +169,8 @@ def page(
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return security.add_page_headers(redirect("/sign-in?next=" + quote(target, safe="")))
         try:
+            # Always a worker thread, never inline (unlike the API's call_blocking): page
+            # handlers may hash a password (argon2id) or make the Test API Call request.
             response = await run_in_threadpool(handler, current)
         except SlowDown as exc:
             response = _error_page(
