@@ -20,6 +20,8 @@ from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from tokensmith.storage.inline import ensure_may_block
+
 log = logging.getLogger(__name__)
 
 
@@ -37,7 +39,13 @@ class AuthFailureLimiter:
         #: window cannot be over the limit, so the common case skips the limiter entirely.
         self._last_failure: dict[str, float] = {}
 
+    def _may_block(self) -> None:
+        """Redis is a network round trip: never on the event loop (storage.inline)."""
+        if self._shared:
+            ensure_may_block()
+
     def _retry_after(self, *key: str) -> int:
+        self._may_block()
         try:
             reset, _remaining = self._limiter.get_window_stats(self._item, *key)
         except Exception:  # noqa: BLE001 - limiter storage down: fail open, loudly
@@ -45,6 +53,7 @@ class AuthFailureLimiter:
         return max(1, math.ceil(reset - time.time()))
 
     def _exceeded(self, *key: str) -> bool:
+        self._may_block()
         try:
             return not self._limiter.test(self._item, *key)
         except Exception:  # noqa: BLE001
@@ -70,6 +79,7 @@ class AuthFailureLimiter:
 
     def record_failure(self, client_id: str, ip: str | None) -> bool:
         """Count a failure; True when this failure crosses a limit (one audit event per burst)."""
+        self._may_block()
         if ip and not self._shared:
             if len(self._last_failure) >= self.MAX_TRACKED_ADDRESSES:
                 cutoff = time.monotonic() - self.WINDOW_SECONDS

@@ -22,6 +22,7 @@ from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.minting import Grant, IssuedToken, TokenMinter
 from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.storage.database import Database
+from tokensmith.storage.inline import ensure_may_block
 from tokensmith.storage.repositories.credentials import CredentialRepository
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,9 @@ class ClientAuthenticator:
         try:
             return self._credentials.authenticate(client_id, client_secret)
         except InvalidClient:
+            # Counted once, in a worker thread: never on the loop, where the attempt could be
+            # abandoned and repeated (storage.inline).
+            ensure_may_block()
             crossed = self._limiter.record_failure(client_id, ip)
             if crossed:
                 self._record_burst(client_id, ip)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import StaticPool
 
 from tokensmith.core.errors import StorageUnavailable
+from tokensmith.storage.inline import ensure_may_block
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -69,6 +70,17 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_WROTE = "tokensmith_wrote"
+
+
+def _note_write(
+    connection: Connection, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    """Engine event: mark the connection when a statement inserted, updated or deleted."""
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        connection.info[_WROTE] = True
+
+
 class Database:
     """The engine plus one way to run a unit of work.
 
@@ -80,6 +92,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._on_dispose: list[Callable[[], None]] = []
+        self._on_commit: list[Callable[[], None]] = []
+        event.listen(engine, "after_cursor_execute", _note_write)
 
     @property
     def is_embedded(self) -> bool:
@@ -88,23 +102,41 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        """A unit of work: committed when the block ends, rolled back if it raises.
+
+        It may wait (a network round trip, a lock held by another process), so it never runs
+        on the event loop (:func:`~tokensmith.storage.inline.ensure_may_block`). After a commit
+        that wrote something, the :meth:`on_commit` hooks run.
+        """
+        ensure_may_block()
+        wrote = False
         try:
             with self.engine.begin() as connection:
-                yield connection
+                try:
+                    yield connection
+                finally:
+                    wrote = bool(connection.info.pop(_WROTE, False))
         except (OperationalError, InterfaceError) as exc:
             raise StorageUnavailable(detail=type(exc).__name__) from None
         except DBAPIError as exc:
             if exc.connection_invalidated:
                 raise StorageUnavailable(detail=type(exc).__name__) from None
             raise
+        if wrote:
+            for hook in self._on_commit:
+                hook()
 
     def fetch_one(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[Any, ...] | None:
         """One row of already-compiled SQL, on a pooled DBAPI connection.
 
         For the token endpoint's hot path: it skips the Core execution machinery (about
         four times the driver's own cost on SQLite). Driver errors that mean "cannot reach
-        the database" become :class:`StorageUnavailable`, as in :meth:`transaction`.
+        the database" become :class:`StorageUnavailable`, as in :meth:`transaction`. A read of
+        embedded SQLite never waits for a lock (WAL), so it may run on the event loop; a network
+        database's may not.
         """
+        if not self.is_embedded:
+            ensure_may_block()
         dbapi = self.engine.dialect.loaded_dbapi
         try:
             connection = self.engine.raw_connection()
@@ -127,6 +159,10 @@ class Database:
     def ping(self) -> None:
         with self.transaction() as connection:
             connection.execute(text("SELECT 1"))
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` after each transaction of this process that wrote and committed."""
+        self._on_commit.append(hook)
 
     def on_dispose(self, close: Callable[[], None]) -> None:
         """Close something tied to this database (a connection outside the pool) with it."""

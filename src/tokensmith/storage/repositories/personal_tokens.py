@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
-from tokensmith.storage.change_detector import UntilCommitCache
+from tokensmith.storage.change_feed import LookupCache, change_feed
 from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import organization_from_row
@@ -46,19 +46,21 @@ class PersonalTokenLookup:
         )
         self._hash_count = hash_count
         self._query = CompiledQuery(database, statement)
-        # Kept until anything is committed anywhere (embedded SQLite only): a revocation,
-        # a role change or a removed membership empties it before the next lookup.
-        self._cache: UntilCommitCache[str, tuple[PersonalTokenRecord, Organization, Role, User]] = (
-            UntilCommitCache(database)
+        # Kept under the invariant of storage.change_feed: a revocation, a role change or a
+        # removed membership, committed by any process, is never answered from memory once
+        # this process has learnt of it.
+        self._cache: LookupCache[str, tuple[PersonalTokenRecord, Organization, Role, User]] = LookupCache(
+            change_feed(database)
         )
 
     def __call__(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
-        cached = self._cache.get(hashes[0])
+        stamp = self._cache.stamp()
+        cached = self._cache.get(hashes[0], stamp)
         if cached is not None:
             return cached
         found = self._read(hashes)
         if found is not None:
-            self._cache.put(hashes[0], found)
+            self._cache.put(hashes[0], found, stamp)
         return found
 
     def _read(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
