@@ -14,7 +14,7 @@ from tokensmith.core.users import normalise_email
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.members import MemberService
 from tokensmith.storage.database import Database
-from tokensmith.storage.repositories.organizations import OrganizationRepository
+from tokensmith.storage.repositories.organizations import OrganizationLookup, OrganizationRepository
 
 
 class OrganizationService:
@@ -23,6 +23,7 @@ class OrganizationService:
         self._clock = clock
         self._audit = audit
         self._members = members
+        self._lookup = OrganizationLookup(database)
 
     def create(self, actor: Actor, name: str, policy: OrgPolicy | None = None) -> Organization:
         name = name.strip()
@@ -47,8 +48,7 @@ class OrganizationService:
         return org
 
     def get(self, org_id: str) -> Organization:
-        with self._db.transaction() as connection:
-            org = OrganizationRepository(connection).get(org_id)
+        org = self._lookup(org_id)
         if org is None:
             raise NotFound("no such organisation")
         return org

@@ -6,11 +6,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import Membership, Organization, OrgPolicy, User
 from tokensmith.core.roles import Role
+from tokensmith.storage.change_feed import LookupCache, change_feed
+from tokensmith.storage.compiled import CompiledQuery
+from tokensmith.storage.database import Database
 from tokensmith.storage.tables import memberships, organizations, users
 
 
@@ -32,6 +35,31 @@ _POLICY_FIELDS = (
 def organization_from_row(row: Mapping[str, Any] | RowMapping) -> Organization:
     policy = OrgPolicy(**{name: row[name] for name in _POLICY_FIELDS})
     return Organization(id=row["id"], name=row["name"], created_at=row["created_at"], policy=policy)
+
+
+class OrganizationLookup:
+    """An organisation (with its policy) by id, for the management API's hot reads
+    (``GET /api/me``): one compiled query, kept in memory under the invariant of
+    :mod:`tokensmith.storage.change_feed`, so a policy change is never answered from memory
+    once this process has learnt of it."""
+
+    def __init__(self, database: Database) -> None:
+        self._query = CompiledQuery(
+            database, select(organizations).where(organizations.c.id == bindparam("id"))
+        )
+        self._cache: LookupCache[str, Organization] = LookupCache(change_feed(database))
+
+    def __call__(self, org_id: str) -> Organization | None:
+        stamp = self._cache.stamp()
+        cached = self._cache.get(org_id, stamp)
+        if cached is not None:
+            return cached
+        values = self._query(id=org_id)
+        if values is None:
+            return None
+        found = organization_from_row(values)
+        self._cache.put(org_id, found, stamp)
+        return found
 
 
 def _user(row: RowMapping) -> User:
