@@ -221,6 +221,7 @@ class Database:
         if not self.is_embedded:
             event.listen(engine, "checkout", self._on_checkout)
             event.listen(engine, "checkin", self._on_checkin)
+            event.listen(engine, "detach", self._on_checkin)  # a connection taken out of the pool
 
     @property
     def is_embedded(self) -> bool:
