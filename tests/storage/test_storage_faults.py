@@ -1,5 +1,5 @@
 """Every database wait is bounded: faults injected by a TCP proxy of the test's own
-(:mod:`tests.faultproxy`) between a live Tokensmith and PostgreSQL, and a SQLite lock held by
+(``tests/faultproxy.py``) between a live Tokensmith and PostgreSQL, and a SQLite lock held by
 another connection.
 
 Each request below needs the database: a credential or personal token created just before the
@@ -23,7 +23,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.faultproxy import FaultProxy
+from faultproxy import FaultProxy
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.core.roles import Role
@@ -170,6 +170,7 @@ def test_a_sqlite_write_waiting_for_another_process_lock_is_a_short_wait_then_50
             assert response.json()["code"] == "unavailable"
             assert int(response.headers["Retry-After"]) > 0
             other_process.execute("ROLLBACK")
-            assert http.post(server.url + "/api/tokens", json=create, headers=probes.bearer).status_code == 201
+            created = http.post(server.url + "/api/tokens", json=create, headers=probes.bearer)
+            assert created.status_code == 201, created.text
     finally:
         other_process.close()
