@@ -58,6 +58,14 @@ class Settings(BaseSettings):
 
     env: Literal["development", "production"] = "development"
     database_url: str = "sqlite:///./tokensmith.db"
+    # Database timeouts
+    #: The bound on every database wait, in seconds: connecting, a pool checkout, one
+    #: statement or lock wait (server side), SQLite's busy wait, and the deadline of each
+    #: request's blocking call, after which it answers 503 with ``Retry-After``.
+    database_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    #: PostgreSQL connections per process: kept open, and extra ones for bursts.
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     #: The ``iss`` of every token and the discovery document's ``issuer``. Empty means
     #: "the base URL the server is served on" (``http://HOST:PORT``).
     issuer: str = ""

@@ -8,6 +8,7 @@ friendly page with the error's status, and adds the security headers to every an
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -18,14 +19,15 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tokensmith.core.errors import ProblemError, SlowDown, StorageUnavailable
 from tokensmith.dashboard import security
+from tokensmith.http.blocking import run_in_worker
 from tokensmith.http.oauth_request import client_ip
+from tokensmith.services.api_console import TIMEOUT_SECONDS as CONSOLE_TIMEOUT_SECONDS
 from tokensmith.services.container import Services
 from tokensmith.services.sessions import ActiveSession
 
@@ -147,8 +149,9 @@ def page(
                 return security.add_page_headers(HTMLResponse("Cross-site request refused.", status_code=403))
             form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
         try:
-            session = await run_in_threadpool(
-                services.sessions.resolve, request.cookies.get(cookie_name), ip=ip
+            session = await run_in_worker(
+                services.database,
+                functools.partial(services.sessions.resolve, request.cookies.get(cookie_name), ip=ip),
             )
         except StorageUnavailable:
             return security.add_page_headers(HTMLResponse("The service is temporarily unavailable.", 503))
@@ -170,8 +173,13 @@ def page(
             return security.add_page_headers(redirect("/sign-in?next=" + quote(target, safe="")))
         try:
             # Always a worker thread, never inline (unlike the API's call_blocking): page
-            # handlers may hash a password (argon2id) or make the Test API Call request.
-            response = await run_in_threadpool(handler, current)
+            # handlers may hash a password (argon2id) or make the Test API Call request,
+            # whose own timeout the deadline allows for.
+            response = await run_in_worker(
+                services.database,
+                functools.partial(handler, current),
+                seconds=services.database.timeout_seconds + CONSOLE_TIMEOUT_SECONDS,
+            )
         except SlowDown as exc:
             response = _error_page(
                 current,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tokensmith.core.errors import StorageUnavailable
+from tokensmith.http.blocking import run_in_worker
 from tokensmith.services.container import Services
 
 
@@ -17,7 +17,7 @@ def ops_routes(services: Services) -> list[BaseRoute]:
 
     async def readyz(request: Request) -> Response:
         try:
-            await run_in_threadpool(services.database.ping)
+            await run_in_worker(services.database, services.database.ping)
         except StorageUnavailable:
             return JSONResponse(
                 {"status": "unavailable", "database": "down"}, status_code=503, headers={"Retry-After": "5"}

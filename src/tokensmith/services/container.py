@@ -80,9 +80,16 @@ def build_services(
     clock = clock or SystemClock()
     issuer = issuer or resolve_issuer(settings)
     master_keys = resolve_master_keys(settings)
-    database = Database(create_database_engine(settings.database_url))
-    if run_migrations:
-        migrate(database.engine)
+    database = Database(
+        create_database_engine(
+            settings.database_url,
+            timeout_seconds=settings.database_timeout_seconds,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        ),
+        timeout_seconds=settings.database_timeout_seconds,
+        max_abandoned=settings.database_pool_size + settings.database_max_overflow,
+    )
     hasher = SecretHasher(master_keys)
     audit = AuditLog(clock)
     usage = UsageRecorder(database)
@@ -97,7 +104,8 @@ def build_services(
         max_token_ttl=settings.max_token_ttl_seconds,
     )
     if run_migrations:
-        keyring.ensure_key()
+        # One process at a time migrates and creates the first signing key.
+        migrate(database.engine, then=keyring.ensure_key)
     minter = TokenMinter(
         database,
         clock,
