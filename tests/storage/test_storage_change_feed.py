@@ -4,17 +4,21 @@ learnt of the commit, and a store that raced a commit is never served at all."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from faultproxy import FaultProxy
 from tokensmith.core import ids
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import InvalidClient
+from tokensmith.core.errors import InvalidClient, StorageUnavailable
 from tokensmith.core.records import CredentialKind, OrgPolicy
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
+from tokensmith.settings import Settings
 from tokensmith.storage.change_feed import LookupCache, PostgresChangeFeed, SQLiteChangeFeed, change_feed
 from tokensmith.storage.database import Database, create_database_engine
 from tokensmith.storage.repositories.organizations import OrganizationRepository
@@ -186,3 +190,56 @@ def test_a_personal_token_revoked_by_another_process_is_refused(
     second.personal_tokens.revoke(Actor.system(), created.token.id)
     assert feed.sync(SYNC_SECONDS)
     assert first.personal_tokens.authenticate(created.plain) is None
+
+
+# -- a lost channel (PostgreSQL, through a fault proxy of the test's own) -----------------------
+
+POSTGRES = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+
+
+def _wait_for(predicate: Any, seconds: float = SYNC_SECONDS) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@POSTGRES
+@pytest.mark.parametrize("fault", ["cut", "blackhole"])
+def test_a_lost_channel_stops_the_cache_and_what_was_missed_is_never_served(
+    fault: str, settings: Settings, settings_factory: Any, services_factory: Any, make_org: Any
+) -> None:
+    """While the notification channel is down or silent the cache answers nothing; once it is
+    back, a change committed meanwhile by another process is not served from what was cached
+    before — whether its notification was lost with the connection (cut: only the version moved
+    on listening again protects the cache) or held and delivered late (black hole)."""
+    url = make_url(settings.database_url)
+    direct: Services = services_factory(settings, issuer=settings.issuer)
+    org = make_org()
+    created = direct.credentials.create(
+        Actor.system(), org_id=org.id, name="ci", kind=CredentialKind.ORGANIZATION
+    )
+    client_id, secret = created.credential.client_id, created.client_secret
+    with FaultProxy((url.host or "127.0.0.1", url.port or 5432)) as proxy:
+        behind = settings_factory(database_url=proxy.url_for(settings.database_url))
+        proxied: Services = services_factory(behind, issuer=settings.issuer, run_migrations=False)
+        feed = change_feed(proxied.database)
+        assert feed.sync(SYNC_SECONDS)
+        assert proxied.credentials.authenticate(client_id, secret)[0].client_id == client_id  # cached
+
+        proxy.cut() if fault == "cut" else proxy.blackhole()
+        assert _wait_for(lambda: feed.version() is None), "the cache kept answering without its channel"
+        rotated = direct.credentials.regenerate(
+            Actor.system(), client_id
+        )  # notified to nobody behind the proxy
+        if fault == "cut":  # nothing is answered from memory: the lookup needs the (unreachable) database
+            with pytest.raises(StorageUnavailable):
+                proxied.credentials.authenticate(client_id, secret)
+
+        proxy.restore()
+        assert _wait_for(lambda: feed.version() is not None), "the channel did not come back"
+        with pytest.raises(InvalidClient):
+            proxied.credentials.authenticate(client_id, secret)
+        assert proxied.credentials.authenticate(client_id, rotated.client_secret)[0].client_id == client_id
