@@ -254,7 +254,8 @@ def _scale_report(shared: dict[str, Any], meta: dict[str, Any]) -> list[str]:
         meta["data"][schema] = loaded
         rows = ", ".join(f"{table} {count:,}" for table, count in loaded.get("rows", {}).items())
         lines.append(f"{loaded.get('sizes')} data ({rows}; COPY + ANALYZE {loaded.get('load_s')} s)")
-        lines += scale.explain_lines(str(loaded.get("sizes")), loaded.get("explain", []))
+        tiny = loaded.get("sizes") != scale.LARGE.label
+        lines += scale.explain_lines(str(loaded.get("sizes")), loaded.get("explain", []), tiny)
     return lines
 
 

@@ -6,7 +6,7 @@ each list costs the same whatever the total (keyset pagination over an index).
 
 The rows are loaded straight into the tables with ``COPY … FROM STDIN`` (pre-hashed secrets under
 the run's master key, never a plain secret that could be used), after the bench's own organisation,
-credential, owner and personal token were made through the CLI; then ``ANALYZE`` so the planner
+credential, owner and personal token were made through the CLI; then ``VACUUM ANALYZE`` so the planner
 sees the real sizes. They are spread over many organisations and users, and the bench's own
 organisation and owner hold thousands of them, so their lists are long:
 
@@ -216,7 +216,7 @@ def _count(connection: psycopg.Connection[Any], table: str) -> int:
 
 
 def load(url: str, sizes: Sizes, bench: Bench) -> dict[str, Any]:
-    """COPY the filler rows in, ANALYZE; return the counts and the seconds it took."""
+    """COPY the filler rows in, VACUUM ANALYZE; return the counts and the seconds it took."""
     started = time.monotonic()
     with psycopg.connect(libpq_url(url)) as connection:
         with connection.cursor() as cursor:
@@ -228,7 +228,8 @@ def load(url: str, sizes: Sizes, bench: Bench) -> dict[str, Any]:
                         copy.write_row(row)
         connection.commit()
         connection.autocommit = True
-        connection.execute("ANALYZE")
+        # Statistics and the visibility map as autovacuum leaves a settled table.
+        connection.execute("VACUUM ANALYZE")
         counts = {
             table: _count(connection, table)
             for table in ("organizations", "users", "credentials", "personal_tokens", "audit_events")
@@ -264,6 +265,9 @@ def _list_queries(bench: Bench) -> dict[str, Callable[[Connection], object]]:
     }
 
 
+_SORTED = re.compile(r"Sort  \(cost=[^)]*\) \(actual time=[\d.]+\.\.[\d.]+ rows=(\d+)")
+
+
 def explain_lists(url: str, bench: Bench) -> list[dict[str, Any]]:
     """EXPLAIN ANALYZE of each list's first-page query as the repository sends it."""
     engine = create_engine(url)
@@ -284,7 +288,8 @@ def explain_lists(url: str, bench: Bench) -> list[dict[str, Any]]:
                     {
                         "list": name,
                         "indexes": indexes,
-                        "sort": "Sort" in plan,
+                        # Sorting the page itself (≤ 51 rows) is free; sorting the owner's rows is not.
+                        "sort": any(int(n) > 51 for n in _SORTED.findall(plan)),
                         "seq_scan": "Seq Scan" in plan,
                         "execution_ms": float(timing.group(1)) if timing else None,
                         "plan": plan,
@@ -296,8 +301,10 @@ def explain_lists(url: str, bench: Bench) -> list[dict[str, Any]]:
     return found
 
 
-def explain_lines(label: str, plans: list[dict[str, Any]]) -> list[str]:
+def explain_lines(label: str, plans: list[dict[str, Any]], tiny: bool = False) -> list[str]:
     lines = [f"EXPLAIN ANALYZE of each list's first page ({label}):"]
+    if tiny:
+        lines[0] += " tables this small are read whole: a sequential scan is the cheaper plan"
     for plan in plans:
         how = ", ".join(plan["indexes"]) or "NO INDEX"
         flags = [flag for flag in ("sort", "seq_scan") if plan[flag]]

@@ -29,6 +29,7 @@ from tokensmith.storage.repositories.audit import AuditRepository
 from tokensmith.storage.repositories.credentials import CredentialRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 from tokensmith.storage.repositories.personal_tokens import PersonalTokenRepository
+from tokensmith.storage.tables import audit_events, personal_tokens
 
 T0 = datetime(2026, 5, 17, 8, 30, 15, tzinfo=UTC)
 PAGE = 4
@@ -247,3 +248,53 @@ def test_each_list_page_is_an_index_range_scan_in_order(
     assert used and set(used) <= set(indexes), plan
     assert "Sort" not in plan, plan  # PostgreSQL: the index gives the order
     assert "TEMP B-TREE" not in plan, plan  # SQLite: no sort of the owner's rows
+
+
+def _skewed(db: Database, tenants: dict[str, str]) -> None:
+    """The planner's trap: the organisation's audit events are the oldest, and another
+    organisation's many newer ones come after them in id order; a member holds a third of the tokens."""
+    org, other, alice, bob = tenants["org"], tenants["other_org"], tenants["alice"], tenants["bob"]
+    with db.transaction() as c:
+        c.execute(audit_events.insert(), [_audit(org, n) for n in range(6000)])
+        c.execute(audit_events.insert(), [_audit(other, n) for n in range(6000, 18000)])
+        tokens = [_personal_token(org, alice) for _ in range(6000)]
+        tokens += [_personal_token(other, bob) for _ in range(12000)]
+        c.execute(personal_tokens.insert(), [_token_row(t) for t in tokens])
+    # Statistics and the visibility map as autovacuum leaves them (VACUUM cannot run in a transaction).
+    with db.engine.connect() as c:
+        c.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+
+
+def _token_row(token: PersonalTokenRecord) -> dict[str, Any]:
+    return {
+        "id": token.id,
+        "org_id": token.org_id,
+        "user_id": token.user_id,
+        "name": token.name,
+        "description": "",
+        "token_hash": token.token_hash,
+        "token_hint": token.token_hint,
+        "scopes": "tokens:read",
+        "created_at": T0,
+    }
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgresql_keeps_the_keyset_index_when_the_owner_rows_are_the_oldest(
+    db: Database, tenants: dict[str, str]
+) -> None:
+    _skewed(db, tenants)
+    org, alice = tenants["org"], tenants["alice"]
+    cases = {
+        "ix_audit_events_org_page": lambda c: AuditRepository(c).list(org_id=org, limit=51),
+        "ix_personal_tokens_user_page": lambda c: PersonalTokenRepository(c).list_for_user(
+            org, alice, limit=51
+        ),
+    }
+    with db.transaction() as c:
+        for index, run in cases.items():
+            with _captured(c) as sent:
+                run(c)
+            rows = c.exec_driver_sql("EXPLAIN " + sent[0][0], sent[0][1]).scalars().all()
+            plan = "\n".join(str(row) for row in rows)
+            assert f"using {index} " in plan, plan
