@@ -133,16 +133,22 @@ def _postgres_management_unavailable() -> str | None:
     return _management_unavailable() or postgres.unavailable()
 
 
-def _tokensmith_cli(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+def _tokensmith_batch(commands: list[list[str]], env: dict[str, str], cwd: Path) -> list[str]:
+    """Run ``tokensmith`` CLI commands in one interpreter (``cli_batch.py``); their stdouts."""
+    script = Path(__file__).with_name("cli_batch.py")
     result = subprocess.run(
-        [_tokensmith_bin(), *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
+        [sys.executable, str(script)],
+        input=json.dumps(commands),
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"tokensmith {' '.join(args[:2])} failed ({result.returncode}):\n{result.stderr}")
-    if "--json" not in args:
-        return {}
-    parsed: dict[str, Any] = json.loads(result.stdout)
-    return parsed
+        raise RuntimeError(result.stderr.strip() or f"cli_batch.py failed ({result.returncode})")
+    outputs: list[str] = json.loads(result.stdout)
+    return outputs
 
 
 #: The bench owner's personal token may read everything the management rows load.
@@ -176,19 +182,20 @@ def _provision(database_url: str, workdir: Path) -> Provisioned:
         "TOKENSMITH_SECRET_KEY": secrets.token_urlsafe(32),
         "TOKENSMITH_SIGNING_ALGORITHM": "ES256",
     }
-    _tokensmith_cli(["migrate"], env, workdir)
-    org = _tokensmith_cli(["orgs", "create", "bench", "--json"], env, workdir)
     create = ["credentials", "create", "--org", "bench", "--json"]
-    credential = _tokensmith_cli([*create, "--name", "bench", "--scopes", SCOPE], env, workdir)
-    introspector = _tokensmith_cli([*create, "--name", "rs", "--scopes", "tokens:introspect"], env, workdir)
-    owner = _tokensmith_cli(
-        ["users", "create", OWNER, "--org", "bench", "--role", "owner", "--json"], env, workdir
-    )
-    token = _tokensmith_cli(
-        ["tokens", "create", "--user", OWNER, "--name", "bench", "--scopes", MANAGEMENT_SCOPES, "--json"],
+    outputs = _tokensmith_batch(
+        [
+            ["migrate"],
+            ["orgs", "create", "bench", "--json"],
+            [*create, "--name", "bench", "--scopes", SCOPE],
+            [*create, "--name", "rs", "--scopes", "tokens:introspect"],
+            ["users", "create", OWNER, "--org", "bench", "--role", "owner", "--json"],
+            ["tokens", "create", "--user", OWNER, "--name", "bench", "--scopes", MANAGEMENT_SCOPES, "--json"],
+        ],
         env,
         workdir,
     )
+    org, credential, introspector, owner, token = (json.loads(out) for out in outputs[1:])
     return Provisioned(
         env=env,
         client_id=credential["client_id"],
