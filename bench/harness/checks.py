@@ -57,6 +57,13 @@ def sample_response(base_url: str, spec: RequestSpec) -> dict[str, Any]:
     return parsed
 
 
+def expect_members(response: dict[str, Any], expect: dict[str, Any]) -> None:
+    """Every member of ``expect`` is in ``response`` with that value (``...``: any value)."""
+    for name, value in expect.items():
+        if name not in response or (value is not ... and response[name] != value):
+            raise CheckError(f"sample response has {name}={response.get(name)!r}, expected {value!r}")
+
+
 def _signing_key(base_url: str, jwks_path: str, kid: str | None) -> jwt.PyJWK:
     status, body = _fetch(base_url + jwks_path)
     if status != 200:

@@ -12,13 +12,16 @@ import argparse
 import datetime as dt
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness import checks, machine, procs, report, tools, verifier
+from harness import checks, machine, postgres, procs, report, scale, tools, verifier
 from harness.loadgen import LoadResult, LoadSettings, run_wrk
 from harness.targets import Context, Prepared, Target, all_targets
 
@@ -26,7 +29,9 @@ DEFAULT_OUTPUT = tools.BENCH_DIR / "results" / "latest.json"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    keys = [t.key for t in all_targets()]
+    targets = all_targets()
+    keys = [t.key for t in targets]
+    usual = [t.key for t in targets if not t.scale]
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__)
     parser.add_argument("--duration", type=float, help="measured seconds per target (10; --quick 3)")
     parser.add_argument("--warmup", type=float, help="warm-up seconds per target (3; --quick 1)")
@@ -39,7 +44,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="measure every target N times, interleaved; report the median (1)",
     )
     parser.add_argument("--quick", action="store_true", help="smoke test: 1 s warm-up, 3 s measured")
-    parser.add_argument("--targets", default=",".join(keys), help=f"comma-separated subset of {keys}")
+    parser.add_argument(
+        "--targets", help=f"comma-separated subset of {keys} (default: every row but the scale rows)"
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="also measure the scale rows (200,000 personal tokens, 50,000 credentials on PostgreSQL)",
+    )
     parser.add_argument("--server-cpu", type=int, default=0, help="core the server is pinned to (0)")
     parser.add_argument("--load-cpu", type=int, default=1, help="core wrk is pinned to (1)")
     parser.add_argument("--no-pin", action="store_true", help="do not pin with taskset")
@@ -59,6 +71,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.duration = 3.0 if args.quick else 10.0
     if args.warmup is None:
         args.warmup = 1.0 if args.quick else 3.0
+    if args.targets is None:
+        args.targets = ",".join(keys if args.scale else usual)
+    elif args.scale:
+        args.targets += "," + ",".join(t.key for t in targets if t.scale)
     unknown = set(args.targets.split(",")) - set(keys)
     if unknown:
         parser.error(f"unknown targets {sorted(unknown)}; choose from {keys}")
@@ -83,16 +99,22 @@ def _pinning(args: argparse.Namespace) -> tuple[int | None, int | None]:
 
 def _check_sample(row: report.Row, ctx: Context, prepared: Prepared) -> None:
     response = checks.sample_response(ctx.base_url, prepared.request)
+    checks.expect_members(response, prepared.expect)
     if prepared.token is not None:
         row.token_header = checks.verify_access_token(ctx.base_url, response, prepared.token)
 
 
 def _measure_with_cpu(
     server: procs.Server, ctx: Context, prepared: Prepared, seconds: float, load: LoadSettings
-) -> tuple[LoadResult, machine.CpuUse]:
+) -> tuple[LoadResult, machine.CpuUse, dict[str, float] | None]:
+    watch = ctx.postgres is not None and prepared.database == "postgresql"
+    stats = ctx.postgres.activity() if watch and ctx.postgres else None
     before = machine.snapshot(server.pid)
     result = run_wrk(ctx.base_url, prepared.request, seconds, load)
-    return result, machine.cpu_use(before, machine.snapshot(server.pid))
+    cpu = machine.cpu_use(before, machine.snapshot(server.pid))
+    if stats is None or ctx.postgres is None:
+        return result, cpu, None
+    return result, cpu, postgres.per_request(stats, ctx.postgres.activity(), result.requests)
 
 
 def _failures(row: report.Row) -> str:
@@ -103,7 +125,13 @@ def _failures(row: report.Row) -> str:
     return "; ".join(bad)
 
 
-def run_target(target: Target, args: argparse.Namespace, workdir: Path) -> report.Row:
+def run_target(
+    target: Target,
+    args: argparse.Namespace,
+    workdir: Path,
+    database: postgres.BenchDatabase | None = None,
+    shared: dict[str, Any] | None = None,
+) -> report.Row:
     """Prepare, start, check, warm up, measure and stop one target."""
     row = report.Row(target.key, target.label)
     reason = target.unavailable()
@@ -112,17 +140,26 @@ def run_target(target: Target, args: argparse.Namespace, workdir: Path) -> repor
         return row
     server_cpu, load_cpu = _pinning(args)
     load = LoadSettings(connections=args.connections, threads=args.threads, cpu=load_cpu)
-    ctx = Context(port=procs.free_port(), workdir=workdir)
+    schema = workdir.name.replace("-", "_")
+    ctx = Context(procs.free_port(), workdir, database, schema, {} if shared is None else shared)
     ctx.workdir.mkdir()
     print(f"bench: {target.label} on {ctx.base_url}", file=sys.stderr)
-    prepared = target.prepare(ctx)
-    argv = procs.pinned(prepared.argv, server_cpu)
+    try:
+        prepared = target.prepare(ctx)
+    except (RuntimeError, OSError, ValueError) as error:
+        row.status, row.reason = "failed", "prepare: " + (str(error).strip().splitlines() or ["?"])[0]
+        print(f"bench: {target.label} could not be prepared:\n{error}", file=sys.stderr)
+        return row
+    cpus: int | str | None = server_cpu
+    if prepared.spread and server_cpu is not None:
+        cpus = f"{server_cpu},{load_cpu}"
+    argv = procs.pinned(prepared.argv, cpus)
     server = procs.start(target.key, argv, prepared.env, prepared.cwd, workdir)
     try:
         procs.wait_ready(server, ctx.base_url + prepared.ready_path)
         _check_sample(row, ctx, prepared)
         row.warmup = run_wrk(ctx.base_url, prepared.request, args.warmup, load)
-        row.measured, row.cpu = _measure_with_cpu(server, ctx, prepared, args.duration, load)
+        row.measured, row.cpu, row.database = _measure_with_cpu(server, ctx, prepared, args.duration, load)
         server.assert_running()
         checks.sample_response(ctx.base_url, prepared.request)
         bad = _failures(row)
@@ -139,14 +176,21 @@ def run_target(target: Target, args: argparse.Namespace, workdir: Path) -> repor
     return row
 
 
-def run_rounds(selected: list[Target], args: argparse.Namespace) -> list[report.Row]:
+def run_rounds(
+    selected: list[Target],
+    args: argparse.Namespace,
+    database: postgres.BenchDatabase | None = None,
+    shared: dict[str, Any] | None = None,
+) -> list[report.Row]:
     """Every target once per round, one after the other, so slow drifts hit them all alike."""
     by_target: dict[str, list[report.Row]] = {target.key: [] for target in selected}
+    shared = {} if shared is None else shared
     with tempfile.TemporaryDirectory(prefix="tokensmith-bench-") as tmp:
         for number in range(1, args.rounds + 1):
             for target in selected:
                 workdir = Path(tmp) / f"{target.key}-{number}"
-                by_target[target.key].append(run_target(target, args, workdir))
+                row = run_target(target, args, workdir, database if target.postgres else None, shared)
+                by_target[target.key].append(row)
     return [report.combine(rounds) for rounds in by_target.values()]
 
 
@@ -187,6 +231,34 @@ def _prepare_tools(selected: list[Target]) -> None:
         tools.ensure_peer()
 
 
+def _interrupted(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _bench_database(selected: list[Target]) -> Iterator[postgres.BenchDatabase | None]:
+    """The run's PostgreSQL database when a PostgreSQL row will run; dropped on the way out."""
+    if not any(t.postgres and t.unavailable() is None for t in selected):
+        yield None
+        return
+    with postgres.BenchDatabase() as database:
+        yield database
+
+
+def _scale_report(shared: dict[str, Any], meta: dict[str, Any]) -> list[str]:
+    """What the data-filled schemas held and how their lists' first pages were planned."""
+    lines: list[str] = []
+    meta["data"] = {}
+    for schema, made in sorted(shared.items()):
+        loaded = made.loaded or {}
+        meta["data"][schema] = loaded
+        rows = ", ".join(f"{table} {count:,}" for table, count in loaded.get("rows", {}).items())
+        lines.append(f"{loaded.get('sizes')} data ({rows}; COPY + ANALYZE {loaded.get('load_s')} s)")
+        tiny = loaded.get("sizes") != scale.LARGE.label
+        lines += scale.explain_lines(str(loaded.get("sizes")), loaded.get("explain", []), tiny)
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
@@ -198,8 +270,23 @@ def main(argv: list[str] | None = None) -> int:
     except tools.ToolError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 2
-    rows = run_rounds(selected, args)
+    shared: dict[str, Any] = {}
+    previous = signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        with _bench_database(selected) as database:
+            if database is not None:
+                print(
+                    f"bench: PostgreSQL rows use database {database.name} (dropped at the end)",
+                    file=sys.stderr,
+                )
+            rows = run_rounds(selected, args, database, shared)
+    except KeyboardInterrupt:
+        print("bench: interrupted; servers stopped, bench database dropped", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     meta = _meta(args, argv)
+    scale_lines = _scale_report(shared, meta)
     verified = None
     if not args.no_verifier:
         print("bench: verifier (in-process)", file=sys.stderr)
@@ -218,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         lines = report.ratio_lines(rows)
         if lines:
             print("\n" + "\n".join(lines))
+    if scale_lines:
+        print("\n" + "\n".join(scale_lines))
     if verified is not None:
         print("\n" + "\n".join(verifier.lines(verified)))
     print(f"\nresults: {args.output}")

@@ -28,8 +28,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def pinned(argv: list[str], cpu: int | None) -> list[str]:
-    """``argv`` run under ``taskset -c CPU`` (taskset execs, so the PID stays the program's)."""
+def pinned(argv: list[str], cpu: int | str | None) -> list[str]:
+    """``argv`` run under ``taskset -c CPU`` (taskset execs, so the PID stays the program's);
+    ``cpu`` may be a core or a taskset list such as ``"0,1"``."""
     return argv if cpu is None else ["taskset", "-c", str(cpu), *argv]
 
 

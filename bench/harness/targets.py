@@ -8,6 +8,7 @@ To add a row, write one ``prepare`` function returning a :class:`Prepared` and a
 from __future__ import annotations
 
 import base64
+import dataclasses
 import importlib.util
 import json
 import os
@@ -15,10 +16,11 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import postgres, scale
 from harness.checks import TokenExpectation
 from harness.loadgen import RequestSpec
 from harness.tools import BENCH_DIR, PEER_DIR
@@ -41,10 +43,15 @@ UVICORN_OPTIONS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Context:
-    """Where and how one target runs: its port and a private temporary directory."""
+    """Where and how one target runs: its port, a private temporary directory, and (for
+    PostgreSQL rows) the run's database, its schema for this target and round, and the
+    data-filled schemas already loaded in this run."""
 
     port: int
     workdir: Path
+    postgres: postgres.BenchDatabase | None = None
+    schema: str = "bench"
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -61,6 +68,12 @@ class Prepared:
     request: RequestSpec
     ready_path: str
     token: TokenExpectation | None
+    #: Members the sample's JSON must have (``...`` for any value).
+    expect: dict[str, Any] = field(default_factory=dict)
+    #: Pin the server to every bench core, not only the server core (several workers).
+    spread: bool = False
+    #: ``sqlite``, ``postgresql``, or ``""`` for targets without a database.
+    database: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,10 @@ class Target:
     prepare: Callable[[Context], Prepared]
     #: Why the target cannot run on this checkout, or ``None`` when it can.
     unavailable: Callable[[], str | None] = lambda: None
+    #: Measured only with ``--scale`` (or when named in ``--targets``): it loads scale data.
+    scale: bool = False
+    #: Needs the run's PostgreSQL database.
+    postgres: bool = False
 
 
 def basic_token_request(client_id: str, client_secret: str) -> RequestSpec:
@@ -102,78 +119,173 @@ def _tokensmith_unavailable() -> str | None:
     return None
 
 
-def _tokensmith_cli(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
-    result = subprocess.run(
-        [_tokensmith_bin(), *args], env=env, cwd=cwd, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"tokensmith {' '.join(args[:2])} failed ({result.returncode}):\n{result.stderr}")
-    if "--json" not in args:
-        return {}
-    parsed: dict[str, Any] = json.loads(result.stdout)
-    return parsed
-
-
-def prepare_tokensmith(ctx: Context) -> Prepared:
-    env = {
-        **os.environ,
-        "TOKENSMITH_DATABASE_URL": f"sqlite:///{ctx.workdir / 'bench.db'}",
-        "TOKENSMITH_SECRET_KEY": secrets.token_urlsafe(32),
-        "TOKENSMITH_ISSUER": ctx.base_url,
-        "TOKENSMITH_SIGNING_ALGORITHM": "ES256",
-    }
-    _tokensmith_cli(["migrate"], env, ctx.workdir)
-    _tokensmith_cli(["orgs", "create", "bench", "--json"], env, ctx.workdir)
-    credential = _tokensmith_cli(
-        ["credentials", "create", "--org", "bench", "--name", "bench", "--scopes", SCOPE, "--json"],
-        env,
-        ctx.workdir,
-    )
-    return Prepared(
-        argv=[_tokensmith_bin(), "serve", "--host", HOST, "--port", str(ctx.port)],
-        env=env,
-        cwd=ctx.workdir,
-        request=basic_token_request(credential["client_id"], credential["client_secret"]),
-        ready_path="/.well-known/oauth-authorization-server",
-        token=TokenExpectation(alg="ES256", jwks_path="/.well-known/jwks.json"),
-    )
-
-
-def prepare_tokensmith_management(ctx: Context) -> Prepared:
-    """The management API's hot read: ``GET /api/tokens`` authenticated by a personal token
-    (checksum, keyed-hash lookup, membership and policy checks, coalesced last-used note)."""
-    env = {
-        **os.environ,
-        "TOKENSMITH_DATABASE_URL": f"sqlite:///{ctx.workdir / 'bench.db'}",
-        "TOKENSMITH_SECRET_KEY": secrets.token_urlsafe(32),
-        "TOKENSMITH_ISSUER": ctx.base_url,
-    }
-    _tokensmith_cli(["migrate"], env, ctx.workdir)
-    _tokensmith_cli(["orgs", "create", "bench", "--json"], env, ctx.workdir)
-    user = ["--user", "bench@example.test"]
-    owner = ["users", "create", user[1], "--org", "bench", "--role", "owner", "--json"]
-    _tokensmith_cli(owner, env, ctx.workdir)
-    created = _tokensmith_cli(
-        ["tokens", "create", *user, "--name", "bench", "--scopes", "tokens:read", "--json"], env, ctx.workdir
-    )
-    return Prepared(
-        argv=[_tokensmith_bin(), "serve", "--host", HOST, "--port", str(ctx.port)],
-        env=env,
-        cwd=ctx.workdir,
-        request=RequestSpec(
-            method="GET",
-            path="/api/tokens",
-            headers={"Authorization": f"Bearer {created['token']}", "Accept": "application/json"},
-        ),
-        ready_path="/healthz",
-        token=None,
-    )
-
-
 def _management_unavailable() -> str | None:
     if importlib.util.find_spec("tokensmith.http.management") is None:
         return "the management API (tokensmith.http.management) is not on this branch yet"
     return _tokensmith_unavailable()
+
+
+def _postgres_unavailable() -> str | None:
+    return _tokensmith_unavailable() or postgres.unavailable()
+
+
+def _postgres_management_unavailable() -> str | None:
+    return _management_unavailable() or postgres.unavailable()
+
+
+def _tokensmith_batch(commands: list[list[str]], env: dict[str, str], cwd: Path) -> list[str]:
+    """Run ``tokensmith`` CLI commands in one interpreter (``cli_batch.py``); their stdouts."""
+    script = Path(__file__).with_name("cli_batch.py")
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        input=json.dumps(commands),
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr.strip() or f"cli_batch.py failed ({result.returncode})")
+    outputs: list[str] = json.loads(result.stdout)
+    return outputs
+
+
+#: The bench owner's personal token may read everything the management rows load.
+MANAGEMENT_SCOPES = "tokens:read credentials:read audit:read"
+OWNER = "bench@example.test"
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """One database made ready through the CLI: its environment and the bench's secrets."""
+
+    env: dict[str, str]
+    client_id: str
+    client_secret: str
+    #: An organisation credential granted ``tokens:introspect`` by the operator (the CLI).
+    introspector_id: str
+    introspector_secret: str
+    personal_token: str
+    org_id: str
+    owner_id: str
+    #: What :func:`scale.load` reported, for data-filled databases.
+    loaded: dict[str, Any] | None = None
+
+
+def _provision(database_url: str, workdir: Path) -> Provisioned:
+    """``migrate``, an organisation, a credential, an introspecting credential, an owner and
+    their personal token, all through the ``tokensmith`` CLI (as an operator would)."""
+    env = {
+        **os.environ,
+        "TOKENSMITH_DATABASE_URL": database_url,
+        "TOKENSMITH_SECRET_KEY": secrets.token_urlsafe(32),
+        "TOKENSMITH_SIGNING_ALGORITHM": "ES256",
+    }
+    create = ["credentials", "create", "--org", "bench", "--json"]
+    outputs = _tokensmith_batch(
+        [
+            ["migrate"],
+            ["orgs", "create", "bench", "--json"],
+            [*create, "--name", "bench", "--scopes", SCOPE],
+            [*create, "--name", "rs", "--scopes", "tokens:introspect"],
+            ["users", "create", OWNER, "--org", "bench", "--role", "owner", "--json"],
+            ["tokens", "create", "--user", OWNER, "--name", "bench", "--scopes", MANAGEMENT_SCOPES, "--json"],
+        ],
+        env,
+        workdir,
+    )
+    org, credential, introspector, owner, token = (json.loads(out) for out in outputs[1:])
+    return Provisioned(
+        env=env,
+        client_id=credential["client_id"],
+        client_secret=credential["client_secret"],
+        introspector_id=introspector["client_id"],
+        introspector_secret=introspector["client_secret"],
+        personal_token=token["token"],
+        org_id=org["id"],
+        owner_id=owner["id"],
+    )
+
+
+def _database(ctx: Context, backend: str, data: scale.Sizes | None) -> Provisioned:
+    """A provisioned database for one row. SQLite and empty PostgreSQL ones are new for every
+    target and round; data-filled ones are loaded once per run and shared by the rows using them."""
+    if backend == "sqlite":
+        return _provision(f"sqlite:///{ctx.workdir / 'bench.db'}", ctx.workdir)
+    if ctx.postgres is None:
+        raise RuntimeError("PostgreSQL rows need the run's bench database")
+    if data is None:
+        return _provision(ctx.postgres.url(ctx.schema), ctx.workdir)
+    schema = "data_" + data.label.replace(" ", "_")
+    if schema not in ctx.shared:
+        print(f"bench: loading {data.label} data into {ctx.postgres.name}.{schema}…", file=sys.stderr)
+        made = _provision(ctx.postgres.url(schema), ctx.workdir)
+        bench = scale.Bench(made.org_id, made.owner_id, made.env["TOKENSMITH_SECRET_KEY"])
+        loaded = scale.load(made.env["TOKENSMITH_DATABASE_URL"], data, bench)
+        loaded["explain"] = scale.explain_lists(made.env["TOKENSMITH_DATABASE_URL"], bench)
+        print(f"bench: loaded {loaded['rows']} in {loaded['load_s']} s", file=sys.stderr)
+        ctx.shared[schema] = dataclasses.replace(made, loaded=loaded)
+    shared: Provisioned = ctx.shared[schema]
+    return shared
+
+
+def _request(kind: str, made: Provisioned) -> RequestSpec:
+    if kind == "token":
+        return basic_token_request(made.client_id, made.client_secret)
+    if kind == "introspect":
+        # RFC 7662 §2.1: the protected resource authenticates, the token goes in the form body.
+        credentials = base64.b64encode(f"{made.introspector_id}:{made.introspector_secret}".encode()).decode()
+        return RequestSpec(
+            method="POST",
+            path="/oauth2/introspect",
+            headers={
+                "Authorization": f"Basic {credentials}",
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+            },
+            body=f"token={made.personal_token}",
+        )
+    path = {
+        "me": "/api/me",
+        "tokens": "/api/tokens",
+        "credentials": "/api/credentials",
+        "audit": "/api/audit",
+    }
+    return RequestSpec(
+        method="GET",
+        path=path[kind],
+        headers={"Authorization": f"Bearer {made.personal_token}", "Accept": "application/json"},
+    )
+
+
+def tokensmith_row(
+    kind: str, backend: str = "sqlite", workers: int = 1, data: scale.Sizes | None = None
+) -> Callable[[Context], Prepared]:
+    """Prepare ``tokensmith serve`` on ``backend`` with ``workers`` processes, loaded with the
+    ``kind`` request (``token``, ``introspect``, ``me``, ``tokens``, ``credentials``, ``audit``)."""
+
+    def prepare(ctx: Context) -> Prepared:
+        made = _database(ctx, backend, data)
+        argv = [_tokensmith_bin(), "serve", "--host", HOST, "--port", str(ctx.port)]
+        expect: dict[str, Any] = {"active": True} if kind == "introspect" else {}
+        if kind in ("tokens", "credentials", "audit"):
+            expect = {"items": ...}
+        return Prepared(
+            argv=[*argv, "--workers", str(workers)] if workers > 1 else argv,
+            env={**made.env, "TOKENSMITH_ISSUER": ctx.base_url},
+            cwd=ctx.workdir,
+            request=_request(kind, made),
+            ready_path="/.well-known/oauth-authorization-server",
+            token=TokenExpectation(alg="ES256", jwks_path="/.well-known/jwks.json")
+            if kind == "token"
+            else None,
+            expect=expect,
+            spread=workers > 1,
+            database=backend,
+        )
+
+    return prepare
 
 
 # --- the HTTP-stack floor -----------------------------------------------------------------
@@ -210,14 +322,73 @@ def prepare_peer(ctx: Context) -> Prepared:
 
 def all_targets() -> list[Target]:
     """Every row, in the order they are measured and printed."""
-    return [
-        Target("tokensmith", "Tokensmith POST /oauth2/token", prepare_tokensmith, _tokensmith_unavailable),
+    sqlite_ok, mgmt_ok = _tokensmith_unavailable, _management_unavailable
+    pg_ok, pg_mgmt_ok = _postgres_unavailable, _postgres_management_unavailable
+    large, page = scale.LARGE, scale.PAGE
+    rows = [
+        Target("tokensmith", "Tokensmith POST /oauth2/token, SQLite", tokensmith_row("token"), sqlite_ok),
         Target(
-            "tokensmith-mgmt",
-            "Tokensmith GET /api/tokens (personal token)",
-            prepare_tokensmith_management,
-            _management_unavailable,
+            "tokensmith-pg",
+            "Tokensmith POST /oauth2/token, PostgreSQL",
+            tokensmith_row("token", "postgresql"),
+            pg_ok,
+            postgres=True,
+        ),
+        Target(
+            "tokensmith-pg-2w",
+            "Tokensmith POST /oauth2/token, PostgreSQL, 2 workers",
+            tokensmith_row("token", "postgresql", workers=2),
+            pg_ok,
+            postgres=True,
+        ),
+        Target(
+            "tokensmith-introspect",
+            "Tokensmith POST /oauth2/introspect (PAT), SQLite",
+            tokensmith_row("introspect"),
+            sqlite_ok,
+        ),
+        Target(
+            "tokensmith-pg-introspect",
+            "Tokensmith POST /oauth2/introspect (PAT), PostgreSQL",
+            tokensmith_row("introspect", "postgresql"),
+            pg_ok,
+            postgres=True,
+        ),
+        Target("tokensmith-me", "Tokensmith GET /api/me (PAT), SQLite", tokensmith_row("me"), mgmt_ok),
+        Target(
+            "tokensmith-pg-me",
+            "Tokensmith GET /api/me (PAT), PostgreSQL",
+            tokensmith_row("me", "postgresql"),
+            pg_mgmt_ok,
+            postgres=True,
+        ),
+        Target(
+            "tokensmith-mgmt", "Tokensmith GET /api/tokens (PAT), SQLite", tokensmith_row("tokens"), mgmt_ok
+        ),
+        Target(
+            "tokensmith-pg-mgmt",
+            "Tokensmith GET /api/tokens (PAT), PostgreSQL",
+            tokensmith_row("tokens", "postgresql"),
+            pg_mgmt_ok,
+            postgres=True,
         ),
         Target("floor", "floor: uvicorn + Starlette fixed JSON", prepare_floor),
         Target("oidc-provider", "oidc-provider (node) POST /oauth2/token", prepare_peer),
     ]
+    scaled = [
+        ("scale-token", "POST /oauth2/token", "token", large, pg_ok),
+        ("scale-me", "GET /api/me", "me", large, pg_mgmt_ok),
+    ]
+    for kind, path in (
+        ("tokens", "/api/tokens"),
+        ("credentials", "/api/credentials"),
+        ("audit", "/api/audit"),
+    ):
+        scaled += [
+            (f"page-{kind}", f"GET {path}", kind, page, pg_mgmt_ok),
+            (f"scale-{kind}", f"GET {path}", kind, large, pg_mgmt_ok),
+        ]
+    for key, what, kind, sizes, ok in scaled:
+        label = f"Tokensmith {what}, PostgreSQL, {'scale data' if sizes is large else 'one page of data'}"
+        rows.append(Target(key, label, tokensmith_row(kind, "postgresql", data=sizes), ok, True, True))
+    return rows

