@@ -20,7 +20,7 @@ Each database has one feed, :func:`change_feed`:
   committed. It is asked on every lookup (a few microseconds): a commit anywhere is seen at
   once.
 * **PostgreSQL** — :class:`PostgresChangeFeed`. Triggers on the tables the lookups read
-  (migration 0004) ``NOTIFY tokensmith_changes`` in every writing transaction; PostgreSQL
+  (migration 0003) ``NOTIFY tokensmith_changes`` in every writing transaction; PostgreSQL
   delivers the notification to every listening session when the transaction commits. Each
   process keeps one ``LISTEN`` connection in a thread of its own, and every notification
   moves the version; the process's own commits move it synchronously as well
@@ -54,7 +54,7 @@ from tokensmith.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-#: The PostgreSQL notification channel the triggers of migration 0004 notify.
+#: The PostgreSQL notification channel the triggers of migration 0003 notify.
 CHANNEL = "tokensmith_changes"
 
 

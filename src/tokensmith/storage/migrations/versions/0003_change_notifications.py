@@ -1,7 +1,7 @@
 """change notifications: NOTIFY tokensmith_changes on writes to what the lookups read
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 
 PostgreSQL only (SQLite's ``PRAGMA data_version`` needs nothing): one statement-level trigger
 per table that the credential and personal-token lookups read, so that every process's lookup
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0004"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
