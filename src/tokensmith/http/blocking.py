@@ -18,8 +18,10 @@ connection. The stalled thread is abandoned and its connections aborted
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Generic, ParamSpec, TypeVar
 
@@ -49,9 +51,25 @@ async def run_in_worker(database: Database, func: Callable[[], R], *, seconds: f
         raise StorageUnavailable(detail="too many stalled database calls")
     call = _Call(func, database)
     with anyio.move_on_after(database.timeout_seconds if seconds is None else seconds):
-        return await anyio.to_thread.run_sync(call.run, abandon_on_cancel=True)
+        return await anyio.to_thread.run_sync(call.run, abandon_on_cancel=True, limiter=_limiter(database))
     call.give_up()
     raise StorageUnavailable(detail="database call passed its deadline")
+
+
+_LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, anyio.CapacityLimiter]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _limiter(database: Database) -> anyio.CapacityLimiter:
+    """At most as many worker calls at a time as the database's pool holds connections (per
+    event loop): under load, requests wait for a thread (within their deadline) instead of
+    opening overflow connections that are closed again as soon as they are returned."""
+    per_loop = _LIMITERS.setdefault(asyncio.get_running_loop(), {})
+    limiter = per_loop.get(id(database))
+    if limiter is None:
+        limiter = per_loop[id(database)] = anyio.CapacityLimiter(database.pool_size)
+    return limiter
 
 
 class _Call(Generic[R]):

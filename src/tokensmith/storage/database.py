@@ -238,6 +238,12 @@ class Database:
             event.listen(engine, "detach", self._on_checkin)  # a connection taken out of the pool
 
     @property
+    def pool_size(self) -> int:
+        """Connections the pool keeps (its overflow aside)."""
+        size = getattr(self.engine.pool, "size", None)
+        return int(size()) if callable(size) else 1
+
+    @property
     def is_embedded(self) -> bool:
         """True for SQLite: calls are local and sub-millisecond (no network to wait on)."""
         return self.engine.dialect.name == "sqlite"
