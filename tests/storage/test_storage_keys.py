@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from tokensmith.services.container import Services
+from tokensmith.services.master_key import MasterKeyMismatch
 from tokensmith.settings import Settings
 from tokensmith.storage.repositories.signing_keys import SigningKeyRepository
 from tokensmith.storage.tables import signing_keys
@@ -22,11 +23,13 @@ def test_private_keys_are_encrypted_at_rest(services: Services) -> None:
         rows = c.execute(select(signing_keys)).mappings().all()
     assert len(rows) == 1
     stored = rows[0]["private_key"]
+    assert stored.startswith("v2:")  # the format bound to kid, algorithm and generation
     assert "PRIVATE KEY" not in stored  # not PEM
+    raw = base64.b64decode(stored.removeprefix("v2:"), validate=True)
     with pytest.raises(ValueError):  # nor base64 of the DER key
-        serialization.load_der_private_key(base64.b64decode(stored), password=None)
+        serialization.load_der_private_key(raw, password=None)
     with pytest.raises(ValueError):
-        serialization.load_der_private_key(base64.b64decode(stored)[12:], password=None)
+        serialization.load_der_private_key(raw[12:], password=None)
     assert "d" not in rows[0]["public_jwk"]
 
 
@@ -34,7 +37,7 @@ def test_a_different_master_key_cannot_load_the_keys(
     settings_factory: Callable[..., Settings], services: Services, services_factory: Callable[..., Services]
 ) -> None:
     other = settings_factory(secret_key="another-master-key-" + "x" * 30)
-    with pytest.raises(Exception, match="unknown master key"):
+    with pytest.raises(MasterKeyMismatch, match="TOKENSMITH_SECRET_KEY cannot decrypt the signing keys"):
         services_factory(other)
     # …but with the first key listed as an old key, it can.
     rotated = settings_factory(
