@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from datetime import datetime
 
 import typer
 
@@ -64,85 +64,97 @@ def list_keys(as_json: bool = typer.Option(False, "--json")) -> None:
 def rewrap(as_json: bool = typer.Option(False, "--json")) -> None:
     """Re-encrypt every signing key under the current master key (one transaction, idempotent)."""
     services = load_services()
-    typer.echo(f"re-encrypting signing keys under master key id {services.hasher.current_key_id}…", err=True)
+    current = services.keyring.master_key_ids[0]
+    typer.echo(f"re-encrypting signing keys under the current master key ({current})…", err=True)
     result = services.keyring.rewrap(services.audit, Actor.system())
-    summary = {
-        "total": result.total,
-        "rewrapped": result.rewrapped,
-        "already_current": result.already_current,
-        "master_key_id": result.master_key_id,
-        "rewrapped_kids": list(result.rewrapped_kids),
-    }
     typer.echo(
         f"{result.rewrapped} of {result.total} signing key(s) re-encrypted, "
         f"{result.already_current} already current",
         err=True,
     )
     if as_json:
-        emit(summary, True, "")
+        emit(
+            {
+                "total": result.total,
+                "rewrapped": result.rewrapped,
+                "already_current": result.already_current,
+                "master_key_id": result.master_key_id,
+                "rewrapped_kids": list(result.rewrapped_kids),
+            },
+            True,
+            "",
+        )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _status_document(status: RetirementStatus) -> dict[str, object]:
     return {
-        "current_key_id": status.current_key_id,
-        "old_key_ids": status.old_key_ids,
         "ready_to_retire": status.ready_to_retire,
-        "signing_keys": {
-            "total": len(status.signing_keys),
-            "to_rewrap": status.signing_keys_to_rewrap,
-            "by_master_key_id": _count(k.master_key_id for k in status.signing_keys),
-            "legacy_format": sum(1 for k in status.signing_keys if k.legacy_format),
-            "kids_to_rewrap": [k.kid for k in status.signing_keys if not k.current],
-        },
-        "hashes": status.hashes,
-        "hashes_under_old_keys": status.hashes_under_old_keys(),
-        "expire_by": {k: v.isoformat() if v else None for k, v in status.expire_by.items()},
+        "signing_keys_to_rewrap": status.signing_keys_to_rewrap,
+        "hashes_under_old_keys": status.hashes_under_old_keys,
+        "master_keys": [
+            {
+                "role": k.role,
+                "hash_key_id": k.hash_key_id,
+                "signing_key_id": k.signing_key_id,
+                "signing_keys": k.signing_keys,
+                "hashes": k.hashes,
+            }
+            for k in status.master_keys
+        ],
+        "signing_keys": [
+            {
+                "kid": k.kid,
+                "generation": k.generation,
+                "master_key_id": k.master_key_id,
+                "current": k.current,
+                "legacy_format": k.legacy_format,
+            }
+            for k in status.signing_keys
+        ],
+        "unusable_hashes": status.unusable_hashes,
+        "old_expire_by": {kind: _iso(when) for kind, when in status.expire_by.items()},
         "holders": [
             {
                 "kind": h.kind,
                 "id": h.id,
                 "label": h.label,
-                "key_id": h.key_id,
-                "last_used_at": h.last_used_at.isoformat() if h.last_used_at else None,
+                "hash_key_id": h.key_id,
+                "last_used_at": _iso(h.last_used_at),
             }
             for h in status.holders
         ],
     }
 
 
-def _count(values: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
-
-
 def _status_text(status: RetirementStatus) -> str:
-    def label(key_id: str) -> str:
-        if key_id == status.current_key_id:
-            return f"{key_id} (current)"
-        return f"{key_id} (old)" if key_id in status.old_key_ids else f"{key_id} (not configured)"
-
-    lines = [f"current master key id: {status.current_key_id}"]
-    lines.append("old master key ids:    " + (", ".join(status.old_key_ids) or "none"))
-    lines.append(
-        f"signing keys: {len(status.signing_keys)}, to rewrap: {status.signing_keys_to_rewrap}"
-        + (" (run `tokensmith keys rewrap`)" if status.signing_keys_to_rewrap else "")
-    )
-    lines.append("live secret hashes by master key id:")
-    for kind, per_key in status.hashes.items():
-        detail = ", ".join(f"{label(k)} {n}" for k, n in sorted(per_key.items())) or "none"
-        until = status.expire_by.get(kind)
+    lines = []
+    for key in status.master_keys:
+        hashes = ", ".join(f"{kind} {n}" for kind, n in key.hashes.items() if n) or "none"
         lines.append(
-            f"  {kind:<23} {detail}" + (f"; old ones expire by {until.isoformat()}" if until else "")
+            f"{key.role:<7} master key {key.hash_key_id}/{key.signing_key_id}: "
+            f"{key.signing_keys} signing key(s); live hashes: {hashes}"
         )
+    if status.signing_keys_to_rewrap:
+        lines.append(
+            f"{status.signing_keys_to_rewrap} signing key(s) to re-encrypt: run `tokensmith keys rewrap`"
+        )
+    for kind, when in status.expire_by.items():
+        if when is not None:
+            lines.append(f"{kind}s under old keys expire by {when.isoformat()}")
     for h in status.holders:
         used = h.last_used_at.isoformat() if h.last_used_at else "never"
-        lines.append(f"  still under {h.key_id}: {h.kind} {h.id} ({h.label}), last used {used}")
+        lines.append(f"still under old key {h.key_id}: {h.kind} {h.id} ({h.label}), last used {used}")
+    for kind, per_key in status.unusable_hashes.items():
+        for key_id, n in per_key.items():
+            lines.append(f"{n} {kind} hash(es) under unconfigured key {key_id} can no longer authenticate")
     lines.append(
-        "ready to empty TOKENSMITH_OLD_SECRET_KEYS"
+        "ready: TOKENSMITH_OLD_SECRET_KEYS can be emptied"
         if status.ready_to_retire
-        else "not ready: old keys are still needed (see above)"
+        else "not ready: the old master keys are still needed"
     )
     return "\n".join(lines)
 
@@ -150,7 +162,7 @@ def _status_text(status: RetirementStatus) -> str:
 @keys.command("status")
 @handles_errors
 def status(as_json: bool = typer.Option(False, "--json")) -> None:
-    """How many signing keys and live secret hashes still use an old master key, per key id."""
+    """What still uses an old master key: signing keys and live secret hashes, per key id."""
     services = load_services()
     report = retirement_status(services.database, services.clock, services.hasher, services.keyring)
     emit(_status_document(report), as_json, _status_text(report))

@@ -31,9 +31,9 @@ def serve(
     if not settings.issuer:
         os.environ["TOKENSMITH_ISSUER"] = f"http://{host}:{port}"
     engine = create_database_engine(settings.database_url)
-    migrate(engine)
-    # A wrong master key stops here with one line, not in every worker with a traceback.
+    # A wrong master key stops here with one line, before migrating and before any worker starts.
     check_master_keys(Database(engine), resolve_master_keys(settings))
+    migrate(engine)
     engine.dispose()
     uvicorn.run(
         "tokensmith.http.asgi:app_from_environment",

@@ -29,44 +29,81 @@ HOLDERS_LIMIT = 50
 
 
 @dataclass(frozen=True)
+class MasterKeyUsage:
+    """One configured master key and what still uses it.
+
+    A master key has two public ids, one per subkey: ``hash_key_id`` tags stored hashes,
+    ``signing_key_id`` is the ``master_key_id`` of the signing keys encrypted under it.
+    """
+
+    role: str  # "current" or "old"
+    hash_key_id: str
+    signing_key_id: str
+    signing_keys: int
+    #: ``{kind: live hashes}`` tagged with this key.
+    hashes: dict[str, int]
+
+    @property
+    def total_hashes(self) -> int:
+        return sum(self.hashes.values())
+
+
+@dataclass(frozen=True)
 class RetirementStatus:
-    current_key_id: str
-    old_key_ids: list[str]
+    master_keys: list[MasterKeyUsage]
     signing_keys: list[KeyEncryptionInfo]
-    #: ``{kind: {key id: live hashes}}``, every key id seen (configured or not).
-    hashes: dict[str, dict[str, int]]
-    #: Latest expiry of the self-expiring kinds still under a non-current key.
+    #: Live hashes tagged with a key that is not configured (they can no longer authenticate).
+    unusable_hashes: dict[str, dict[str, int]]
+    #: Latest expiry of the self-expiring kinds still under an old key.
     expire_by: dict[str, datetime | None]
+    #: Credentials and personal tokens still under an old key (at most ``HOLDERS_LIMIT`` per kind).
     holders: list[HashHolder]
+
+    @property
+    def current(self) -> MasterKeyUsage:
+        return self.master_keys[0]
+
+    @property
+    def old(self) -> list[MasterKeyUsage]:
+        return self.master_keys[1:]
 
     @property
     def signing_keys_to_rewrap(self) -> int:
         return sum(1 for k in self.signing_keys if not k.current)
 
-    def hashes_under_old_keys(self) -> dict[str, int]:
-        """Live hashes per non-current key id (configured old keys and unknown ones)."""
-        totals: dict[str, int] = {}
-        for per_key in self.hashes.values():
-            for key_id, n in per_key.items():
-                if key_id != self.current_key_id:
-                    totals[key_id] = totals.get(key_id, 0) + n
-        return totals
+    @property
+    def hashes_under_old_keys(self) -> int:
+        return sum(k.total_hashes for k in self.old)
 
     @property
     def ready_to_retire(self) -> bool:
         """True when emptying ``TOKENSMITH_OLD_SECRET_KEYS`` breaks nothing live."""
-        return self.signing_keys_to_rewrap == 0 and not any(self.hashes_under_old_keys().values())
+        return self.signing_keys_to_rewrap == 0 and self.hashes_under_old_keys == 0
 
 
 def retirement_status(
     database: Database, clock: Clock, hasher: SecretHasher, keyring: KeyRing
 ) -> RetirementStatus:
     now = clock.now()
-    current, old = hasher.current_key_id, hasher.key_ids[1:]
+    hash_ids, signing_ids = hasher.key_ids, keyring.master_key_ids
     with database.transaction() as connection:
         repo = SecretHashRepository(connection)
-        hashes = repo.counts_by_key_id(now)
-        stale = sorted({k for per_key in hashes.values() for k in per_key if k != current})
-        expire_by = repo.latest_expiry(now, stale)
-        holders = repo.holders(now, stale, HOLDERS_LIMIT)
-    return RetirementStatus(current, old, keyring.encryption(), hashes, expire_by, holders)
+        counts = repo.counts_by_key_id(now)
+        old_ids = hash_ids[1:]
+        expire_by = repo.latest_expiry(now, old_ids)
+        holders = repo.holders(now, old_ids, HOLDERS_LIMIT)
+    encryption = keyring.encryption()
+    usage = [
+        MasterKeyUsage(
+            "current" if i == 0 else "old",
+            hash_id,
+            signing_id,
+            sum(1 for k in encryption if k.master_key_id == signing_id),
+            {kind: per_key.get(hash_id, 0) for kind, per_key in counts.items()},
+        )
+        for i, (hash_id, signing_id) in enumerate(zip(hash_ids, signing_ids, strict=True))
+    ]
+    unusable = {
+        kind: {k: n for k, n in per_key.items() if k not in hash_ids} for kind, per_key in counts.items()
+    }
+    return RetirementStatus(usage, encryption, {k: v for k, v in unusable.items() if v}, expire_by, holders)

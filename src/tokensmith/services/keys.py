@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jwt.utils import base64url_encode
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from tokensmith.core.actors import Actor
@@ -50,6 +51,7 @@ from tokensmith.services.audit import AuditLog
 from tokensmith.services.master_key import MasterKeyMismatch
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.signing_keys import SigningKeyRepository
+from tokensmith.storage.tables import signing_keys
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
 
@@ -191,8 +193,11 @@ def decrypt_private_key(encryptor: KeyEncryptor, record: SigningKeyRecord) -> Pr
 
 def check_master_keys(database: Database, master_keys: list[str]) -> int:
     """Decrypt every stored signing key once, so a wrong master key stops start-up with one
-    line (:class:`MasterKeyMismatch`) instead of failing in every worker. Returns the count."""
+    line (:class:`MasterKeyMismatch`) instead of failing in every worker. Returns the count
+    (0 on a database not migrated yet)."""
     encryptor = KeyEncryptor(master_keys)
+    if not inspect(database.engine).has_table(signing_keys.name):
+        return 0
     with database.transaction() as connection:
         records = SigningKeyRepository(connection).all()
     for record in records:
@@ -352,6 +357,11 @@ class KeyRing:
             )
             for r in self._records
         ]
+
+    @property
+    def master_key_ids(self) -> list[str]:
+        """The ids of the configured master keys' encryption subkeys, current first."""
+        return self._encryptor.key_ids
 
     def encryption(self) -> list[KeyEncryptionInfo]:
         """How each stored key is encrypted (for ``tokensmith keys status``)."""
