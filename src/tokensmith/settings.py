@@ -71,9 +71,11 @@ class Settings(BaseSettings):
     issuer: str = ""
     #: Master key: keys the secret hashes and encrypts signing keys. Any high-entropy
     #: string; in development one is created in ``secret_key_file`` when unset.
-    secret_key: str = ""
+    #: Kept out of ``repr`` (and so out of logs and tracebacks that print the settings); the
+    #: services keep only subkeys derived from it (``SecretHasher``, ``KeyEncryptor``).
+    secret_key: str = Field(default="", repr=False)
     #: Retired master keys, comma separated, still accepted for hashes and decryption.
-    old_secret_keys: str = ""
+    old_secret_keys: str = Field(default="", repr=False)
     secret_key_file: str = ".tokensmith-secret-key"
     redis_url: str = ""
 

@@ -95,11 +95,12 @@ def verify_jwt(services: Services, token: str) -> dict[str, Any]:
     """Verify ``token`` against the server's published JWKS, audience and issuer."""
     header = jwt.get_unverified_header(token)
     keys = {k["kid"]: k for k in services.keyring.jwks()["keys"]}
-    jwk = jwt.PyJWK.from_dict(keys[header["kid"]])
+    published = keys[header["kid"]]
+    jwk = jwt.PyJWK.from_dict(published)
     return jwt.decode(
         token,
         jwk.key,
-        algorithms=[header["alg"]],
+        algorithms=[published["alg"]],  # the key's algorithm, never the token's own header
         audience=services.minter.audience,
         issuer=services.issuer,
         options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},

@@ -82,3 +82,31 @@ def test_dummy_verify_is_false_even_for_the_dummy_input() -> None:
 def test_at_least_one_master_key_is_required() -> None:
     with pytest.raises(ValueError):
         sf.SecretHasher([])
+
+
+def test_needs_rehash_only_for_hashes_not_under_the_current_key() -> None:
+    secret = sf.generate("tss_")
+    old_stored = sf.SecretHasher([K1]).hash(secret)
+    rotated = sf.SecretHasher([K2, K1])
+    assert rotated.key_ids == [sf.SecretHasher([K2]).current_key_id, sf.SecretHasher([K1]).current_key_id]
+    assert rotated.needs_rehash(old_stored)
+    assert rotated.verify(secret, old_stored)
+    new_stored = rotated.hash(secret)
+    assert not rotated.needs_rehash(new_stored)
+    assert sf.hash_key_id(new_stored) == rotated.current_key_id
+    assert sf.hash_key_id(old_stored) == rotated.key_ids[1]
+    assert sf.hash_key_id("no-tag-here") == ""
+    # Once the old key is gone, the old form neither verifies nor counts as current.
+    retired = sf.SecretHasher([K2])
+    assert not retired.verify(secret, old_stored)
+    assert retired.needs_rehash(old_stored)
+    assert retired.verify(secret, new_stored)
+
+
+def test_the_hasher_keeps_no_master_key_string() -> None:
+    hasher = sf.SecretHasher([K1, K2])
+    held = [v for v in vars(hasher).values() if isinstance(v, str)]
+    for key in hasher._keys:  # noqa: SLF001 - the point of the test
+        assert isinstance(key.key, bytes) and len(key.key) == 32
+    assert K1 not in held and K2 not in held
+    assert all(K1 not in repr(v) and K2 not in repr(v) for v in vars(hasher).values())

@@ -14,7 +14,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tokensmith.core.errors import StorageUnavailable, TokensmithError
 from tokensmith.services.container import Services, build_services
-from tokensmith.services.master_key import MasterKeyMissing
+from tokensmith.services.master_key import MasterKeyError
 from tokensmith.settings import Settings
 
 P = ParamSpec("P")
@@ -52,7 +52,7 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
             fail("the database is unreachable; check TOKENSMITH_DATABASE_URL")
         except TokensmithError as exc:
             fail(exc.description or type(exc).__name__)
-        except MasterKeyMissing as exc:
+        except MasterKeyError as exc:  # missing, or cannot decrypt the signing keys
             fail(str(exc))
         except (OperationalError, InterfaceError) as exc:  # e.g. migrations at start-up
             fail(f"the database is unreachable ({type(exc.orig).__name__}); check TOKENSMITH_DATABASE_URL")

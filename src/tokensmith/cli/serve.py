@@ -9,8 +9,10 @@ import typer
 import uvicorn
 
 from tokensmith.cli.context import handles_errors
+from tokensmith.services.keys import check_master_keys
+from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.settings import Settings
-from tokensmith.storage.database import create_database_engine, migrate
+from tokensmith.storage.database import Database, create_database_engine, migrate
 
 
 def configure_logging() -> None:
@@ -29,6 +31,8 @@ def serve(
     if not settings.issuer:
         os.environ["TOKENSMITH_ISSUER"] = f"http://{host}:{port}"
     engine = create_database_engine(settings.database_url)
+    # A wrong master key stops here with one line, before migrating and before any worker starts.
+    check_master_keys(Database(engine), resolve_master_keys(settings))
     migrate(engine)
     engine.dispose()
     uvicorn.run(

@@ -11,6 +11,12 @@ At rest only a keyed hash is kept: HMAC-SHA256 under a key derived from the serv
 key, tagged with that key's id so the master key can rotate (:class:`SecretHasher`). The
 secrets are machine-generated and high-entropy, so a password hash would add cost, not
 safety.
+
+Retiring a master key: a hash made under an old key (``TOKENSMITH_OLD_SECRET_KEYS``) still
+verifies, and :meth:`SecretHasher.needs_rehash` tells the caller, after a *successful* check,
+that the stored form should be replaced by :meth:`SecretHasher.hash` (a conditional update,
+see :mod:`tokensmith.services.rehash`). A hash tagged with a key that is no longer configured
+never verifies.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ _BASE62_SET = frozenset(BASE62)
 MAX_PRESENTED_TOKEN_LENGTH = 8192
 BODY_LENGTH = 30
 CHECKSUM_LENGTH = 6
+#: Length of a master key id, the tag before ``:`` in every stored hash.
+KEY_ID_LENGTH = 8
 
 
 def _base62(number: int, width: int) -> str:
@@ -84,27 +92,53 @@ def derive_key(master_key: str, purpose: str) -> bytes:
 
 
 def key_id_of(key: bytes) -> str:
-    return base64.b32encode(hashlib.sha256(b"tokensmith-key-id" + key).digest()).decode()[:8].lower()
+    """The public id of a derived subkey (8 characters of base32 of a SHA-256 of it)."""
+    return (
+        base64.b32encode(hashlib.sha256(b"tokensmith-key-id" + key).digest()).decode()[:KEY_ID_LENGTH].lower()
+    )
+
+
+def hash_key_id(stored: str) -> str:
+    """The key id a stored hash is tagged with (``""`` if it has none)."""
+    key_id, separator, _ = stored.partition(":")
+    return key_id if separator else ""
 
 
 class SecretHasher:
     """HMAC-SHA256 of secrets, tagged ``<key id>:<hex digest>``.
 
     The first key hashes new secrets; every key verifies, so retiring a master key
-    (``TOKENSMITH_OLD_SECRET_KEYS``) never strands existing secrets.
+    (``TOKENSMITH_OLD_SECRET_KEYS``) never strands existing secrets. Only the derived 32-byte
+    subkeys are kept, never the master key strings.
     """
+
+    PURPOSE = "tokensmith secret hash v1"
 
     def __init__(self, master_keys: list[str]) -> None:
         if not master_keys:
             raise ValueError("at least one master key is required")
-        keys = [derive_key(k, "tokensmith secret hash v1") for k in master_keys]
+        keys = [derive_key(k, self.PURPOSE) for k in master_keys]
         self._keys = [HashKey(key_id_of(k), k) for k in keys]
         self._by_id = {k.key_id: k for k in self._keys}
+        self._current_tag = self._keys[0].key_id + ":"
         self._dummy = self.hash("tokensmith-dummy-" + secrets.token_hex(16))
 
     @property
     def current_key_id(self) -> str:
         return self._keys[0].key_id
+
+    @property
+    def key_ids(self) -> list[str]:
+        """Every configured key id, current first."""
+        return [k.key_id for k in self._keys]
+
+    def needs_rehash(self, stored: str) -> bool:
+        """True when ``stored`` is not tagged with the current key.
+
+        Ask only after :meth:`verify` succeeded with ``stored``: then the secret is known and
+        :meth:`hash` gives its stored form under the current key.
+        """
+        return not stored.startswith(self._current_tag)
 
     def hash(self, secret: str) -> str:
         key = self._keys[0]

@@ -18,6 +18,7 @@ from tokensmith.core.errors import BadRequest, Forbidden, InvalidClient, NotFoun
 from tokensmith.core.labels import clean_name
 from tokensmith.core.records import Credential, CredentialKind, Organization, TokenFormat
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialLookup, CredentialRepository
@@ -57,6 +58,7 @@ class CredentialService:
         self._lookup = CredentialLookup(database)
         self._clock = clock
         self._hasher = hasher
+        self._rehasher = Rehasher(hasher, usage)
         self._audit = audit
         self._usage = usage
         self._prefix = secret_prefix
@@ -317,4 +319,6 @@ class CredentialService:
         except Forbidden as exc:
             raise UnauthorizedClient(exc.description) from None
         self._usage.note(USAGE_KIND, credential.id, now)
+        # Success only: a hash made under an old master key moves to the current one (deferred).
+        self._rehasher.credential_used(credential, client_secret, now)
         return credential, org

@@ -1,4 +1,14 @@
-"""The server's master key: from settings, or (development only) a generated key file."""
+"""The server's master key: from settings, or (development only) a generated key file.
+
+Retiring a master key (the procedure the README describes):
+
+1. set the new key as ``TOKENSMITH_SECRET_KEY`` and list the old one in
+   ``TOKENSMITH_OLD_SECRET_KEYS`` (every process);
+2. ``tokensmith keys rewrap`` re-encrypts every signing key under the new key;
+3. stored secret hashes move to the new key on their next successful use
+   (:mod:`tokensmith.services.rehash`); ``tokensmith keys status`` counts what is left;
+4. when it reports nothing live under the old key, empty ``TOKENSMITH_OLD_SECRET_KEYS``.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +22,16 @@ from tokensmith.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class MasterKeyMissing(RuntimeError):
-    pass
+class MasterKeyError(RuntimeError):
+    """The master key configuration cannot run this server (one line for the operator)."""
+
+
+class MasterKeyMissing(MasterKeyError):
+    """No usable ``TOKENSMITH_SECRET_KEY``."""
+
+
+class MasterKeyMismatch(MasterKeyError):
+    """The configured keys cannot decrypt a stored signing key."""
 
 
 def resolve_master_keys(settings: Settings) -> list[str]:

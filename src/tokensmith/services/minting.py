@@ -147,14 +147,16 @@ class TokenMinter:
         kid = header.get("kid")
         if not isinstance(kid, str) or str(header.get("typ", "")).lower() != "at+jwt":
             return None
-        public_key = self._keyring.public_key(kid)
-        if public_key is None:
+        found = self._keyring.verification_key(kid)
+        if found is None:
             return None
+        public_key, algorithm = found
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 public_key,
-                algorithms=["ES256", "EdDSA", "RS256"],
+                # Only the algorithm of the key the kid names, never one chosen by the header.
+                algorithms=[algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
                 # Time is checked below against the injected clock.

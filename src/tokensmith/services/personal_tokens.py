@@ -21,6 +21,7 @@ from tokensmith.core.labels import clean_name
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import OrganizationRepository
@@ -73,6 +74,7 @@ class PersonalTokenService:
         self._lookup = PersonalTokenLookup(database, hasher.key_count)
         self._clock = clock
         self._hasher = hasher
+        self._rehasher = Rehasher(hasher, usage)
         self._audit = audit
         self._usage = usage
         self.prefix = prefix
@@ -335,6 +337,8 @@ class PersonalTokenService:
             return None
         if record_use:
             self._usage.note(USAGE_KIND, token.id, now, ip)
+        # Success only: a hash made under an old master key moves to the current one (deferred).
+        self._rehasher.personal_token_used(token, plain, now)
         return AuthenticatedToken(self._with_pending_use(token), user, org, role)
 
     # -- the introspection protocol (services.introspection.PersonalTokens) ----------

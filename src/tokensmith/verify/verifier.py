@@ -176,7 +176,9 @@ class Verifier:
         if principal is None:
             header = check_header(token, self.algorithms)
             key = yield from self._keys.key(header.kid)
-            claims = parse_payload(jws.verify_signature(token, key, header.alg))
+            if header.alg != key.algorithm_name:  # only the key's own algorithm (RFC 8725 §3.1)
+                raise InvalidTokenError("The access token's algorithm is not its key's.")
+            claims = parse_payload(jws.verify_signature(token, key, key.algorithm_name))
             now = self._clock()
             validate_claims(claims, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway)
             principal = principal_from_claims(claims)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import SigningKeyRecord
@@ -26,9 +26,21 @@ class SigningKeyRepository:
     def __init__(self, connection: Connection) -> None:
         self.c = connection
 
-    def all(self) -> list[SigningKeyRecord]:
-        rows = self.c.execute(select(signing_keys).order_by(signing_keys.c.generation)).mappings()
-        return [_key(r) for r in rows]
+    def all(self, *, for_update: bool = False) -> list[SigningKeyRecord]:
+        """Every key, oldest first; ``for_update`` locks the rows (PostgreSQL) until commit."""
+        query = select(signing_keys).order_by(signing_keys.c.generation)
+        if for_update:
+            query = query.with_for_update()
+        return [_key(r) for r in self.c.execute(query).mappings()]
+
+    def replace_encryption(self, kid: str, old_blob: str, new_blob: str, master_key_id: str) -> bool:
+        """Store ``new_blob`` if the row still holds ``old_blob`` (so a concurrent run is a no-op)."""
+        result = self.c.execute(
+            update(signing_keys)
+            .where(signing_keys.c.kid == kid, signing_keys.c.private_key == old_blob)
+            .values(private_key=new_blob, master_key_id=master_key_id)
+        )
+        return result.rowcount == 1
 
     def max_generation(self) -> int:
         value = self.c.execute(select(func.max(signing_keys.c.generation))).scalar()
