@@ -148,3 +148,22 @@ def test_the_dashboard_remove_button_ends_the_removed_members_session(
     )
     assert removed.status_code == 303, removed.text
     _assert_signed_out(member_browser)
+
+
+def test_api_me_for_a_session_in_no_organisation_is_401_not_500(
+    client: Any, services: Services, team: Team, sign_in: Callable[..., str]
+) -> None:
+    """A former member may still sign in (they own no organisation); /api/me then has no
+    organisation to describe — a 401 problem, never an AssertionError."""
+    services.members.remove(SYSTEM, team.org.id, team.member_id)
+    form = client.get("/sign-in")
+    signed = client.post(
+        "/sign-in",
+        data={"email": team.member_email, "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303
+    me = client.get("/api/me")
+    assert me.status_code == 401, me.text
+    assert me.headers["content-type"].startswith("application/problem+json")
+    assert me.json()["code"] == "unauthenticated" and "no organisation" in me.json()["detail"]
