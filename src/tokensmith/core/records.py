@@ -78,6 +78,10 @@ class Credential:
     created_at: datetime
     updated_at: datetime
     last_used_at: datetime | None
+    #: A personal credential's owner's current role in the organisation, as read by the token
+    #: endpoint's lookup (``CredentialLookup``); ``None`` when not read or when the owner is no
+    #: longer a member — either way a personal credential without it gets no token.
+    owner_role: Role | None = None
 
     @property
     def kind(self) -> CredentialKind:

@@ -383,15 +383,14 @@ def member_role(page: Page) -> Response:
     except ValueError:
         raise BadRequest("choose owner, admin or member") from None
     user_id = page.path_params["user_id"]
+    # The service ends the member's sessions (this one too, when it is their own role).
     page.services.members.set_role(session.actor(), _org_id(page), user_id, role)
     response = redirect("/org/members?done=role-changed")
     if user_id == session.user.id:
-        # Own privileges changed: the session gets a new id.
+        # Own privileges changed: a new session id in the same organisation.
         issued = page.services.sessions.rotate(session)
         settings = page.services.settings
         security.set_session_cookie(response, settings, issued.session_id, settings.session_ttl_seconds)
-    else:
-        page.services.sessions.end_all_for_user(user_id)
     return response
 
 
@@ -408,8 +407,7 @@ def member_remove(page: Page) -> Response:
     if page.field("confirm") != "yes":
         raise BadRequest("confirm that you want to remove the member")
     user_id = page.path_params["user_id"]
-    page.services.members.remove(page.signed_in.actor(), _org_id(page), user_id)
-    page.services.sessions.end_all_for_user(user_id)
+    page.services.members.remove(page.signed_in.actor(), _org_id(page), user_id)  # ends their sessions
     return redirect("/org/members?done=member-removed")
 
 

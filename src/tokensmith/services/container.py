@@ -14,6 +14,7 @@ from tokensmith.services.authentication import BearerAuthenticator
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
+from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.keys import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
@@ -39,6 +40,7 @@ class Services:
     usage: UsageRecorder
     keyring: KeyRing
     minter: TokenMinter
+    issuance: TokenIssuance
     limiter: AuthFailureLimiter
     organizations: OrganizationService
     credentials: CredentialService
@@ -148,6 +150,7 @@ def build_services(
         personal_prefix=settings.personal_token_prefix,
     )
     members = MemberService(database, clock, audit)
+    issuance = TokenIssuance(database, minter, audit)
     return Services(
         settings=settings,
         issuer=issuer,
@@ -158,15 +161,16 @@ def build_services(
         usage=usage,
         keyring=keyring,
         minter=minter,
+        issuance=issuance,
         limiter=limiter,
         organizations=OrganizationService(database, clock, audit, members),
         credentials=credentials,
         authenticator=authenticator,
-        client_credentials=ClientCredentialsGrant(authenticator, minter),
+        client_credentials=ClientCredentialsGrant(authenticator, issuance),
         inspector=inspector,
         personal_tokens=personal_tokens,
         token_exchange=PersonalTokenExchangeGrant(
-            personal_tokens, minter, limiter, clock, default_ttl=settings.default_token_ttl_seconds
+            personal_tokens, issuance, limiter, clock, default_ttl=settings.default_token_ttl_seconds
         ),
         bearer=BearerAuthenticator(database, minter, personal_tokens, limiter),
         scope_registry=registry,
@@ -176,6 +180,6 @@ def build_services(
         sessions=SessionService(
             database, clock, hasher, audit, limiter, ttl_seconds=settings.session_ttl_seconds
         ),
-        studio=TokenStudio(database, credentials, minter, audit),
+        studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
     )

@@ -1,8 +1,9 @@
 """Credentials (OAuth clients, RFC 6749 §2): create, list, rename, regenerate, delete, authenticate.
 
-A credential belongs to an organisation; a *personal* one also to a member. Its secret is
-shown once, after the record is committed, and kept only as a keyed hash. Regenerating
-kills the old secret at once, or after a grace period during which both work.
+A credential belongs to an organisation; a *personal* one also to a member, for whom it acts:
+its scopes never exceed what that member's role may grant (:mod:`tokensmith.core.delegation`).
+Its secret is shown once, after the record is committed, and kept only as a keyed hash.
+Regenerating kills the old secret at once, or after a grace period during which both work.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from tokensmith.core import ids, permissions
+from tokensmith.core import delegation, ids, permissions
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
@@ -131,8 +132,12 @@ class CredentialService:
             if org is None:
                 raise NotFound("no such organisation")
             permissions.check_credential_kind_allowed(org.policy, kind)
-            if user_id is not None and orgs.membership(org_id, user_id) is None:
-                raise BadRequest("that user is not a member of the organisation")
+            if user_id is not None:
+                owner = orgs.membership(org_id, user_id)
+                if owner is None:
+                    raise BadRequest("that user is not a member of the organisation")
+                # A personal credential acts for its owner: never more than their role may grant.
+                delegation.check_owner_may_grant(owner.role, granted)
             CredentialRepository(connection).insert(credential)
             self._audit.record(
                 connection,
@@ -186,6 +191,17 @@ class CredentialService:
         with self._db.transaction() as connection:
             credential = self._visible(CredentialRepository(connection), actor, credential_ref)
         return self._with_pending_use(credential)
+
+    def for_issuance(self, actor: Actor, credential_ref: str) -> tuple[Credential, Organization]:
+        """A credential the actor may change, with its organisation and owner's role, read by the
+        token endpoint's own lookup — for :class:`~tokensmith.services.issuance.TokenIssuance`."""
+        permissions.require_scope(actor, "credentials:write")
+        with self._db.transaction() as connection:
+            credential = self._changeable(CredentialRepository(connection), actor, credential_ref)
+        found = self._lookup(credential.client_id)
+        if found is None:
+            raise NotFound("no such credential")
+        return found
 
     def rename(
         self, actor: Actor, credential_ref: str, *, name: str | None, description: str | None

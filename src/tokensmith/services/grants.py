@@ -3,6 +3,8 @@
 Transport-free: the HTTP layer parses the request into plain values and calls here; every
 failure is an :class:`~tokensmith.core.errors.OAuthError` carrying its RFC code.
 :class:`PersonalTokenExchangeGrant` is RFC 8693 token exchange of a personal access token.
+Both authenticate here and issue through :class:`~tokensmith.services.issuance.TokenIssuance`
+(policy, owner cap, scope narrowing), the same entry point as the dashboard's Generate Token.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import logging
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock
-from tokensmith.core.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, SlowDown
+from tokensmith.core.errors import InvalidClient, InvalidGrant, InvalidRequest, SlowDown
 from tokensmith.core.policies import effective_expiry
-from tokensmith.core.records import Credential, Organization, SubjectKind, TokenFormat
+from tokensmith.core.records import Credential, Organization
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.credentials import CredentialService
-from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
-from tokensmith.services.minting import Grant, IssuedToken, TokenMinter
+from tokensmith.services.issuance import TokenIssuance
+from tokensmith.services.minting import IssuedToken
 from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.storage.database import Database
 from tokensmith.storage.inline import ensure_may_block
@@ -83,22 +85,15 @@ class ClientAuthenticator:
 class ClientCredentialsGrant:
     """RFC 6749 §4.4: a confidential client exchanges its own credentials for a token."""
 
-    def __init__(self, authenticator: ClientAuthenticator, minter: TokenMinter) -> None:
+    def __init__(self, authenticator: ClientAuthenticator, issuance: TokenIssuance) -> None:
         self._authenticator = authenticator
-        self._minter = minter
+        self._issuance = issuance
 
     def issue(self, client_id: str, client_secret: str, scope: str | None, ip: str | None) -> IssuedToken:
         requested = scope_rules.parse(scope)
-        credential, _org = self._authenticator.authenticate(client_id, client_secret, ip)
+        credential, org = self._authenticator.authenticate(client_id, client_secret, ip)
         # §3.3: an omitted scope means the credential's default — all of its allowed scopes.
-        if not requested:
-            granted = credential.scopes
-        else:
-            extra = sorted(requested - credential.scopes)
-            if extra:
-                raise InvalidScope(f"scope not allowed for this client: {' '.join(extra)}")
-            granted = requested
-        return self._minter.mint(Grant.for_credential(credential, frozenset(granted)))
+        return self._issuance.for_credential(credential, org, requested)
 
 
 class PersonalTokenExchangeGrant:
@@ -112,14 +107,14 @@ class PersonalTokenExchangeGrant:
     def __init__(
         self,
         personal_tokens: PersonalTokenService,
-        minter: TokenMinter,
+        issuance: TokenIssuance,
         limiter: AuthFailureLimiter,
         clock: Clock,
         *,
         default_ttl: int,
     ) -> None:
         self._personal_tokens = personal_tokens
-        self._minter = minter
+        self._issuance = issuance
         self._limiter = limiter
         self._clock = clock
         self._default_ttl = default_ttl
@@ -139,25 +134,13 @@ class PersonalTokenExchangeGrant:
         if found is None:
             self._limiter.record_failure("", ip)
             raise InvalidGrant("The subject token is invalid, expired or revoked.")
-        extra = sorted(requested - found.token.scopes)
-        if extra:
-            raise InvalidScope(f"scope exceeds the personal token's: {' '.join(extra)}")
-        now = self._clock.now()
-        ttl = self._default_ttl
-        expiry = effective_expiry(found.token, found.org.policy)
-        if expiry is not None:
-            ttl = min(ttl, int((expiry - now).total_seconds()))
-        if ttl < 1:
-            raise InvalidGrant("The subject token is about to expire.")
-        return self._minter.mint(
-            Grant(
-                subject=found.user.id,
-                subject_kind=SubjectKind.USER,
-                org_id=found.org.id,
-                client_id=f"{PERSONAL_CLIENT_PREFIX}{found.token.id}",
-                scopes=requested or found.token.scopes,
-                ttl=ttl,
-                token_format=TokenFormat.JWT,
-                personal_token_id=found.token.id,
-            )
+        return self._issuance.for_personal_token(
+            user_id=found.user.id,
+            org=found.org,
+            personal_token_id=found.token.id,
+            token_scopes=found.token.scopes,
+            requested=requested,
+            ttl=self._default_ttl,
+            now=self._clock.now(),
+            expiry=effective_expiry(found.token, found.org.policy),
         )

@@ -1,7 +1,8 @@
 """Token introspection (RFC 7662) and revocation (RFC 7009).
 
 Introspection answers ``{"active": false}`` and nothing else for anything unknown, expired,
-revoked, malformed, or belonging to another organisation than the caller's (§2.2).
+revoked, malformed, or belonging to another organisation than the caller's (§2.2). A personal
+credential's token answers with ``owner_sub`` (the member it acts for), JWT or opaque alike.
 Revocation answers 200 whether or not the token was known (RFC 7009 §2.2).
 """
 
@@ -13,6 +14,7 @@ from typing import Any, Protocol
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock, epoch
+from tokensmith.core.delegation import OWNER_CLAIM
 from tokensmith.core.errors import UnauthorizedClient
 from tokensmith.core.records import Credential
 from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
@@ -87,14 +89,18 @@ class TokenInspector:
     def _opaque(self, token: str, caller: Credential) -> dict[str, Any]:
         if not secret_format.is_well_formed(token, self._opaque_prefix):
             return INACTIVE
+        owner: str | None = None
         with self._db.transaction() as connection:
             record = AccessTokenRepository(connection).by_hashes(self._hasher.candidates(token))
+            if record is not None and record.credential_id is not None:
+                credential = CredentialRepository(connection).get(record.credential_id)
+                owner = credential.user_id if credential is not None else None
         now = self._clock.now()
         if record is None or not _may_see(caller, record.org_id) or record.expires_at <= now:
             return INACTIVE
         if record.personal_token_id and not self._personal_active(record.personal_token_id):
             return INACTIVE
-        return {
+        answer: dict[str, Any] = {
             "active": True,
             "scope": " ".join(sorted(record.scopes)),
             "client_id": record.client_id,
@@ -110,6 +116,9 @@ class TokenInspector:
             "token_type": "Bearer",
             "token_use": "access",
         }
+        if owner is not None:
+            answer[OWNER_CLAIM] = owner  # a personal credential's token: the member it acts for
+        return answer
 
     def _jwt(self, token: str, caller: Credential) -> dict[str, Any]:
         claims = self._minter.decode(token)

@@ -5,6 +5,11 @@ owners and admins with ``members:write`` add, re-role and remove members; only a
 grants, changes or removes the owner role; the last owner can be neither demoted nor
 removed. A removed member's personal tokens are revoked and personal credentials deleted
 in the same transaction, so nothing they made keeps working.
+
+Changing a member's role or removing them also ends every dashboard session of theirs, in
+that same transaction (OWASP Session Management: renew the session on any privilege change),
+whichever door the change came through — API, CLI, MCP or dashboard. A personal credential's
+next token follows the new role (:mod:`tokensmith.core.delegation`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 from tokensmith.storage.repositories.personal_tokens import PersonalTokenRepository
+from tokensmith.storage.repositories.sessions import SessionRepository
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,7 @@ class MemberService:
             if current is Role.OWNER and repo.count_owners(org_id) <= 1:
                 raise Conflict("the organisation's last owner cannot be demoted", code="last_owner")
             repo.set_role(org_id, user.id, role)
+            SessionRepository(connection).delete_for_user(user.id)
             self._audit.record(
                 connection,
                 actor,
@@ -176,6 +183,7 @@ class MemberService:
             revoked = PersonalTokenRepository(connection).revoke_all_for_user(org_id, user.id, now)
             deleted = CredentialRepository(connection).delete_personal(org_id, user.id)
             repo.remove_member(org_id, user.id)
+            SessionRepository(connection).delete_for_user(user.id)
             self._audit.record(
                 connection,
                 actor,

@@ -2,7 +2,11 @@
 
 JWT header ``{"alg", "typ": "at+jwt", "kid"}`` (RFC 9068 §2.1); claims per RFC 9068 §2.2 plus
 seed 000's ``token_use``/``version``/``auth_time``, and ``org_id``/``sub_kind`` so that a
-client's token can never pass as a user's.
+client's token can never pass as a user's. A personal credential's token also names the member
+it acts for in ``owner_sub`` (:mod:`tokensmith.core.delegation`); ``sub_kind`` stays ``client``.
+
+Mint only through :class:`tokensmith.services.issuance.TokenIssuance`, which applies the
+organisation's policy and narrows scopes first.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import jwt
 
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.clock import Clock, epoch
+from tokensmith.core.delegation import OWNER_CLAIM
 from tokensmith.core.records import AccessTokenRecord, Credential, SubjectKind, TokenFormat
 from tokensmith.core.scopes import format_scopes
 from tokensmith.services.keys import KeyRing
@@ -49,10 +54,13 @@ class Grant:
     credential_id: str | None = None
     personal_token_id: str | None = None
     auth_time: datetime | None = None
+    #: The member a personal credential acts for (the ``owner_sub`` claim).
+    owner: str | None = None
 
     @classmethod
     def for_credential(cls, credential: Credential, scopes: frozenset[str]) -> Grant:
-        """RFC 6749 §4.4: a token about the client itself, on the credential's format and lifetime."""
+        """RFC 6749 §4.4: a token about the client itself, on the credential's format and lifetime;
+        a personal credential's token names its owner."""
         return cls(
             subject=credential.client_id,
             subject_kind=SubjectKind.CLIENT,
@@ -62,6 +70,7 @@ class Grant:
             ttl=credential.token_ttl,
             token_format=credential.token_format,
             credential_id=credential.id,
+            owner=credential.user_id,
         )
 
 
@@ -118,7 +127,7 @@ class TokenMinter:
         self, grant: Grant, now: datetime, expires_at: datetime, jti: str, scope: str | None = None
     ) -> dict[str, Any]:
         iat = epoch(now)
-        return {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": grant.subject,
             "aud": self.audience,
@@ -134,6 +143,9 @@ class TokenMinter:
             "org_id": grant.org_id,
             "sub_kind": grant.subject_kind.value,
         }
+        if grant.owner is not None:
+            claims[OWNER_CLAIM] = grant.owner
+        return claims
 
     def _sign(self, claims: dict[str, Any]) -> str:
         return self._keyring.signing_key().sign(claims)

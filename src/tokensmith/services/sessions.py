@@ -4,7 +4,9 @@
   keyed hash is stored, so a database leak yields no usable session.
 * A new id is issued at sign-in and whenever the session's privileges change (organisation
   switch, own role change); the old id dies at once. Sign-out deletes the session.
-* Each session has its own CSRF token (synchronizer token pattern), compared in constant time.
+* Each session has its own CSRF token (synchronizer token pattern): derived from the session id
+  (HMAC-SHA256, so only the cookie's holder can know it) and stored only as its SHA-256, which
+  a presented token's hash is compared with in constant time. A database leak yields neither.
 * Passwords are argon2id (:mod:`tokensmith.services.passwords`); failed sign-ins are limited per
   email and per address with the token endpoint's limiter; unknown emails cost the same time.
 * The role is read from the membership on every request, never cached in the session.
@@ -12,10 +14,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
@@ -33,6 +37,19 @@ from tokensmith.storage.repositories.sessions import SessionRepository, SessionR
 SESSION_PREFIX = "tsd_"
 MAX_PASSWORD_LENGTH = 1024
 SIGN_IN_FAILED = "Wrong email or password."
+_CSRF_CONTEXT = b"tokensmith dashboard csrf v1"
+
+
+def csrf_token_for(session_id: str) -> str:
+    """The session's synchronizer token: HMAC-SHA256 keyed by the session id (OWASP CSRF
+    cheat sheet, "signed double-submit"/HMAC token pattern), never stored as such."""
+    digest = hmac.new(session_id.encode(), _CSRF_CONTEXT, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def csrf_hash(token: str) -> str:
+    """What the database keeps of a CSRF token (64 hex characters)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,10 @@ class ActiveSession:
     user: User
     org: Organization | None
     role: Role | None
+    #: The token to put in this session's forms (derived from the session id on this request).
     csrf_token: str
+    #: The stored SHA-256 of the token, that presented tokens are compared with.
+    csrf_hash: str
     expires_at: datetime
     memberships: list[tuple[Organization, Role]]
     ip: str | None = None
@@ -75,7 +95,10 @@ class ActiveSession:
         return self.role is not None and self.role.is_admin
 
     def csrf_matches(self, presented: str | None) -> bool:
-        return bool(presented) and hmac.compare_digest(self.csrf_token.encode(), (presented or "").encode())
+        """The presented token's hash equals the stored one (constant-time comparison)."""
+        if not presented or len(presented) > 256:
+            return False
+        return hmac.compare_digest(csrf_hash(presented).encode(), self.csrf_hash.encode())
 
 
 class SessionService:
@@ -105,21 +128,22 @@ class SessionService:
         """
         email = email.strip().lower()
         key = "login:" + email[:320]
-        wait = self._limiter.address_blocked(ip) or self._limiter.client_blocked(key)
+        # An address over the limit is refused up front; an *account* over the limit only when
+        # the password is also wrong (the token endpoint's rule, services.auth_failures), so
+        # guesses from many addresses never lock the real user out.
+        wait = self._limiter.address_blocked(ip)
         if wait is not None:
-            raise SlowDown(wait, detail="too many failed sign-ins")
+            raise SlowDown(wait, detail="too many failed sign-ins from this address")
         if not email or len(password) > MAX_PASSWORD_LENGTH:
             verify_password(password[:MAX_PASSWORD_LENGTH], None)
-            self._limiter.record_failure(key, ip)
-            raise Unauthenticated(SIGN_IN_FAILED, code="unauthenticated")
+            self._failed(key, ip)
         with self._db.transaction() as connection:
             orgs = OrganizationRepository(connection)
             user = orgs.user_by_email(email)
             stored = orgs.password_hash(user.id) if user else None
-        if user is None or not verify_password(password, stored):
-            self._limiter.record_failure(key, ip)
-            raise Unauthenticated(SIGN_IN_FAILED, code="unauthenticated")
-        assert stored is not None
+        matches = verify_password(password, stored)  # unknown users and no password pay the same
+        if user is None or stored is None or not matches:
+            self._failed(key, ip)
         with self._db.transaction() as connection:
             orgs = OrganizationRepository(connection)
             if needs_rehash(stored):
@@ -149,6 +173,13 @@ class SessionService:
             )
         return issued
 
+    def _failed(self, key: str, ip: str | None) -> NoReturn:
+        self._limiter.record_failure(key, ip)
+        wait = self._limiter.client_blocked(key)
+        if wait is not None:
+            raise SlowDown(wait, detail="too many failed sign-ins for this account")
+        raise Unauthenticated(SIGN_IN_FAILED, code="unauthenticated")
+
     def resolve(self, session_id: str | None, *, ip: str | None = None) -> ActiveSession | None:
         """The live session for ``session_id``, or ``None`` (garbage is refused before any lookup)."""
         if not session_id or not secret_format.is_well_formed(session_id, SESSION_PREFIX):
@@ -158,20 +189,28 @@ class SessionService:
             row = SessionRepository(connection).by_hashes(self._hasher.candidates(session_id))
             if row is None or row.expires_at <= now:
                 return None
+            csrf_token = csrf_token_for(session_id)
+            if not hmac.compare_digest(csrf_hash(csrf_token).encode(), row.csrf_token.encode()):
+                # Not this session's token (e.g. a row from before CSRF tokens were hashed): end it.
+                SessionRepository(connection).delete(row.id_hash)
+                return None
             orgs = OrganizationRepository(connection)
             user = orgs.user(row.user_id)
             if user is None:
                 return None
             memberships = orgs.list_for_user(user.id)
-        current = next(((o, r) for o, r in memberships if o.id == row.org_id), None)
-        if current is None and memberships:
-            current = memberships[0]
+            current = next(((o, r) for o, r in memberships if o.id == row.org_id), None)
+            if row.org_id is not None and current is None:
+                # The membership it acted in is gone: the session ends, never moves elsewhere.
+                SessionRepository(connection).delete(row.id_hash)
+                return None
         return ActiveSession(
             id_hash=row.id_hash,
             user=user,
             org=current[0] if current else None,
             role=current[1] if current else None,
-            csrf_token=row.csrf_token,
+            csrf_token=csrf_token,
+            csrf_hash=row.csrf_token,
             expires_at=row.expires_at,
             memberships=memberships,
             ip=ip,
@@ -215,17 +254,15 @@ class SessionService:
                 target_hint=session.user.email,
             )
 
-    def end_all_for_user(self, user_id: str) -> None:
-        """End every session of ``user_id`` (their privileges changed elsewhere)."""
-        with self._db.transaction() as connection:
-            SessionRepository(connection).delete_for_user(user_id)
-
     def _issue(self, repo: SessionRepository, user_id: str, org_id: str | None) -> IssuedSession:
         now = self._clock.now()
         session_id = secret_format.generate(SESSION_PREFIX)
-        csrf = secrets.token_urlsafe(32)
+        csrf = csrf_token_for(session_id)
         expires_at = now + self._ttl
-        repo.insert(SessionRow(self._hasher.hash(session_id), user_id, org_id, csrf, now, expires_at))
+        # The row's ``csrf_token`` column holds the token's SHA-256, never the token.
+        repo.insert(
+            SessionRow(self._hasher.hash(session_id), user_id, org_id, csrf_hash(csrf), now, expires_at)
+        )
         return IssuedSession(session_id, csrf, expires_at)
 
     def _end(self, repo: SessionRepository, session_id: str) -> None:

@@ -4,8 +4,11 @@ The signed-in user proves who they are with their session, not with the client s
 same rules as changing the credential apply: it must be visible to them
 (:func:`~tokensmith.core.permissions.can_see_credential`) and theirs to change
 (:func:`~tokensmith.core.permissions.can_change_credential` — organisation credentials only for
-owners and admins). The token comes from the same :class:`TokenMinter` with the same grant as
-the client-credentials endpoint (RFC 6749 §4.4), and an audit event names its ``jti`` only.
+owners and admins). The token then comes from the same guarded entry point as the
+client-credentials endpoint (RFC 6749 §4.4), :class:`~tokensmith.services.issuance.TokenIssuance`:
+the organisation's policy, the owner's role and the scope rules apply alike, and an audit event
+names its ``jti`` only. A refusal there is a :class:`~tokensmith.core.errors.Forbidden` page
+here (``policy_forbids``), never a token.
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ from typing import Any
 
 import jwt
 
-from tokensmith.core import permissions
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import Forbidden
+from tokensmith.core.errors import Forbidden, OAuthError
 from tokensmith.core.records import Credential, TokenFormat
-from tokensmith.services.audit import AuditLog
 from tokensmith.services.credentials import CredentialService
-from tokensmith.services.minting import Grant, IssuedToken, TokenMinter
-from tokensmith.storage.database import Database
+from tokensmith.services.issuance import TokenIssuance
+from tokensmith.services.minting import IssuedToken
 
 
 @dataclass(frozen=True)
@@ -35,33 +36,17 @@ class GeneratedToken:
 
 
 class TokenStudio:
-    def __init__(
-        self, database: Database, credentials: CredentialService, minter: TokenMinter, audit: AuditLog
-    ) -> None:
-        self._db = database
+    def __init__(self, credentials: CredentialService, issuance: TokenIssuance) -> None:
         self._credentials = credentials
-        self._minter = minter
-        self._audit = audit
+        self._issuance = issuance
 
     def generate(self, actor: Actor, credential_ref: str) -> GeneratedToken:
-        permissions.require_scope(actor, "credentials:write")
-        credential = self._credentials.get(actor, credential_ref)  # visibility: 404 if not theirs to see
-        if not permissions.can_change_credential(actor, credential):
-            raise Forbidden(
-                "only organisation owners and admins can generate tokens for organisation credentials"
-            )
-        issued = self._minter.mint(Grant.for_credential(credential, credential.scopes))
-        with self._db.transaction() as connection:
-            self._audit.record(
-                connection,
-                actor,
-                "credential.token_generated",
-                org_id=credential.org_id,
-                target_kind="credential",
-                target_id=credential.client_id,
-                target_hint=credential.name,
-                details={"jti": issued.jti, "scope": issued.scope, "expires_in": issued.expires_in},
-            )
+        # Visibility (404 if not theirs to see) and the right to change it (403).
+        credential, org = self._credentials.for_issuance(actor, credential_ref)
+        try:
+            issued = self._issuance.for_credential(credential, org, frozenset(), actor=actor)
+        except OAuthError as exc:
+            raise Forbidden(f"no token: {exc.description}", code="policy_forbids") from None
         header: dict[str, Any] = {}
         claims: dict[str, Any] = {}
         if credential.token_format is TokenFormat.JWT:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from tokensmith.core.errors import Unauthenticated
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.schemas import MeOut
@@ -13,5 +14,7 @@ router = APIRouter(prefix="/api/me", tags=["me"])
 
 @router.get("", response_model=MeOut, summary="The caller, the organisation acted in, and the token's scopes")
 async def me(actor: ActorDep, services: ServicesDep) -> MeOut:
-    assert actor.org_id is not None
+    if actor.org_id is None:
+        # A session of a user who belongs to no organisation any more (RFC 9457 problem, not a 500).
+        raise Unauthenticated("this session acts in no organisation; sign in again", code="unauthenticated")
     return MeOut.of(actor, await call_blocking(services.database, services.organizations.get, actor.org_id))

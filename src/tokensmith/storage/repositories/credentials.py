@@ -10,17 +10,28 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from tokensmith.core.records import Credential, Organization, TokenFormat
+from tokensmith.core.roles import Role
 from tokensmith.storage.change_feed import LookupCache, change_feed
 from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import organization_from_row
-from tokensmith.storage.tables import credentials, organizations
+from tokensmith.storage.tables import credentials, memberships, organizations
 
-# Compiled once: the token endpoint runs this on every request.
+# Compiled once: the token endpoint runs this on every request. A personal credential's owner's
+# role comes with it (LEFT JOIN: NULL for organisation credentials and for a departed owner).
 _ORG_LABELS = [(f"org__{c.name}", c.name) for c in organizations.c]
+_OWNER_ROLE = "owner_role"
 _BY_CLIENT_ID_WITH_ORG = (
-    select(credentials, *[c.label(label) for c, (label, _) in zip(organizations.c, _ORG_LABELS, strict=True)])
+    select(
+        credentials,
+        *[c.label(label) for c, (label, _) in zip(organizations.c, _ORG_LABELS, strict=True)],
+        memberships.c.role.label(_OWNER_ROLE),
+    )
     .join(organizations, organizations.c.id == credentials.c.org_id)
+    .outerjoin(
+        memberships,
+        (memberships.c.org_id == credentials.c.org_id) & (memberships.c.user_id == credentials.c.user_id),
+    )
     .where(credentials.c.client_id == bindparam("client_id"))
 )
 
@@ -73,6 +84,7 @@ def _credential(row: Mapping[str, Any] | RowMapping) -> Credential:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         last_used_at=row["last_used_at"],
+        owner_role=Role(row[_OWNER_ROLE]) if row.get(_OWNER_ROLE) else None,
     )
 
 
