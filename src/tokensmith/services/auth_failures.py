@@ -8,13 +8,20 @@ processes through Redis when ``TOKENSMITH_REDIS_URL`` is set.
 * A client ID with too many failures is refused only when the presented secret is also
   wrong: the real client, holding the right secret, is never locked out by someone
   guessing at its ID.
+* Redis down or silent: the limits fail open (nothing is refused for want of a count), after
+  at most :attr:`AuthFailureLimiter.REDIS_TIMEOUT_SECONDS`; then Redis is left alone for
+  :attr:`AuthFailureLimiter.REDIS_RETRY_SECONDS`, so requests meanwhile pay no wait at all.
+  Each outage is logged once.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from limits import RateLimitItemPerMinute
 from limits.storage import storage_from_string
@@ -23,42 +30,61 @@ from limits.strategies import MovingWindowRateLimiter
 from tokensmith.storage.inline import ensure_may_block
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class AuthFailureLimiter:
     WINDOW_SECONDS = 60.0
     MAX_TRACKED_ADDRESSES = 50_000
 
+    #: The longest a Redis call may wait (connect or answer) before the limits fail open.
+    REDIS_TIMEOUT_SECONDS = 0.5
+    #: After a Redis failure, how long the limits fail open without asking Redis again.
+    REDIS_RETRY_SECONDS = 5.0
+
     def __init__(self, per_minute: int, redis_url: str = "") -> None:
-        uri = redis_url if redis_url else "memory://"
         self._shared = bool(redis_url)
-        self._storage = storage_from_string(uri)
+        if self._shared:
+            self._storage = storage_from_string(
+                redis_url,
+                socket_timeout=self.REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=self.REDIS_TIMEOUT_SECONDS,
+            )
+        else:
+            self._storage = storage_from_string("memory://")
+        #: ``time.monotonic()`` until which Redis is known down (the limits fail open).
+        self._down_until = 0.0
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._item = RateLimitItemPerMinute(per_minute)
         #: In-process mode: when each address last failed. An address with no failure in the
         #: window cannot be over the limit, so the common case skips the limiter entirely.
         self._last_failure: dict[str, float] = {}
 
-    def _may_block(self) -> None:
-        """Redis is a network round trip: never on the event loop (storage.inline)."""
-        if self._shared:
-            ensure_may_block()
+    def _count(self, call: Callable[[], T], fail_open: T) -> T:
+        """``call()`` on the limiter's storage, or ``fail_open`` when that storage (Redis) is
+        down. A Redis round trip never runs on the event loop (storage.inline)."""
+        if not self._shared:
+            return call()
+        if time.monotonic() < self._down_until:
+            return fail_open
+        ensure_may_block()
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - limiter storage down: fail open, loudly
+            self._down_until = time.monotonic() + self.REDIS_RETRY_SECONDS
+            log.warning(
+                "rate-limit storage (Redis) unavailable (%s); failing open for %.0f s",
+                type(exc).__name__,
+                self.REDIS_RETRY_SECONDS,
+            )
+            return fail_open
 
     def _retry_after(self, *key: str) -> int:
-        self._may_block()
-        try:
-            reset, _remaining = self._limiter.get_window_stats(self._item, *key)
-        except Exception:  # noqa: BLE001 - limiter storage down: fail open, loudly
-            return 1
+        reset = self._count(lambda: self._limiter.get_window_stats(self._item, *key)[0], time.time())
         return max(1, math.ceil(reset - time.time()))
 
     def _exceeded(self, *key: str) -> bool:
-        self._may_block()
-        try:
-            return not self._limiter.test(self._item, *key)
-        except Exception:  # noqa: BLE001
-            log.warning("rate-limit storage unavailable; failing open")
-            return False
+        return self._count(lambda: not self._limiter.test(self._item, *key), False)
 
     def address_blocked(self, ip: str | None) -> int | None:
         """Seconds to wait when ``ip`` has failed too often, else ``None``."""
@@ -79,7 +105,6 @@ class AuthFailureLimiter:
 
     def record_failure(self, client_id: str, ip: str | None) -> bool:
         """Count a failure; True when this failure crosses a limit (one audit event per burst)."""
-        self._may_block()
         if ip and not self._shared:
             if len(self._last_failure) >= self.MAX_TRACKED_ADDRESSES:
                 cutoff = time.monotonic() - self.WINDOW_SECONDS
@@ -87,22 +112,15 @@ class AuthFailureLimiter:
             self._last_failure[ip] = time.monotonic()
         crossed = False
         for key in (("client", client_id), ("addr", ip or "")):
-            if not key[1]:
-                continue
-            try:
-                allowed = self._limiter.hit(self._item, *key)
-                if not allowed and self._limiter.get_window_stats(self._item, *key)[1] == 0:
-                    crossed = crossed or self._first_overflow(*key)
-            except Exception:  # noqa: BLE001
-                log.warning("rate-limit storage unavailable; failing open")
+            if key[1]:
+                crossed = self._count(functools.partial(self._hit, *key), False) or crossed
         return crossed
 
-    def _first_overflow(self, *key: str) -> bool:
-        marker = RateLimitItemPerMinute(1)
-        try:
-            return bool(self._limiter.hit(marker, "burst", *key))
-        except Exception:  # noqa: BLE001
+    def _hit(self, *key: str) -> bool:
+        """Count one failure under ``key``; True when it is the first over the limit."""
+        if self._limiter.hit(self._item, *key) or self._limiter.get_window_stats(self._item, *key)[1] != 0:
             return False
+        return bool(self._limiter.hit(RateLimitItemPerMinute(1), "burst", *key))
 
     def reset(self) -> None:
         self._storage.reset()
