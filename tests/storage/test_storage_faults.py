@@ -150,6 +150,27 @@ def test_a_silent_database_answers_503_within_the_timeout_and_service_resumes_af
     assert_all_answer(probes)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.log_guard_ignore("tokensmith.http")
+def test_after_a_database_restart_the_stale_pool_costs_at_most_one_503(
+    proxy: FaultProxy, database_url: str, live_server_factory: Any, log_guard: Any
+) -> None:
+    """No pre-ping on checkout: the first statement on a stale connection fails as a
+    disconnect, SQLAlchemy drops the whole pool, and the next request reconnects."""
+    server = live_server_factory(database_url=proxy.url_for(database_url))
+    probes = Probes(server.url, server.services, log_guard)
+    with httpx.Client(timeout=30) as http:
+        for _ in range(3):
+            assert http.get(server.url + "/readyz").status_code == 200
+        proxy.cut()  # every pooled connection is reset while idle, as by a restart
+        proxy.restore()
+        first = http.get(server.url + "/api/tokens", headers=probes.bearer)
+        assert first.status_code in (200, 503), first.text
+        if first.status_code == 503:
+            assert int(first.headers["Retry-After"]) > 0
+    assert_all_answer(probes)
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.log_guard_ignore("tokensmith.http")
 def test_a_sqlite_write_waiting_for_another_process_lock_is_a_short_wait_then_503(
