@@ -253,7 +253,7 @@ def _scale_report(shared: dict[str, Any], meta: dict[str, Any]) -> list[str]:
         loaded = made.loaded or {}
         meta["data"][schema] = loaded
         rows = ", ".join(f"{table} {count:,}" for table, count in loaded.get("rows", {}).items())
-        lines.append(f"{loaded.get('sizes')} data ({rows}; COPY + ANALYZE {loaded.get('load_s')} s)")
+        lines.append(f"{loaded.get('sizes')} data ({rows}; COPY + VACUUM ANALYZE {loaded.get('load_s')} s)")
         tiny = loaded.get("sizes") != scale.LARGE.label
         lines += scale.explain_lines(str(loaded.get("sizes")), loaded.get("explain", []), tiny)
     return lines
