@@ -279,6 +279,9 @@ def _list_queries(bench: Bench) -> dict[str, Callable[[Connection], object]]:
             org, organization_only=True, limit=51
         ),
         "GET /api/audit": lambda c: AuditRepository(c).list(org_id=org, limit=51),
+        "housekeeping: tokens expiring in 7 days": lambda c: PersonalTokenRepository(c).expiring_unnotified(
+            datetime.now(UTC) + timedelta(days=7), "notified_7d_at", after=datetime.now(UTC)
+        ),
     }
 
 
