@@ -120,7 +120,10 @@ def _measure_with_cpu(
 def _failures(row: report.Row) -> str:
     counted = [(name, r) for name, r in (("warm-up", row.warmup), ("measured", row.measured)) if r]
     bad = [
-        f"{name}: {r.non_200} non-200, socket errors {r.socket_errors}" for name, r in counted if r.failures
+        f"{name}: {r.non_200} non-200, socket errors {r.socket_errors}"
+        + (f" (first: {r.first_non_200[:160]})" if r.first_non_200 else "")
+        for name, r in counted
+        if r.failures
     ]
     return "; ".join(bad)
 
@@ -249,11 +252,18 @@ def _scale_report(shared: dict[str, Any], meta: dict[str, Any]) -> list[str]:
     """What the data-filled schemas held and how their lists' first pages were planned."""
     lines: list[str] = []
     meta["data"] = {}
+    facts = shared.pop("postgresql", None)
+    if facts:
+        meta["postgresql"] = facts
+        lines.append(
+            f"PostgreSQL at the start: {facts['connections_in_use']} of max_connections "
+            f"{facts['max_connections']} in use by other clients"
+        )
     for schema, made in sorted(shared.items()):
         loaded = made.loaded or {}
         meta["data"][schema] = loaded
         rows = ", ".join(f"{table} {count:,}" for table, count in loaded.get("rows", {}).items())
-        lines.append(f"{loaded.get('sizes')} data ({rows}; COPY + ANALYZE {loaded.get('load_s')} s)")
+        lines.append(f"{loaded.get('sizes')} data ({rows}; COPY + VACUUM ANALYZE {loaded.get('load_s')} s)")
         tiny = loaded.get("sizes") != scale.LARGE.label
         lines += scale.explain_lines(str(loaded.get("sizes")), loaded.get("explain", []), tiny)
     return lines
@@ -275,8 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with _bench_database(selected) as database:
             if database is not None:
+                facts = database.server_facts()
+                shared["postgresql"] = facts
                 print(
-                    f"bench: PostgreSQL rows use database {database.name} (dropped at the end)",
+                    f"bench: PostgreSQL rows use database {database.name} (dropped at the end); "
+                    f"{facts['connections_in_use']} of max_connections {facts['max_connections']} in use",
                     file=sys.stderr,
                 )
             rows = run_rounds(selected, args, database, shared)

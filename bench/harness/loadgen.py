@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from harness.procs import pinned
 
 _MARKER = "BENCH_JSON "
+_FIRST = "BENCH_FIRST_NON_200 "
 
 _LUA_COUNTERS = r"""
 local threads = {}
@@ -25,19 +26,28 @@ end
 
 function init(args)
   non_200 = 0
+  first_non_200 = ""
 end
 
 function response(status, headers, body)
   if status ~= 200 then
     non_200 = non_200 + 1
+    if first_non_200 == "" then
+      first_non_200 = status .. " " .. string.sub(body or "", 1, 200)
+    end
   end
 end
 
 function done(summary, latency, requests)
   local non_200_total = 0
+  local first = ""
   for _, thread in ipairs(threads) do
     non_200_total = non_200_total + thread:get("non_200")
+    if first == "" then
+      first = thread:get("first_non_200") or ""
+    end
   end
+  io.write("BENCH_FIRST_NON_200 " .. string.gsub(first, "\n", " ") .. "\n")
   local e = summary.errors
   io.write(string.format(
     '%s{"requests": %d, "duration_us": %d, "bytes": %d, "non_200": %d, ' ..
@@ -74,6 +84,8 @@ class LoadResult:
     non_200: int
     socket_errors: dict[str, int]
     latency_ms: dict[str, float]
+    #: Status and start of the body of the first response that was not 200 ("" when none).
+    first_non_200: str = ""
 
     @property
     def rps(self) -> float:
@@ -105,6 +117,9 @@ def _parse(stdout: str) -> LoadResult:
         non_200=raw["non_200"],
         socket_errors=raw["socket_errors"],
         latency_ms={name: us / 1000 for name, us in raw["latency_us"].items()},
+        first_non_200=next(
+            (ln[len(_FIRST) :].strip() for ln in stdout.splitlines() if ln.startswith(_FIRST)), ""
+        ),
     )
 
 

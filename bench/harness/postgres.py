@@ -81,6 +81,18 @@ class BenchDatabase:
         options = urllib.parse.quote(f"-csearch_path={schema}")
         return f"{self._base}?options={options}"
 
+    def server_facts(self) -> dict[str, int]:
+        """``max_connections`` and how many connections other clients hold right now: each
+        ``tokensmith serve`` process pools up to 30 (10 + 20 overflow), so a shared server near
+        its limit turns the two-worker row's extra connections into 503s."""
+        with psycopg.connect(admin_url(), autocommit=True, connect_timeout=5) as connection:
+            limit = connection.execute("SHOW max_connections").fetchone()
+            used = connection.execute("SELECT count(*) FROM pg_stat_activity").fetchone()
+        return {
+            "max_connections": int(limit[0]) if limit else 0,
+            "connections_in_use": int(used[0]) if used else 0,
+        }
+
     def activity(self) -> dict[str, float]:
         """This database's cumulative statistics (``pg_stat_database``, PostgreSQL 14+)."""
         with psycopg.connect(admin_url(), autocommit=True, connect_timeout=5) as connection:

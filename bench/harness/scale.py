@@ -22,6 +22,7 @@ send for the first page of each list, to show an index range scan and no sort.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import secrets
@@ -39,9 +40,10 @@ from sqlalchemy.engine import Connection
 
 from tokensmith.core.ids import new_client_id
 from tokensmith.core.secrets import SecretHasher
+from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.audit import AuditRepository
-from tokensmith.storage.repositories.credentials import CredentialRepository
-from tokensmith.storage.repositories.personal_tokens import PersonalTokenRepository
+from tokensmith.storage.repositories.credentials import CredentialLookup, CredentialRepository
+from tokensmith.storage.repositories.personal_tokens import PersonalTokenLookup, PersonalTokenRepository
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,9 @@ class Bench:
     org_id: str
     owner_id: str
     master_key: str
+    #: The bench credential's client ID and personal token, for the hot lookups' plans.
+    client_id: str = ""
+    personal_token: str = ""
 
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -237,7 +242,7 @@ def load(url: str, sizes: Sizes, bench: Bench) -> dict[str, Any]:
     return {"sizes": sizes.label, "rows": counts, "load_s": round(time.monotonic() - started, 1)}
 
 
-def _captured(connection: Connection, run: Callable[[Connection], object]) -> tuple[str, Any]:
+def _captured(connection: Connection, *, run: Callable[[Connection], object]) -> tuple[str, Any]:
     sent: list[tuple[str, Any]] = []
 
     def record(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
@@ -251,6 +256,18 @@ def _captured(connection: Connection, run: Callable[[Connection], object]) -> tu
     return sent[0]
 
 
+def _lookup_queries(bench: Bench) -> dict[str, Callable[[Connection], tuple[str, Any]]]:
+    hashes = SecretHasher([bench.master_key]).candidates(bench.personal_token)
+    return {
+        "token endpoint: credential by client_id": _lookup(
+            lambda db: functools.partial(CredentialLookup(db), bench.client_id)
+        ),
+        "bearer: personal token by hash": _lookup(
+            lambda db: functools.partial(PersonalTokenLookup(db, len(hashes)), hashes)
+        ),
+    }
+
+
 def _list_queries(bench: Bench) -> dict[str, Callable[[Connection], object]]:
     org, owner = bench.org_id, bench.owner_id
     return {
@@ -262,20 +279,55 @@ def _list_queries(bench: Bench) -> dict[str, Callable[[Connection], object]]:
             org, organization_only=True, limit=51
         ),
         "GET /api/audit": lambda c: AuditRepository(c).list(org_id=org, limit=51),
+        "housekeeping: tokens expiring in 7 days": lambda c: PersonalTokenRepository(c).expiring_unnotified(
+            datetime.now(UTC) + timedelta(days=7), "notified_7d_at", after=datetime.now(UTC)
+        ),
     }
 
 
 _SORTED = re.compile(r"Sort  \(cost=[^)]*\) \(actual time=[\d.]+\.\.[\d.]+ rows=(\d+)")
 
 
+class _Recorder(Database):
+    """A :class:`Database` that records the hot path's one compiled query instead of running it."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection.engine)
+        self.sent: list[tuple[str, Any]] = []
+
+    def fetch_one(self, sql: str, params: Any) -> tuple[Any, ...] | None:
+        self.sent.append((sql, params))
+        return None
+
+
+def _lookup(make: Callable[[Database], Callable[[], object]]) -> Callable[[Connection], tuple[str, Any]]:
+    """The SQL a lookup object sends (it reads through :meth:`Database.fetch_one`)."""
+
+    def run(connection: Connection) -> tuple[str, Any]:
+        recorder = _Recorder(connection)
+        make(recorder)()
+        return recorder.sent[0]
+
+    return run
+
+
 def explain_lists(url: str, bench: Bench) -> list[dict[str, Any]]:
-    """EXPLAIN ANALYZE of each list's first-page query as the repository sends it."""
+    """EXPLAIN ANALYZE of each list's first-page query as the repository sends it, and of the
+    two hot lookups (the token endpoint's credential, the bearer path's personal token)."""
     engine = create_engine(url)
     found: list[dict[str, Any]] = []
     try:
         with engine.connect() as connection:
-            for name, run in _list_queries(bench).items():
-                statement, parameters = _captured(connection, run)
+            queries: dict[str, Callable[[Connection], tuple[str, Any]]] = {
+                name: functools.partial(_captured, run=run) for name, run in _list_queries(bench).items()
+            }
+            queries |= _lookup_queries(bench)
+            for name, capture in queries.items():
+                try:
+                    statement, parameters = capture(connection)
+                except Exception as error:  # noqa: BLE001 - a plan is a diagnostic, never fatal
+                    found.append({"list": name, "error": f"{type(error).__name__}: {error}"[:200]})
+                    continue
                 plan = "\n".join(
                     str(row[0])
                     for row in connection.exec_driver_sql(
@@ -290,7 +342,7 @@ def explain_lists(url: str, bench: Bench) -> list[dict[str, Any]]:
                         "indexes": indexes,
                         # Sorting the page itself (≤ 51 rows) is free; sorting the owner's rows is not.
                         "sort": any(int(n) > 51 for n in _SORTED.findall(plan)),
-                        "seq_scan": "Seq Scan" in plan,
+                        "seq_scans": sorted(set(re.findall(r"Seq Scan on (\w+)", plan))),
                         "execution_ms": float(timing.group(1)) if timing else None,
                         "plan": plan,
                     }
@@ -302,16 +354,19 @@ def explain_lists(url: str, bench: Bench) -> list[dict[str, Any]]:
 
 
 def explain_lines(label: str, plans: list[dict[str, Any]], tiny: bool = False) -> list[str]:
-    lines = [f"EXPLAIN ANALYZE of each list's first page ({label}):"]
+    lines = [f"EXPLAIN ANALYZE of each list's first page and the hot lookups ({label}):"]
     if tiny:
         lines[0] += " tables this small are read whole: a sequential scan is the cheaper plan"
     for plan in plans:
-        how = ", ".join(plan["indexes"]) or "NO INDEX"
-        flags = [flag for flag in ("sort", "seq_scan") if plan[flag]]
+        if "error" in plan:
+            lines.append(f"  {plan['list']:<42} not captured: {plan['error']}")
+            continue
+        how = ", ".join(plan["indexes"]) or "no index"
+        flags = (["sort of more than the page"] if plan["sort"] else []) + [
+            f"seq scan of {table}" for table in plan["seq_scans"]
+        ]
         verdict = (
-            "index range scan, no sort"
-            if plan["indexes"] and not flags
-            else "NOT index-only: " + (", ".join(flags) or "no index")
+            "index scans, no sort" if plan["indexes"] and not flags else "; ".join(flags or ["no index"])
         )
-        lines.append(f"  {plan['list']:<42} {how:<34} {plan['execution_ms']:>7.3f} ms  {verdict}")
+        lines.append(f"  {plan['list']:<42} {how:<44} {plan['execution_ms']:>7.3f} ms  {verdict}")
     return lines

@@ -221,7 +221,8 @@ def _database(ctx: Context, backend: str, data: scale.Sizes | None) -> Provision
     if schema not in ctx.shared:
         print(f"bench: loading {data.label} data into {ctx.postgres.name}.{schema}…", file=sys.stderr)
         made = _provision(ctx.postgres.url(schema), ctx.workdir)
-        bench = scale.Bench(made.org_id, made.owner_id, made.env["TOKENSMITH_SECRET_KEY"])
+        key = made.env["TOKENSMITH_SECRET_KEY"]
+        bench = scale.Bench(made.org_id, made.owner_id, key, made.client_id, made.personal_token)
         loaded = scale.load(made.env["TOKENSMITH_DATABASE_URL"], data, bench)
         loaded["explain"] = scale.explain_lists(made.env["TOKENSMITH_DATABASE_URL"], bench)
         print(f"bench: loaded {loaded['rows']} in {loaded['load_s']} s", file=sys.stderr)

@@ -227,6 +227,10 @@ LISTS: dict[str, tuple[tuple[str, ...], Callable[[Connection, dict[str, str]], o
         ("ix_personal_tokens_user_page",),
         lambda c, t: PersonalTokenRepository(c).list_for_user(t["org"], t["alice"], limit=PAGE),
     ),
+    "tokens expiring soon (housekeeping)": (
+        ("ix_personal_tokens_expires_at",),
+        lambda c, t: PersonalTokenRepository(c).expiring_unnotified(T0 + timedelta(days=7), "notified_7d_at"),
+    ),
     "the organisation's audit log": (
         ("ix_audit_events_org_page",),
         lambda c, t: AuditRepository(c).list(org_id=t["org"], before_id=10**9, limit=PAGE),

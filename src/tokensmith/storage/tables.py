@@ -163,6 +163,8 @@ personal_tokens = Table(
     Column("notified_1d_at", UTCDateTime(), nullable=True),
     # Keyset pagination of a member's tokens (``… AND id > ? ORDER BY id``).
     Index("ix_personal_tokens_user_page", "org_id", "user_id", "id"),
+    # Housekeeping's expiry notices (``expires_at <= ? ORDER BY expires_at``): a range, not a scan.
+    Index("ix_personal_tokens_expires_at", "expires_at"),
 )
 
 # Opaque access tokens (seed 004) are stored as a keyed hash like every other secret.
