@@ -75,13 +75,29 @@ def run_server(config: ServerConfig) -> None:
     signal.signal(signal.SIGTERM, _stopped)
     try:
         if config.workers > 1:
-            Multiprocess(config, sockets=[config.bind_socket()]).run()
+            _Workers(config, sockets=[config.bind_socket()]).run()
         else:
             server.run()
     except KeyboardInterrupt:
         pass
     if config.workers == 1 and not server.started:
         raise SystemExit(3)  # uvicorn's STARTUP_FAILURE; it has logged why
+
+
+class _Workers(Multiprocess):
+    """uvicorn's supervisor, which also stops accepting on SIGTERM: it closes its own copy of the
+    listening socket (the workers close theirs as they shut down), so the kernel stops queueing
+    connections nobody will serve."""
+
+    def handle_term(self) -> None:
+        super().handle_term()
+        for sock in self.sockets:
+            sock.close()
+
+    def handle_int(self) -> None:
+        super().handle_int()
+        for sock in self.sockets:
+            sock.close()
 
 
 def _stopped(signum: int, frame: FrameType | None) -> None:
