@@ -272,3 +272,27 @@ def test_chunked_bodies_are_counted_and_cut_at_the_cap(
     if code is not None:
         payload = json.loads(body_of(response))
         assert payload.get("code", payload.get("error")) == code
+
+
+def test_hundreds_of_slow_and_idle_connections_are_all_closed_and_others_served(
+    processes: ServeProcesses,
+) -> None:
+    """The outside check's scenario: 270 slow or idle connections, all still open after 27 s."""
+    timeout = 2.0
+    served = processes.start(header_timeout_seconds=str(timeout), keep_alive_timeout_seconds="2")
+    idle = [served.connect() for _ in range(135)]
+    slow = [served.connect() for _ in range(135)]
+    try:
+        for sock in slow:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a")
+        with served.connect() as sock:  # meanwhile, an ordinary client is served
+            sock.sendall(_request("/healthz", "Connection: close"))
+            assert status_of(read_until_closed(sock, 10)) == 200
+        deadline = time.monotonic() + 2 * timeout + 5
+        for sock in idle:
+            assert read_until_closed(sock, max(0.1, deadline - time.monotonic())) == b""
+        for sock in slow:
+            assert status_of(read_until_closed(sock, max(0.1, deadline - time.monotonic()))) == 408
+    finally:
+        for sock in idle + slow:
+            sock.close()

@@ -50,6 +50,7 @@ def server_config(settings: Settings, *, host: str, port: int, workers: int) -> 
         log_level="info",
         proxy_headers=False,
         server_header=False,
+        ws="none",  # no WebSocket routes: an upgrade request is an ordinary request
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
         # uvicorn answers 503 once connections (or tasks) reach the limit, this one included.
         limit_concurrency=settings.max_connections + 1,
