@@ -58,6 +58,11 @@ class ServerConfig(Config):
         self.connection_limits = connection_limits
 
 
+#: What the connection's deadline bounds: nothing, the next request head, a request body, the
+#: linger after a response that did not wait for its body.
+_NONE, _HEAD, _BODY, _LINGER = range(4)
+
+
 class _Refused(Exception):
     """Raised from a parser callback to stop parsing a request that was already answered."""
 
@@ -76,11 +81,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         limits = getattr(config, "connection_limits", None)
         self.limits = limits if isinstance(limits, ConnectionLimits) else ConnectionLimits()
+        #: The connection's one timer, when it fires, and the deadline and phase it enforces.
         self.deadline: asyncio.TimerHandle | None = None
-        #: Waiting for a request head; how many bytes of it arrived; whether it has begun.
+        self.timer_at = 0.0
+        self.deadline_at = 0.0
+        self.phase = _NONE
+        #: Waiting for a request head; how many bytes of it arrived.
         self.awaiting_head = True
         self.head_bytes = 0
-        self.head_begun = False
         self.refused = False
 
     # Connection lifecycle -------------------------------------------------------------
@@ -94,6 +102,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
         self._unset_keepalive_if_required()
         super().connection_lost(exc)
 
@@ -124,18 +135,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.refuse(http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
 
     # Parser callbacks -----------------------------------------------------------------
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self.head_begun = True
-
     def on_headers_complete(self) -> None:
-        size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        size = len(self.url)
+        for name, value in self.headers:
+            size += len(name) + len(value) + 4
         if size > self.limits.max_header_bytes:
             self.refuse(http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
             raise _Refused
         self.awaiting_head = False
         self.head_bytes = 0
-        self._arm(self.limits.body_timeout, self._body_timed_out)
+        self._arm(self.limits.body_timeout, _BODY)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -143,7 +152,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self.awaiting_head = True
         self.head_bytes = 0
-        self.head_begun = False
 
     def on_response_complete(self) -> None:
         pipelined = bool(self.pipeline)
@@ -153,34 +161,52 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.awaiting_head:
             self._await_head()
         else:  # answered before its body ended (e.g. 413): never read the rest, close soon
-            self._arm(LINGER_SECONDS, self.transport.close)
+            self._arm(LINGER_SECONDS, _LINGER)
 
     # Deadlines ------------------------------------------------------------------------
+    # One timer per connection, re-armed lazily: moving the deadline (twice per request) is an
+    # attribute write, not a timer; the timer wakes at most once per deadline and, when the
+    # deadline moved later meanwhile, sleeps again until then.
     def _await_head(self) -> None:
-        self._arm(self.limits.header_timeout, self._head_timed_out)
+        self._arm(self.limits.header_timeout, _HEAD)
 
-    def _arm(self, seconds: float, callback: Any) -> None:
-        self._cancel_deadline()
-        self.deadline = self.loop.call_later(seconds, callback)
+    def _arm(self, seconds: float, phase: int) -> None:
+        self.phase = phase
+        self.deadline_at = self.loop.time() + seconds
+        if self.deadline is None or self.deadline_at < self.timer_at:
+            if self.deadline is not None:
+                self.deadline.cancel()
+            self.timer_at = self.deadline_at
+            self.deadline = self.loop.call_at(self.deadline_at, self._wake)
 
     def _cancel_deadline(self) -> None:
-        if self.deadline is not None:
-            self.deadline.cancel()
-            self.deadline = None
+        self.phase = _NONE
+
+    def _wake(self) -> None:
+        self.deadline = None
+        if self.phase == _NONE or self.transport.is_closing():
+            return
+        if self.loop.time() < self.deadline_at:
+            self.timer_at = self.deadline_at
+            self.deadline = self.loop.call_at(self.deadline_at, self._wake)
+            return
+        phase, self.phase = self.phase, _NONE
+        if phase == _HEAD:
+            self._head_timed_out()
+        elif phase == _BODY:
+            self._body_timed_out()
+        else:
+            self.transport.close()
 
     def _head_timed_out(self) -> None:
-        self.deadline = None
-        if self.transport.is_closing() or not self.awaiting_head:
+        if not self.awaiting_head:
             return
-        if self.head_begun or self.head_bytes:
+        if self.head_bytes:  # a head has begun
             self.refuse(http.HTTPStatus.REQUEST_TIMEOUT)
         else:
             self.transport.close()
 
     def _body_timed_out(self) -> None:
-        self.deadline = None
-        if self.transport.is_closing():
-            return
         if self.cycle is not None and self.cycle.response_started:
             self.cycle.disconnected = True
             self.cycle.message_event.set()
