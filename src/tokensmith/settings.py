@@ -104,6 +104,26 @@ class Settings(BaseSettings):
     dialect_v1_token: bool = True  # POST /api/v1/token
 
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+    # Connection limits: `tokensmith serve` enforces them per process (tokensmith.http.connection_limits
+    # for headers, deadlines and connections; tokensmith.http.body_limit for bodies on every route).
+    #: Request line plus header fields, in bytes; a larger head is answered 431 and the connection closed.
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    #: Seconds a request head may take to arrive, counted from the connection opening or the previous
+    #: response; a late head is answered 408 and the connection closed (slowloris).
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: Seconds a request body may take to arrive after its head; else 408 and the connection is closed.
+    body_timeout_seconds: float = Field(default=30.0, gt=0)
+    #: Seconds an idle connection (before its first request or between requests) stays open.
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1)
+    #: Connections served at once per process; requests on any beyond it are answered 503.
+    max_connections: int = Field(default=1000, ge=1)
+    #: Body caps (bytes) before anything is read or authenticated, answered 413: the management API
+    #: and /mcp, and the dashboard's forms. The OAuth endpoints use max_body_bytes.
+    max_api_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_form_body_bytes: int = Field(default=256 * 1024, ge=1024)
+    #: On SIGTERM: seconds requests in flight get to finish before they are cancelled.
+    shutdown_grace_seconds: int = Field(default=30, ge=0)
+
     #: Failed client authentications allowed per client ID and per address.
     auth_failures_per_minute: int = Field(default=20, ge=1)
 

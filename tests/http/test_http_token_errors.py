@@ -315,7 +315,7 @@ def test_one_megabyte_body_is_invalid_request(client: Any, make_credential: Any)
     cred = make_credential()
     big = b"grant_type=client_credentials&pad=" + b"a" * (1024 * 1024)
     response = client.post(TOKEN, content=big, headers={**FORM, **basic(cred.client_id, cred.client_secret)})
-    assert_oauth_error(response, 400, "invalid_request")
+    assert_oauth_error(response, 413, "invalid_request")
 
 
 @SQLITE_ONLY
@@ -331,7 +331,7 @@ def test_one_megabyte_chunked_body_is_invalid_request(client: Any, make_credenti
         TOKEN, content=chunks(), headers={**FORM, **basic(cred.client_id, cred.client_secret)}
     )
     assert "content-length" not in {k.lower() for k in response.request.headers}
-    assert_oauth_error(response, 400, "invalid_request")
+    assert_oauth_error(response, 413, "invalid_request")
 
 
 @SQLITE_ONLY

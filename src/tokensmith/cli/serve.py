@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+from types import FrameType
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from tokensmith.cli.context import handles_errors
+from tokensmith.http.connection_limits import ConnectionLimits, ServerConfig
 from tokensmith.services.keys import check_master_keys
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.settings import Settings
@@ -35,7 +39,12 @@ def serve(
     check_master_keys(Database(engine), resolve_master_keys(settings))
     migrate(engine)
     engine.dispose()
-    uvicorn.run(
+    run_server(server_config(settings, host=host, port=port, workers=workers))
+
+
+def server_config(settings: Settings, *, host: str, port: int, workers: int) -> ServerConfig:
+    """uvicorn's configuration with the connection limits of :class:`Settings` (``# Connection limits``)."""
+    return ServerConfig(
         "tokensmith.http.asgi:app_from_environment",
         factory=True,
         host=host,
@@ -45,7 +54,59 @@ def serve(
         log_level="info",
         proxy_headers=False,
         server_header=False,
+        ws="none",  # no WebSocket routes: an upgrade request is an ordinary request
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        # uvicorn answers 503 once connections (or tasks) reach the limit, this one included.
+        limit_concurrency=settings.max_connections + 1,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        connection_limits=ConnectionLimits(
+            max_header_bytes=settings.max_header_bytes,
+            header_timeout=settings.header_timeout_seconds,
+            body_timeout=settings.body_timeout_seconds,
+        ),
     )
+
+
+def run_server(config: ServerConfig) -> None:
+    """What :func:`uvicorn.run` does, with our configuration, and a clean exit on SIGTERM.
+
+    On SIGTERM uvicorn stops accepting, closes idle connections, lets requests in flight finish
+    (at most ``timeout_graceful_shutdown`` seconds, then cancels them), runs the lifespan shutdown
+    (which flushes last-used times) and re-raises the signal at the handler it found; that handler
+    is a no-op here, so the process exits 0 rather than dying of SIGTERM. With ``--workers N``
+    the parent forwards SIGTERM to every worker, waits for them, and exits 0.
+    """
+    server = uvicorn.Server(config)
+    signal.signal(signal.SIGTERM, _stopped)
+    try:
+        if config.workers > 1:
+            _Workers(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    if config.workers == 1 and not server.started:
+        raise SystemExit(3)  # uvicorn's STARTUP_FAILURE; it has logged why
+
+
+class _Workers(Multiprocess):
+    """uvicorn's supervisor, which also stops accepting on SIGTERM: it closes its own copy of the
+    listening socket (the workers close theirs as they shut down), so the kernel stops queueing
+    connections nobody will serve."""
+
+    def handle_term(self) -> None:
+        super().handle_term()
+        for sock in self.sockets:
+            sock.close()
+
+    def handle_int(self) -> None:
+        super().handle_int()
+        for sock in self.sockets:
+            sock.close()
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM after uvicorn's graceful shutdown (or before it started): nothing left to do."""
 
 
 @handles_errors

@@ -149,6 +149,14 @@ class Conflict(ProblemError):
     status = 409
 
 
+class PayloadTooLarge(ProblemError):
+    """RFC 9110 §15.5.14: the request body exceeds the route's cap (refused before it is read)."""
+
+    code = "payload_too_large"
+    title = "Payload too large"
+    status = 413
+
+
 class TooManyRequests(ProblemError):
     code = "rate_limited"
     title = "Too many requests"
@@ -175,6 +183,7 @@ PROBLEM_CODES: dict[str, str] = {
     "not_found": "No such object, or not visible to the caller.",
     "conflict": "The object already exists or changed meanwhile.",
     "method_not_allowed": "The route does not accept this HTTP method.",
+    "payload_too_large": "The request body exceeds the route's size cap.",
     "rate_limited": "Too many requests.",
     "unavailable": "Storage is temporarily unavailable.",
     "internal_error": "An unexpected error.",

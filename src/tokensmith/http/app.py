@@ -22,6 +22,7 @@ from tokensmith.core.actors import Transport
 from tokensmith.core.clock import Clock
 from tokensmith.dashboard import dashboard_routes
 from tokensmith.http.access_log import AccessLogMiddleware
+from tokensmith.http.body_limit import BodyCaps, BodyLimit
 from tokensmith.http.errors import EXCEPTION_HANDLERS
 from tokensmith.http.management import install as install_management_api
 from tokensmith.http.oauth_routes import Endpoint, OAuthRoutes
@@ -95,6 +96,8 @@ def create_app(
         app.add_middleware(AccessLogMiddleware)  # it logs every request, so no fast path
     else:
         app.fast_endpoints = oauth.post_endpoints()
+    # Outermost but for the error renderer: bodies are capped before any route reads or authenticates.
+    app.add_middleware(BodyLimit, caps=BodyCaps.from_settings(settings))
     return app
 
 

@@ -28,7 +28,9 @@ MAX_PARAMETERS = 32
 
 
 class BodyTooLarge(InvalidRequest):
-    pass
+    """``invalid_request`` with RFC 9110 §15.5.14's status: the body exceeds the cap."""
+
+    status = 413
 
 
 @dataclass(frozen=True)
