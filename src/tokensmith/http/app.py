@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
@@ -22,6 +22,7 @@ from tokensmith.core.actors import Transport
 from tokensmith.core.clock import Clock
 from tokensmith.dashboard import dashboard_routes
 from tokensmith.http.access_log import AccessLogMiddleware
+from tokensmith.http.blocking import run_in_worker
 from tokensmith.http.body_limit import BodyCaps, BodyLimit
 from tokensmith.http.errors import EXCEPTION_HANDLERS
 from tokensmith.http.management import install as install_management_api
@@ -67,7 +68,10 @@ def create_app(
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
-            await run_in_threadpool(svc.usage.flush)
+            try:
+                await run_in_worker(svc.database, svc.usage.flush)
+            except Exception:  # noqa: BLE001 - a database down at shutdown must not stop the shutdown
+                log.warning("could not record the last-used times of the final seconds: storage unavailable")
             if owns_services:
                 svc.close()
 
@@ -126,7 +130,7 @@ async def _flush_usage_forever(services: Services) -> None:
     while True:
         await asyncio.sleep(USAGE_FLUSH_SECONDS)
         try:
-            await run_in_threadpool(services.usage.flush)
+            await run_in_worker(services.database, services.usage.flush)
         except Exception:  # noqa: BLE001 - keep flushing after a storage blip
             log.warning("could not record last-used times; will retry")
 
@@ -137,8 +141,11 @@ async def _housekeeping_forever(services: Services) -> None:
     revocations of expired JWTs."""
     while True:
         try:
-            await run_in_threadpool(services.personal_tokens.emit_expiry_notices, transport=Transport.API)
-            await run_in_threadpool(services.inspector.purge_expired)
+            await run_in_worker(
+                services.database,
+                functools.partial(services.personal_tokens.emit_expiry_notices, transport=Transport.API),
+            )
+            await run_in_worker(services.database, services.inspector.purge_expired)
         except Exception:  # noqa: BLE001 - try again next round after a storage blip
             log.warning("could not run token housekeeping; will retry")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
