@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from tokensmith import __version__
@@ -25,6 +26,7 @@ from tokensmith.http.access_log import AccessLogMiddleware
 from tokensmith.http.blocking import run_in_worker
 from tokensmith.http.body_limit import BodyCaps, BodyLimit
 from tokensmith.http.errors import EXCEPTION_HANDLERS
+from tokensmith.http.management import hot_reads
 from tokensmith.http.management import install as install_management_api
 from tokensmith.http.oauth_routes import Endpoint, OAuthRoutes
 from tokensmith.http.ops_routes import ops_routes
@@ -100,27 +102,38 @@ def create_app(
         app.add_middleware(AccessLogMiddleware)  # it logs every request, so no fast path
     else:
         app.fast_endpoints = oauth.post_endpoints()
+        app.fast_reads = hot_reads.READS
     # Outermost but for the error renderer: bodies are capped before any route reads or authenticates.
     app.add_middleware(BodyLimit, caps=BodyCaps.from_settings(settings))
     return app
 
 
 class TokensmithApp(FastAPI):
-    """The FastAPI application, with the OAuth POST endpoints served from the very top.
+    """The FastAPI application, with the OAuth POST endpoints and the management API's hot
+    reads (:mod:`tokensmith.http.management.hot_reads`) served from the very top.
 
     Those endpoints parse, authorise and render every error themselves, so FastAPI's
     telemetry, the middleware stack and the router (dozens of management, MCP and dashboard
-    routes) would be pure overhead on the token endpoint's hot path. The same endpoints stay
-    registered as ordinary routes too.
+    routes) would be pure overhead on the hot paths. The same endpoints stay registered as
+    ordinary routes too.
     """
 
     fast_endpoints: dict[str, Endpoint] = {}
+    fast_reads: dict[str, hot_reads.Read] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            endpoint = self.fast_endpoints.get(scope["path"])
-            if endpoint is not None:
-                response = await endpoint(Request(scope, receive))
+        if scope["type"] == "http":
+            response: Response | None = None
+            if scope["method"] == "POST":
+                endpoint = self.fast_endpoints.get(scope["path"])
+                if endpoint is not None:
+                    response = await endpoint(Request(scope, receive))
+            elif scope["method"] == "GET":
+                read = self.fast_reads.get(scope["path"])
+                if read is not None and hot_reads.is_plain(scope):
+                    scope["app"] = self  # as Starlette's own __call__ does: request.app
+                    response = await hot_reads.answer(Request(scope, receive), read)
+            if response is not None:
                 await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)

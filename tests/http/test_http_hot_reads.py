@@ -1,0 +1,96 @@
+"""The management API's hot reads (``http/management/hot_reads.py``): ``GET /api/me`` and the
+first page of ``GET /api/tokens``, answered before FastAPI, are byte for byte what FastAPI
+answers for the same request — success, 401 and 403 alike."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tokensmith.core.actors import Actor
+from tokensmith.core.roles import Role
+from tokensmith.http.management import hot_reads
+from tokensmith.services.container import Services
+
+#: A query parameter FastAPI ignores, which sends the same request through FastAPI instead.
+VIA_FASTAPI = {"/api/me": "/api/me?via=fastapi", "/api/tokens": "/api/tokens?limit=50"}
+
+
+@pytest.fixture
+def answered_fast(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the hot-read path answered."""
+    seen: list[str] = []
+    original = hot_reads.answer
+
+    async def spy(request: Any, read: Any) -> Any:
+        seen.append(request.url.path)
+        return await original(request, read)
+
+    monkeypatch.setattr(hot_reads, "answer", spy)
+    return seen
+
+
+def _pat(services: Services, org_id: str, scopes: list[str]) -> str:
+    user = services.organizations.create_user(
+        Actor.system(), f"hot-{uuid.uuid4().hex[:8]}@example.test", org_id=org_id, role=Role.MEMBER
+    )
+    return services.personal_tokens.create(
+        Actor.system(), name="poller", scopes=scopes, org_id=org_id, user_id=user.id
+    ).plain
+
+
+def _same(fast: httpx.Response, slow: httpx.Response) -> None:
+    assert fast.status_code == slow.status_code
+    assert fast.content == slow.content
+    for header in ("content-type", "www-authenticate", "retry-after", "cache-control"):
+        assert fast.headers.get(header) == slow.headers.get(header), header
+
+
+@pytest.mark.parametrize("path", ["/api/me", "/api/tokens"])
+def test_a_hot_read_answers_what_fastapi_answers(
+    path: str, client: Any, services: Services, make_org: Any, answered_fast: list[str]
+) -> None:
+    org = make_org()
+    pat = _pat(services, org.id, ["tokens:read"])
+    headers = {"Authorization": f"Bearer {pat}"}
+    fast = client.get(path, headers=headers)
+    slow = client.get(VIA_FASTAPI[path], headers=headers)
+    assert answered_fast == [path]
+    assert fast.status_code == 200
+    _same(fast, slow)
+
+
+@pytest.mark.parametrize("path", ["/api/me", "/api/tokens"])
+def test_a_bad_token_is_refused_alike(path: str, client: Any, answered_fast: list[str]) -> None:
+    headers = {"Authorization": "Bearer tsp_not-a-real-token"}
+    fast = client.get(path, headers=headers)
+    slow = client.get(VIA_FASTAPI[path], headers=headers)
+    assert answered_fast == [path]
+    assert fast.status_code == 401
+    _same(fast, slow)
+
+
+def test_a_missing_scope_is_refused_alike(
+    client: Any, services: Services, make_org: Any, answered_fast: list[str]
+) -> None:
+    pat = _pat(services, make_org().id, ["project:read"])
+    headers = {"Authorization": f"Bearer {pat}"}
+    fast = client.get("/api/tokens", headers=headers)
+    slow = client.get(VIA_FASTAPI["/api/tokens"], headers=headers)
+    assert answered_fast == ["/api/tokens"]
+    assert fast.status_code == 403
+    _same(fast, slow)
+
+
+def test_anything_but_the_plainest_request_goes_through_fastapi(
+    client: Any, services: Services, make_org: Any, answered_fast: list[str]
+) -> None:
+    pat = _pat(services, make_org().id, ["tokens:read"])
+    bearer = {"Authorization": f"Bearer {pat}"}
+    assert client.get("/api/tokens?limit=1", headers=bearer).status_code == 200
+    assert client.get("/api/me", headers={**bearer, "Cookie": "x=y"}).status_code == 200
+    assert client.get("/api/me").status_code == 401  # no header: perhaps a dashboard session
+    assert answered_fast == []
