@@ -139,7 +139,7 @@ def page(
     public_origin = _issuer_origin(services.issuer)
 
     async def endpoint(request: Request) -> Response:
-        ip = client_ip(request, settings.trust_forwarded_for)
+        ip = client_ip(request, settings.trust_forwarded_for, settings.forwarded_hops)
         unsafe = request.method not in security.SAFE_METHODS
         form: FormData | None = None
         if unsafe:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -182,10 +183,27 @@ def client_auth(
     return None
 
 
-def client_ip(request: Request, trust_forwarded_for: bool) -> str | None:
-    if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64]
+def client_ip(request: Request, trust_forwarded_for: bool, hops: int = 1) -> str | None:
+    """The caller's address: the socket peer, or behind ``hops`` trusted proxies the entry
+    they appended to ``X-Forwarded-For``.
+
+    Each proxy appends the address it received the request from, so the client controls every
+    entry to the left of what the trusted proxies wrote: with ``hops`` proxies the client's
+    address is the ``hops``-th entry from the right (``hops=1``: the right-most). Repeated headers
+    count as one list (RFC 9110 §5.3). A header with fewer entries than ``hops``, or an entry that
+    is not an IP address, falls back to the socket peer.
+    """
     peer = request.scope.get("client")
-    return str(peer[0]) if peer else None
+    peer_ip = str(peer[0]) if peer else None
+    if not trust_forwarded_for:
+        return peer_ip
+    entries = [
+        entry.strip() for header in request.headers.getlist("x-forwarded-for") for entry in header.split(",")
+    ]
+    if len(entries) < hops:
+        return peer_ip
+    candidate = entries[-hops]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return peer_ip

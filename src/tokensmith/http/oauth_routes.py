@@ -84,7 +84,7 @@ class OAuthRoutes:
         return await call_blocking(self.s.database, func, *args, **kwargs)
 
     def _ip(self, request: Request) -> str | None:
-        return client_ip(request, self.s.settings.trust_forwarded_for)
+        return client_ip(request, self.s.settings.trust_forwarded_for, self.s.settings.forwarded_hops)
 
     # RFC 6749 §3.2 ------------------------------------------------------------
     async def token(self, request: Request) -> Response:

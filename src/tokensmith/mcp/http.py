@@ -105,7 +105,9 @@ class McpEndpoint:
             self._services.bearer.authenticate,
             token,
             transport=Transport.MCP,
-            ip=client_ip(request, self._services.settings.trust_forwarded_for),
+            ip=client_ip(
+                request, self._services.settings.trust_forwarded_for, self._services.settings.forwarded_hops
+            ),
         )
         try:
             actor = await to_thread.run_sync(authenticate)

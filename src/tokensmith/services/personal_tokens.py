@@ -32,6 +32,8 @@ NOTICES: tuple[tuple[str, str, timedelta], ...] = (
     ("7d", "notified_7d_at", timedelta(days=7)),
     ("1d", "notified_1d_at", timedelta(days=1)),
 )
+#: The longest life a personal token may be given (``expires_in_days`` or ``expires_at``).
+MAX_LIFETIME_DAYS = 3650
 IMMUTABLE_FIELDS = frozenset({"scopes", "expires_at", "expires_in_days"})
 
 
@@ -103,9 +105,12 @@ class PersonalTokenService:
             raise BadRequest("give expires_at or expires_in_days, not both")
         now = self._clock.now()
         if expires_in_days is not None:
-            if not 1 <= expires_in_days <= 3650:
-                raise BadRequest("expires_in_days must be between 1 and 3650")
+            if not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
+                raise BadRequest(f"expires_in_days must be between 1 and {MAX_LIFETIME_DAYS}")
             expires_at = now + timedelta(days=expires_in_days)
+        elif expires_at is not None and expires_at > now + timedelta(days=MAX_LIFETIME_DAYS):
+            # The same ceiling as expires_in_days, whichever way the expiry is spelled.
+            raise BadRequest(f"expires_at must be within {MAX_LIFETIME_DAYS} days from now")
         if not scopes:
             raise BadRequest("choose at least one scope")
         granted = permissions.check_scopes(scopes, self._registry, actor)
