@@ -15,7 +15,7 @@ from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, Forbidden, InvalidClient, NotFound, UnauthorizedClient
-from tokensmith.core.labels import clean_name
+from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Credential, CredentialKind, Organization, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.usage import UsageRecorder
@@ -110,7 +110,7 @@ class CredentialService:
             org_id=org_id,
             user_id=user_id,
             name=name,
-            description=description.strip(),
+            description=clean_description(description),
             secret_hash=self._hasher.hash(secret),
             secret_hint=secret_format.hint(secret, self._prefix),
             previous_secret_hash=None,
@@ -193,7 +193,9 @@ class CredentialService:
             repo = CredentialRepository(connection)
             credential = self._changeable(repo, actor, credential_ref)
             new_name = clean_name(name) if name is not None else credential.name
-            new_description = description.strip() if description is not None else credential.description
+            new_description = (
+                clean_description(description) if description is not None else credential.description
+            )
             now = self._clock.now()
             repo.rename(credential.id, new_name, new_description, now)
             self._audit.record(

@@ -12,7 +12,13 @@ import logging
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock
-from tokensmith.core.errors import InvalidClient, InvalidGrant, InvalidRequest, InvalidScope, SlowDown
+from tokensmith.core.errors import (
+    InvalidClient,
+    InvalidRequest,
+    InvalidScope,
+    InvalidSubjectToken,
+    SlowDown,
+)
 from tokensmith.core.policies import effective_expiry
 from tokensmith.core.records import Credential, Organization, SubjectKind, TokenFormat
 from tokensmith.services.audit import AuditLog
@@ -134,7 +140,8 @@ class PersonalTokenExchangeGrant:
         found = self._personal_tokens.authenticate(subject_token, ip)
         if found is None:
             self._limiter.record_failure("", ip)
-            raise InvalidGrant("The subject token is invalid, expired or revoked.")
+            # RFC 8693 §2.2.2: a bad subject_token is invalid_request (seed 002 renders invalid_grant).
+            raise InvalidSubjectToken("The subject token is invalid, expired or revoked.")
         extra = sorted(requested - found.token.scopes)
         if extra:
             raise InvalidScope(f"scope exceeds the personal token's: {' '.join(extra)}")
@@ -144,7 +151,7 @@ class PersonalTokenExchangeGrant:
         if expiry is not None:
             ttl = min(ttl, int((expiry - now).total_seconds()))
         if ttl < 1:
-            raise InvalidGrant("The subject token is about to expire.")
+            raise InvalidSubjectToken("The subject token is about to expire.")
         return self._minter.mint(
             Grant(
                 subject=found.user.id,

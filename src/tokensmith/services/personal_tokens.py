@@ -17,7 +17,7 @@ from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.errors import BadRequest, Forbidden, NotFound
-from tokensmith.core.labels import clean_name
+from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
 from tokensmith.services.audit import AuditLog
@@ -130,7 +130,7 @@ class PersonalTokenService:
                 org_id=org_id,
                 user_id=user_id,
                 name=name,
-                description=description.strip()[:2000],
+                description=clean_description(description),
                 token_hash=self._hasher.hash(plain),
                 token_hint=secret_format.hint(plain, self.prefix),
                 scopes=granted,
@@ -231,7 +231,7 @@ class PersonalTokenService:
             if token.revoked_at is not None:
                 raise NotFound("no such token")
             new_name = clean_name(name) if name is not None else token.name
-            new_description = description.strip()[:2000] if description is not None else token.description
+            new_description = clean_description(description) if description is not None else token.description
             repo.rename(token.id, new_name, new_description)
             self._audit.record(
                 connection,

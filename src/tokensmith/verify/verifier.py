@@ -26,7 +26,7 @@ import httpx
 
 from tokensmith.verify import jws
 from tokensmith.verify.cache import ExpiringLRUCache
-from tokensmith.verify.claims import parse_payload, principal_from_claims, validate_claims
+from tokensmith.verify.claims import DEFAULT_LEEWAY, parse_payload, principal_from_claims, validate_claims
 from tokensmith.verify.errors import InsufficientScopeError, InvalidTokenError, VerifierUnavailableError
 from tokensmith.verify.flow import Flow, run_async, run_sync
 from tokensmith.verify.header import ASYMMETRIC_ALGORITHMS, check_header
@@ -66,7 +66,7 @@ class Verifier:
         audience: str,
         *,
         algorithms: Collection[str] = DEFAULT_ALGORITHMS,
-        leeway: float = 30,
+        leeway: float = DEFAULT_LEEWAY,
         introspection_client_id: str | None = None,
         introspection_client_secret: str | None = None,
         introspection_prefixes: Iterable[str] = DEFAULT_INTROSPECTION_PREFIXES,
