@@ -185,3 +185,27 @@ def test_request_paths_hold_no_assert_statements() -> None:
         tree = ast.parse(path.read_text())
         offenders += [f"{path.name}:{node.lineno}" for node in ast.walk(tree) if isinstance(node, ast.Assert)]
     assert offenders == []
+
+
+# -- row 8 on the REST door: control characters in any stored text field ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/tokens", {"name": "a\x00b", "scopes": ["api/access"]}),
+        ("/api/tokens", {"name": "ok", "description": "bell\x07", "scopes": ["api/access"]}),
+        ("/api/credentials", {"name": "esc\x1b[2J", "kind": "personal"}),
+        ("/api/credentials", {"name": "ok", "kind": "personal", "description": "nul\x00"}),
+        ("/api/credentials", {"name": "c1\x85", "kind": "personal"}),
+    ],
+)
+def test_control_characters_are_refused_on_the_rest_api(
+    client: Any, world: World, path: str, body: dict[str, Any]
+) -> None:
+    owner = world.people["owner"]
+    before = client.get(path, headers=owner.headers()).json()["items"]
+    response = client.post(path, json=body, headers=owner.headers())
+    assert response.status_code == 400
+    assert problem_code(response) == "validation_failed"
+    assert client.get(path, headers=owner.headers()).json()["items"] == before

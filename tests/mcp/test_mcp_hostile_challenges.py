@@ -104,3 +104,26 @@ def test_every_tool_declares_the_scope_its_docstring_names() -> None:
     assert set(names) == set(REQUIRED_SCOPES)
     for name, doc in names.items():
         assert f"Needs the {REQUIRED_SCOPES[name]} scope" in doc, name
+
+
+@pytest.mark.parametrize("claim", ["nbf", "iat"])
+def test_a_user_token_from_the_future_is_refused(
+    live_server: LiveServer, org: Organization, make_member: MakeMember, claim: str
+) -> None:
+    """Issue 10 row 2 on /mcp: the same nbf/iat rule and leeway as tokensmith.verify."""
+    import jwt
+
+    from tokensmith.core.clock import epoch
+
+    svc = live_server.services
+    member = make_member(svc, org, Role.OWNER)
+    exchanged = svc.token_exchange.issue(
+        member.token, "urn:ietf:params:oauth:token-type:access_token", None, None
+    )
+    claims = jwt.decode(exchanged.access_token, options={"verify_signature": False})
+    assert _post(live_server, exchanged.access_token, _tool_call("list_tokens", {})).status_code == 200
+    claims[claim] = epoch(svc.clock.now()) + 50 * 60
+    future = svc.keyring.signing_key().sign(claims)
+    response = _post(live_server, future, _tool_call("list_tokens", {}))
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_token"
