@@ -76,7 +76,9 @@ def test_no_credentials_get_the_bare_challenge(client: Any, world: World) -> Non
     assert response.headers["www-authenticate"] == 'Bearer realm="tokensmith"'
 
 
-@pytest.mark.parametrize("token", ["tsp_" + "a" * 36, "not-a-jwt", "eyJhbGciOiJub25lIn0.e30.", "x" * 5000])
+@pytest.mark.parametrize(
+    "token", ["tsp_" + "a" * 36, "not-a-jwt", "eyJhbGciOiJub25lIn0.e30.", "x" * 5000, "y" * 9000]
+)
 def test_a_bad_token_is_invalid_token_in_the_challenge(client: Any, world: World, token: str) -> None:
     response = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
