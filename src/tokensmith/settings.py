@@ -131,8 +131,12 @@ class Settings(BaseSettings):
     #: default: it costs the token endpoint ~15% and a load balancer usually logs already.
     access_log: bool = False
 
-    #: Behind a trusted proxy, take the client address from X-Forwarded-For.
+    #: Behind a trusted proxy, take the client address from X-Forwarded-For: the entry the
+    #: trusted proxies appended (see ``forwarded_hops``), never one the client could write.
     trust_forwarded_for: bool = False
+    #: How many trusted proxies append to X-Forwarded-For in front of Tokensmith (1: the
+    #: right-most entry is the client address). A header with fewer entries is ignored.
+    forwarded_hops: int = Field(default=1, ge=1, le=16)
 
     #: Dashboard sessions: lifetime of a signed-in session (server-side, absolute).
     session_ttl_seconds: int = Field(default=12 * 3600, ge=300)

@@ -92,15 +92,18 @@ def assert_token_response(response: httpx.Response, *, scope: str, expires_in: i
 
 
 def verify_jwt(services: Services, token: str) -> dict[str, Any]:
-    """Verify ``token`` against the server's published JWKS, audience and issuer."""
-    header = jwt.get_unverified_header(token)
+    """Verify ``token`` against the server's published JWKS, audience and issuer.
+
+    The algorithm is the published key's own (its JWK ``alg``), never the token's header: a
+    verifier that trusts the header is the textbook algorithm-confusion hole (RFC 8725 §3.1)."""
+    kid = jwt.get_unverified_header(token)["kid"]
     keys = {k["kid"]: k for k in services.keyring.jwks()["keys"]}
-    published = keys[header["kid"]]
+    published = keys[kid]
     jwk = jwt.PyJWK.from_dict(published)
     return jwt.decode(
         token,
         jwk.key,
-        algorithms=[published["alg"]],  # the key's algorithm, never the token's own header
+        algorithms=[published["alg"]],
         audience=services.minter.audience,
         issuer=services.issuer,
         options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},

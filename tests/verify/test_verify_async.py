@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tokensmith.token_format import checksum
 from tokensmith.verify import InvalidTokenError
 from tokensmith.verify.testing import FakeIssuer
 
@@ -26,7 +27,8 @@ def test_averify_matches_verify(issuer: FakeIssuer) -> None:
 
 
 def test_averify_introspects(issuer: FakeIssuer) -> None:
-    token = "tsp_abcdefghijklmnopqrstuvwxyz0123456789"
+    body = "abcdefghijklmnopqrstuvwxyz0123"
+    token = "tsp_" + body + checksum("tsp_" + body)
     issuer.introspection_answers[token] = {"sub": "usr_1", "token_use": "personal", "scope": "a b"}
     client_id, secret = issuer.introspection_client
 

@@ -7,12 +7,20 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tokensmith.token_format import checksum
 from tokensmith.verify import InvalidTokenError, Verifier, VerifierUnavailableError
 from tokensmith.verify.testing import FakeIssuer
 
 INTROSPECT = "/oauth2/introspect"
-PAT = "tsp_0123456789abcdefghijABCDEFGHIJ0a1b2c"
-OPAQUE = "tsa_0123456789abcdefghijABCDEFGHIJ9z8y7x"
+
+
+def well_formed(prefix: str, body: str = "0123456789abcdefghijABCDEFGHIJ") -> str:
+    """A token in Tokensmith's format (``tokensmith.token_format``) with a correct checksum."""
+    return prefix + body + checksum(prefix + body)
+
+
+PAT = well_formed("tsp_")
+OPAQUE = well_formed("tsa_", "9z8y7x6w5v4u3t2s1r0qPONMLKJIHG")
 
 
 @pytest.fixture
@@ -91,7 +99,7 @@ def test_introspection_cache_never_outlives_exp(issuer: FakeIssuer, introspectin
 
 def test_introspection_cache_is_bounded(issuer: FakeIssuer) -> None:
     client_id, secret = issuer.introspection_client
-    tokens = [PAT[:-1] + c for c in "xyz"]
+    tokens = [well_formed("tsp_", c * 30) for c in "xyz"]
     for token in tokens:
         issuer.introspection_answers[token] = personal(issuer)
     with issuer.verifier(
@@ -132,13 +140,14 @@ def test_without_credential_opaque_tokens_are_refused_without_request(
 
 def test_prefixes_are_configurable(issuer: FakeIssuer) -> None:
     client_id, secret = issuer.introspection_client
-    issuer.introspection_answers["glsa_abc"] = personal(issuer)
+    custom = well_formed("glsa_")
+    issuer.introspection_answers[custom] = personal(issuer)
     with issuer.verifier(
         introspection_client_id=client_id,
         introspection_client_secret=secret,
         introspection_prefixes=("glsa_",),
     ) as verifier:
-        assert verifier.verify("glsa_abc").subject == "usr_1"
+        assert verifier.verify(custom).subject == "usr_1"
         with pytest.raises(InvalidTokenError, match="malformed"):
             verifier.verify(PAT)
 
@@ -169,3 +178,24 @@ def test_non_strict_mode_does_not_introspect_jwts(issuer: FakeIssuer, introspect
 def test_strict_needs_a_credential() -> None:
     with pytest.raises(ValueError, match="introspection credential"):
         Verifier("https://auth.example.test", "api", strict=True)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        PAT[:-1] + ("x" if PAT[-1] != "x" else "y"),  # one character of the checksum changed
+        PAT[:10] + ("Q" if PAT[10] != "Q" else "R") + PAT[11:],  # one character of the body changed
+        PAT + "0",  # too long
+        PAT[:-1],  # too short
+        "tsp_not-a-token",
+        OPAQUE[:-2] + "zz" if not OPAQUE.endswith("zz") else OPAQUE[:-2] + "yy",
+    ],
+)
+def test_a_bad_checksum_is_refused_locally_without_introspecting(
+    issuer: FakeIssuer, introspecting: Verifier, token: str
+) -> None:
+    """Issue 10: a ``tsp_``/``tsa_`` string is checked (format, checksum) before any round trip."""
+    issuer.introspection_answers[token] = personal(issuer)  # it would be active if it were asked
+    with pytest.raises(InvalidTokenError, match="malformed"):
+        introspecting.verify(token)
+    assert issuer.requests == []

@@ -72,7 +72,41 @@ def test_unreachable_issuer_is_unavailable_not_invalid(issuer: FakeIssuer, verif
     assert caught.value.status == 503
     assert token not in caught.value.description
     issuer.fail_with = None
-    assert verifier.verify(token).subject  # recovers on the next request
+    with pytest.raises(VerifierUnavailableError):
+        verifier.verify(token)  # within the cooldown the failure is served again, with no request
+    issuer.clock.advance(30)
+    assert verifier.verify(token).subject  # recovers on the first request after the cooldown
+
+
+def test_a_failed_discovery_fetch_cools_down(issuer: FakeIssuer, verifier: Verifier) -> None:
+    """Issue 10: 100 checks against a down issuer cost one outbound request per cooldown, not 100."""
+    issuer.fail_with = 503
+    for _ in range(100):
+        with pytest.raises(VerifierUnavailableError):
+            verifier.verify(issuer.mint())
+        issuer.clock.advance(0.2)  # 100 checks spread over 20 s: inside one 30 s cooldown
+    assert len(issuer.requests) == 1
+    issuer.clock.advance(10)  # the cooldown is over: one more attempt
+    with pytest.raises(VerifierUnavailableError):
+        verifier.verify(issuer.mint())
+    assert len(issuer.requests) == 2
+    issuer.fail_with = None
+    issuer.clock.advance(30)
+    assert verifier.verify(issuer.mint()).subject
+
+
+def test_a_failed_jwks_fetch_cools_down(issuer: FakeIssuer, verifier: Verifier) -> None:
+    issuer.discovery_overrides["jwks_uri"] = issuer.issuer + "/no-such-jwks.json"  # 404
+    for _ in range(100):
+        with pytest.raises(VerifierUnavailableError):
+            verifier.verify(issuer.mint())
+        issuer.clock.advance(0.2)
+    assert issuer.count(DISCOVERY) == 1
+    assert issuer.count("/no-such-jwks.json") == 1
+    issuer.clock.advance(10)
+    with pytest.raises(VerifierUnavailableError):
+        verifier.verify(issuer.mint())
+    assert issuer.count("/no-such-jwks.json") == 2
 
 
 def test_discovery_issuer_must_match_exactly(issuer: FakeIssuer) -> None:

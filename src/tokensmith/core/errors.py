@@ -5,20 +5,24 @@
     TokensmithError
     ├── OAuthError                 RFC 6749 §5.2 / RFC 7009 / RFC 7662 / RFC 6750 error codes
     │   ├── InvalidRequest         400 invalid_request
+    │   │   └── InvalidSubjectToken    RFC 8693 §2.2.2: a bad subject_token (seed 002 renders invalid_grant)
     │   ├── InvalidClient          401 invalid_client (WWW-Authenticate: Basic when Basic was used)
     │   ├── InvalidGrant           400 invalid_grant
     │   ├── UnauthorizedClient     400 unauthorized_client
     │   ├── UnsupportedGrantType   400 unsupported_grant_type
     │   ├── InvalidScope           400 invalid_scope
+    │   ├── InvalidTarget          400 invalid_target (RFC 8693 §2.2.2: audience/resource not served)
     │   ├── InvalidToken           401 invalid_token (RFC 6750 §3.1)
     │   ├── SlowDown               429 slow_down — too many failed authentications
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
     ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
     └── ProblemError               RFC 9457 problem details for the management API
-        ├── BadRequest             400 validation_failed / immutable_field / scope_not_allowed
+        ├── BadRequest             400 validation_failed / immutable_field / scope_not_allowed /
+        │                              invalid_request (malformed JSON, repeated members, token in the URL)
         ├── Unauthenticated        401 unauthenticated / invalid_token
-        ├── Forbidden              403 forbidden / insufficient_scope / scope_not_allowed / policy_forbids /
-        │                              lifetime_not_allowed / csrf_failed
+        ├── Forbidden              403 forbidden / scope_not_allowed / policy_forbids /
+        │   │                          lifetime_not_allowed / csrf_failed
+        │   └── InsufficientScope  403 insufficient_scope (+ WWW-Authenticate error/scope, RFC 6750 §3.1)
         ├── NotFound               404 not_found
         ├── Conflict               409 conflict / last_owner
         └── TooManyRequests        429 rate_limited (+ Retry-After)
@@ -65,6 +69,13 @@ class InvalidClient(OAuthError):
         super().__init__(description, detail=detail)
 
 
+class InvalidSubjectToken(InvalidRequest):
+    """RFC 8693 §2.2.2: the ``subject_token`` is malformed, unknown, revoked or expired.
+
+    A subclass so that seed 002's ``refresh_token`` dialect can keep answering ``invalid_grant``
+    (RFC 6749 §5.2) for the same condition."""
+
+
 class InvalidGrant(OAuthError):
     error = "invalid_grant"
 
@@ -79,6 +90,12 @@ class UnsupportedGrantType(OAuthError):
 
 class InvalidScope(OAuthError):
     error = "invalid_scope"
+
+
+class InvalidTarget(OAuthError):
+    """RFC 8693 §2.2.2: the ``audience`` or ``resource`` asked for is not one this server serves."""
+
+    error = "invalid_target"
 
 
 class InvalidToken(OAuthError):
@@ -137,6 +154,17 @@ class Forbidden(ProblemError):
     status = 403
 
 
+class InsufficientScope(Forbidden):
+    """The token lacks the management scope the operation needs (RFC 6750 §3.1 ``insufficient_scope``);
+    rendered with ``WWW-Authenticate: Bearer error="insufficient_scope", scope="<scope>"``."""
+
+    code = "insufficient_scope"
+
+    def __init__(self, scope: str, description: str = "") -> None:
+        super().__init__(description or f"scope {scope} is not allowed for this token")
+        self.scope = scope
+
+
 class NotFound(ProblemError):
     code = "not_found"
     title = "Not found"
@@ -170,6 +198,7 @@ class TooManyRequests(ProblemError):
 #: Every management API machine code, for the OpenAPI document.
 PROBLEM_CODES: dict[str, str] = {
     "validation_failed": "The request body or parameters are invalid.",
+    "invalid_request": "The request is malformed: not JSON, a repeated member, or a token in the URL.",
     "unauthenticated": "No valid credentials were presented.",
     "forbidden": "The caller's role does not allow this.",
     "insufficient_scope": "The token's scopes do not include the one this needs.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import BadRequest, Forbidden, NotFound
+from tokensmith.core.errors import BadRequest, Forbidden, InsufficientScope, NotFound
 from tokensmith.core.records import Credential, CredentialKind, OrgPolicy
 from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
 
@@ -17,7 +17,7 @@ from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
 def require_scope(actor: Actor, scope: str) -> None:
     """The presented token must carry ``scope`` (sessions and the CLI have no ceiling)."""
     if not actor.allows_scope(scope):
-        raise Forbidden(f"scope {scope} is not allowed for this token", code="insufficient_scope")
+        raise InsufficientScope(scope)
 
 
 def require_org(actor: Actor, org_id: str) -> None:

@@ -1,6 +1,8 @@
-"""The one module that owns the format of every secret Tokensmith mints.
+"""The one module that owns every secret Tokensmith mints: generation, hints and keyed hashes.
 
-A secret is ``<prefix><body><checksum>``:
+The wire format and its checksum are defined once in :mod:`tokensmith.token_format` (stdlib only,
+so that :mod:`tokensmith.verify` checks a token's checksum locally without the server) and
+re-exported here. A secret is ``<prefix><body><checksum>``:
 
 * ``body`` — 30 characters of base62 from :mod:`secrets` (≈178 bits of entropy);
 * ``checksum`` — CRC32 of ``prefix + body`` in base62, zero-padded to 6 characters, so a
@@ -25,49 +27,26 @@ import base64
 import hashlib
 import hmac
 import secrets
-import zlib
 from dataclasses import dataclass
 
-BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-_BASE62_SET = frozenset(BASE62)
+from tokensmith.token_format import BASE62 as BASE62
+from tokensmith.token_format import BODY_LENGTH as BODY_LENGTH
+from tokensmith.token_format import CHECKSUM_LENGTH as CHECKSUM_LENGTH
+from tokensmith.token_format import checksum as checksum
+from tokensmith.token_format import is_well_formed as is_well_formed
+
+#: The format itself (alphabet, lengths, checksum) is :mod:`tokensmith.token_format`, shared with
+#: the verifier; this module generates, hints and hashes.
 #: The longest token (of any kind) worth looking at; anything longer is refused unread.
 MAX_PRESENTED_TOKEN_LENGTH = 8192
-BODY_LENGTH = 30
-CHECKSUM_LENGTH = 6
 #: Length of a master key id, the tag before ``:`` in every stored hash.
 KEY_ID_LENGTH = 8
-
-
-def _base62(number: int, width: int) -> str:
-    digits = []
-    while number:
-        number, rem = divmod(number, 62)
-        digits.append(BASE62[rem])
-    return "".join(reversed(digits)).rjust(width, "0")
-
-
-def checksum(text: str) -> str:
-    return _base62(zlib.crc32(text.encode("ascii")), CHECKSUM_LENGTH)
 
 
 def generate(prefix: str) -> str:
     """A fresh secret with ``prefix``."""
     body = "".join(secrets.choice(BASE62) for _ in range(BODY_LENGTH))
     return prefix + body + checksum(prefix + body)
-
-
-def is_well_formed(secret: str, prefix: str) -> bool:
-    """True when ``secret`` has ``prefix``, the right length, alphabet and checksum.
-
-    Pure and cheap: callers run it before any database work.
-    """
-    if len(secret) != len(prefix) + BODY_LENGTH + CHECKSUM_LENGTH or not secret.startswith(prefix):
-        return False
-    rest = secret[len(prefix) :]
-    if not _BASE62_SET.issuperset(rest):
-        return False
-    body, check = rest[:BODY_LENGTH], rest[BODY_LENGTH:]
-    return hmac.compare_digest(checksum(prefix + body), check)
 
 
 def hint(secret: str, prefix: str) -> str:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from tokensmith.core.errors import BadRequest
+from tokensmith.core.labels import has_control_characters
 
 MIN_PASSWORD_LENGTH = 8
 
 
 def normalise_email(email: str) -> str:
     """Lower-cased and trimmed; a clear error for anything that is not an address."""
+    if has_control_characters(email):
+        raise BadRequest("an email address must not contain control characters")
     email = email.strip().lower()
     local, at, domain = email.partition("@")
     if not at or not local or "." not in domain or len(email) > 320 or any(c.isspace() for c in email):

@@ -141,7 +141,7 @@ def page(
     public_origin = _issuer_origin(services.issuer)
 
     async def endpoint(request: Request) -> Response:
-        ip = client_ip(request, settings.trust_forwarded_for)
+        ip = client_ip(request, settings.trust_forwarded_for, settings.forwarded_hops)
         unsafe = request.method not in security.SAFE_METHODS
         form: FormData | None = None
         if unsafe:
@@ -218,8 +218,5 @@ def _issuer_origin(issuer: str) -> str | None:
     return origin_of(issuer)
 
 
-def safe_next(value: str) -> str:
-    """Only same-site paths (no ``//host`` or scheme): no open redirect after sign-in."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value and "\n" not in value:
-        return value
-    return "/credentials"
+#: The sign-in ``next`` rule lives with the dashboard's other browser protections.
+safe_next = security.safe_next

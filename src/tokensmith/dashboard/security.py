@@ -22,6 +22,10 @@ from starlette.responses import Response
 
 from tokensmith.settings import Settings
 
+#: Where sign-in goes when ``next`` is missing or not a safe same-site path.
+DEFAULT_NEXT = "/credentials"
+MAX_NEXT_LENGTH = 2000
+
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 LOGIN_CSRF_COOKIE = "tokensmith_login_csrf"
@@ -117,3 +121,23 @@ def tokens_match(expected: str | None, presented: str | None) -> bool:
         and bool(presented)
         and hmac.compare_digest((expected or "").encode(), (presented or "").encode())
     )
+
+
+def safe_next(value: str, default: str = DEFAULT_NEXT) -> str:
+    """``value`` if it is a same-site absolute path, else ``default`` (no open redirect after sign-in).
+
+    Refused: anything not starting with one ``/`` (``//host`` and ``/<backslash>host`` are other
+    sites to a browser), any backslash, and any control character or whitespace other than a plain
+    space — the WHATWG URL parser strips tab, CR and LF *inside* a URL, so ``/<TAB>/evil.example``
+    would become ``//evil.example`` in the browser (OWASP Unvalidated Redirects cheat sheet).
+    """
+    if (
+        not value.startswith("/")
+        or value.startswith("//")
+        or len(value) > MAX_NEXT_LENGTH
+        or "\\" in value
+        or any(c.isspace() and c != " " for c in value)
+        or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value)
+    ):
+        return default
+    return value

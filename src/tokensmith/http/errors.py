@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tokensmith.core.errors import (
+    InsufficientScope,
     InvalidClient,
     InvalidToken,
     OAuthError,
@@ -84,10 +85,32 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type="application/problem+json")
 
 
+def bearer_challenge(exc: ProblemError, realm: str = "tokensmith") -> str | None:
+    """RFC 6750 §3 ``WWW-Authenticate`` for a management-API problem, or ``None``.
+
+    401 without credentials: the bare challenge (§3.1: no error code when the request had no
+    authentication); 401 for a token that was presented: ``error="invalid_token"``; 403
+    ``insufficient_scope``: ``error="insufficient_scope"`` and the ``scope`` needed.
+    """
+    if isinstance(exc, InsufficientScope):
+        return f'Bearer realm="{realm}", error="insufficient_scope", scope="{_quoted(exc.scope)}"'
+    if exc.status != 401:
+        return None
+    if exc.code == "invalid_token":
+        return f'Bearer realm="{realm}", error="invalid_token"'
+    return f'Bearer realm="{realm}"'
+
+
+def _quoted(value: str) -> str:
+    """A quoted-string's content (RFC 6750 §3: scope tokens are %x21 / %x23-5B / %x5D-7E)."""
+    return "".join(c for c in value if 0x20 <= ord(c) <= 0x7E and c not in '"\\')
+
+
 def problem_from(exc: ProblemError) -> JSONResponse:
     if exc.detail:
         log.info("problem %s: %s", exc.code, exc.detail)
-    headers = {"WWW-Authenticate": 'Bearer realm="tokensmith"'} if exc.status == 401 else {}
+    challenge = bearer_challenge(exc)
+    headers = {"WWW-Authenticate": challenge} if challenge is not None else {}
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
     return problem_response(exc.status, exc.code, exc.title, exc.description, headers or None)
@@ -130,7 +153,8 @@ async def handle_tokensmith_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):
+        return unexpected_response(request, exc)
     problems = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
@@ -139,7 +163,8 @@ async def handle_validation_error(request: Request, exc: Exception) -> Response:
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, StarletteHTTPException)
+    if not isinstance(exc, StarletteHTTPException):
+        return unexpected_response(request, exc)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     code = codes.get(exc.status_code, "http_error")
     return problem_response(exc.status_code, code, str(exc.detail), str(exc.detail), dict(exc.headers or {}))

@@ -7,7 +7,9 @@ Framework-light: it reads a Starlette request into plain values. Every malformat
   (or JSON on the JSON dialects);
 * no parameter may repeat (§3.2), none may come from the query string;
 * Basic credentials are base64, then UTF-8, then split at the first ``:``, then each half
-  form-decoded (§2.3.1 — so ``%3A``, ``%25`` and ``+`` mean what they say);
+  form-decoded (§2.3.1 — so ``%3A``, ``%25`` and ``+`` mean what they say); a stray ``%``,
+  escapes that are not UTF-8, or control characters (CR, LF, NUL) are ``invalid_request``;
+* a JSON dialect's member that is ``null`` is ``invalid_request``, not "absent";
 * exactly one client-authentication mechanism.
 """
 
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
@@ -128,6 +132,14 @@ def _unique_json(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return params
 
 
+def json_string(params: dict[str, Any], name: str) -> str | None:
+    """A JSON dialect's member: absent is ``None``; present it must be a string — ``null`` is
+    ``invalid_request`` (``{"clientSecret": null}`` is not the same as leaving it out)."""
+    if name in params and params[name] is None:
+        raise InvalidRequest(f"The member {name} must be a string, not null.")
+    return string_param(params, name)
+
+
 def string_param(params: dict[str, Any], name: str) -> str | None:
     """A parameter that must be a string when present (JSON bodies can carry anything)."""
     value = params.get(name)
@@ -149,6 +161,29 @@ def authorization(request: Request) -> tuple[str, str] | None:
     return scheme.lower(), credentials.strip()
 
 
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _form_decoded(value: str, what: str) -> str:
+    """One half of the Basic credentials, form-decoded strictly (RFC 6749 §2.3.1, Appendix B):
+    a ``%`` not followed by two hex digits, or escapes that are not UTF-8, are ``invalid_request``
+    — never silently kept as they are or replaced with U+FFFD."""
+    if _BAD_PERCENT.search(value):
+        raise InvalidRequest(f"The Basic {what} is not valid percent-encoding.")
+    try:
+        return unquote_plus(value, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidRequest(f"The Basic {what} is not percent-encoded UTF-8.") from None
+
+
+def _no_control(auth: ClientAuth) -> ClientAuth:
+    """Client IDs and secrets never hold control characters (CR, LF, NUL…): ``invalid_request``."""
+    if _CONTROL.search(auth.client_id) or _CONTROL.search(auth.client_secret):
+        raise InvalidRequest("The client credentials contain control characters.")
+    return auth
+
+
 def parse_basic(credentials: str) -> ClientAuth:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
@@ -158,7 +193,10 @@ def parse_basic(credentials: str) -> ClientAuth:
     if not sep:
         raise InvalidRequest("The Basic credentials must be client_id:client_secret.")
     # RFC 6749 §2.3.1: both halves are application/x-www-form-urlencoded before base64.
-    return ClientAuth(unquote_plus(client_id), unquote_plus(client_secret), basic=True)
+    auth = ClientAuth(
+        _form_decoded(client_id, "client ID"), _form_decoded(client_secret, "client secret"), basic=True
+    )
+    return _no_control(auth)
 
 
 def client_auth(
@@ -180,14 +218,31 @@ def client_auth(
     if body_secret is not None:
         if body_id is None:
             raise InvalidRequest(f"{id_key} is required with {secret_key}.")
-        return ClientAuth(body_id, body_secret, basic=False)
+        return _no_control(ClientAuth(body_id, body_secret, basic=False))
     return None
 
 
-def client_ip(request: Request, trust_forwarded_for: bool) -> str | None:
-    if trust_forwarded_for:
-        forwarded = request.headers.get("x-forwarded-for")
-        if forwarded:
-            return forwarded.split(",")[0].strip()[:64]
+def client_ip(request: Request, trust_forwarded_for: bool, hops: int = 1) -> str | None:
+    """The caller's address: the socket peer, or behind ``hops`` trusted proxies the entry
+    they appended to ``X-Forwarded-For``.
+
+    Each proxy appends the address it received the request from, so the client controls every
+    entry to the left of what the trusted proxies wrote: with ``hops`` proxies the client's
+    address is the ``hops``-th entry from the right (``hops=1``: the right-most). Repeated headers
+    count as one list (RFC 9110 §5.3). A header with fewer entries than ``hops``, or an entry that
+    is not an IP address, falls back to the socket peer.
+    """
     peer = request.scope.get("client")
-    return str(peer[0]) if peer else None
+    peer_ip = str(peer[0]) if peer else None
+    if not trust_forwarded_for:
+        return peer_ip
+    entries = [
+        entry.strip() for header in request.headers.getlist("x-forwarded-for") for entry in header.split(",")
+    ]
+    if len(entries) < hops:
+        return peer_ip
+    candidate = entries[-hops]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return peer_ip

@@ -17,7 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from tokensmith.core.errors import InvalidClient, InvalidRequest, OAuthError, StorageUnavailable
+from tokensmith.core.errors import (
+    InvalidClient,
+    InvalidGrant,
+    InvalidRequest,
+    InvalidSubjectToken,
+    OAuthError,
+    StorageUnavailable,
+)
 from tokensmith.core.records import Credential
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.errors import (
@@ -32,6 +39,7 @@ from tokensmith.http.oauth_request import (
     authorization,
     client_auth,
     client_ip,
+    json_string,
     read_form,
     read_json,
     string_param,
@@ -84,7 +92,7 @@ class OAuthRoutes:
         return await call_blocking(self.s.database, func, *args, **kwargs)
 
     def _ip(self, request: Request) -> str | None:
-        return client_ip(request, self.s.settings.trust_forwarded_for)
+        return client_ip(request, self.s.settings.trust_forwarded_for, self.s.settings.forwarded_hops)
 
     # RFC 6749 §3.2 ------------------------------------------------------------
     async def token(self, request: Request) -> Response:
@@ -97,6 +105,8 @@ class OAuthRoutes:
     # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
     async def v0_login(self, request: Request) -> Response:
         params = await read_json(request, self.limit)
+        for name in ("grant_type", "scope", "client_id", "client_secret"):
+            json_string(params, name)  # present means a string: null is invalid_request
         header = authorization(request)
         grant_type = string_param(params, "grant_type")
         if header is not None and header[0] == "bearer":
@@ -116,7 +126,11 @@ class OAuthRoutes:
                 raise InvalidRequest(
                     "grant_type refresh_token needs a personal token as Bearer authorization."
                 )
-        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+        try:
+            issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+        except InvalidSubjectToken as exc:
+            # Seed 002 calls the exchange a refresh: a bad personal token is invalid_grant (RFC 6749 §5.2).
+            raise InvalidGrant(exc.description) from None
         body = {
             "access_token": issued.access_token,
             "token_type": "Bearer",
@@ -129,10 +143,10 @@ class OAuthRoutes:
     async def v1_token(self, request: Request) -> Response:
         raw = await read_json(request, self.limit)
         params = {
-            "grant_type": string_param(raw, "grantType"),
-            "client_id": string_param(raw, "clientId"),
-            "client_secret": string_param(raw, "clientSecret"),
-            "scope": string_param(raw, "scope"),
+            "grant_type": json_string(raw, "grantType"),
+            "client_id": json_string(raw, "clientId"),
+            "client_secret": json_string(raw, "clientSecret"),
+            "scope": json_string(raw, "scope"),
         }
         auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
         issued = await self._call(self.tokens.handle, params, auth, self._ip(request))

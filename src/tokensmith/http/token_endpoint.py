@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tokensmith.core.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
+from tokensmith.core.targets import check_targets
 from tokensmith.http.oauth_request import ClientAuth, string_param
 from tokensmith.services.container import Services
 from tokensmith.services.minting import IssuedToken
@@ -50,7 +51,13 @@ class TokenEndpoint:
         )
 
     def _token_exchange(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
-        """RFC 8693 §2.1: the personal token is the credential; no client authentication."""
+        """RFC 8693 §2.1: the personal token is the credential; no client authentication.
+
+        ``audience`` and ``resource`` (§2.1, RFC 8707 §2) may only name this deployment's own
+        audience (``invalid_target`` otherwise, §2.2.2)."""
+        check_targets(
+            string_param(params, "audience"), string_param(params, "resource"), self._services.minter.audience
+        )
         return self._services.token_exchange.issue(
             string_param(params, "subject_token") or "",
             string_param(params, "subject_token_type"),

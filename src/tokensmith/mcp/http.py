@@ -7,6 +7,10 @@
 - Without a valid token the answer is ``401`` with ``WWW-Authenticate: Bearer resource_metadata="…"``
   (RFC 9728 §5.1), pointing at the protected-resource metadata served at
   ``/.well-known/oauth-protected-resource/mcp`` and ``/.well-known/oauth-protected-resource`` (§3).
+- A token in the URL (``?access_token=…``, RFC 6750 §2.3) is refused with 400 ``invalid_request``.
+- A ``tools/call`` for a tool whose scope (:data:`~tokensmith.mcp.tools.REQUIRED_SCOPES`) the token
+  lacks is answered ``403`` with ``WWW-Authenticate: Bearer error="insufficient_scope",
+  scope="…"`` (RFC 6750 §3.1; the MCP authorization spec's scope challenge), before the tool runs.
 - The SDK's session manager runs stateless with JSON responses, so any process behind a load balancer
   can answer any request. Requests from a browser page of another origin are refused (403).
 """
@@ -24,16 +28,18 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from tokensmith.core.actors import Transport
+from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import StorageUnavailable, TooManyRequests, Unauthenticated
 from tokensmith.http.oauth_request import client_ip
 from tokensmith.mcp.server import ACTOR_STATE_KEY, build_server, request_resolver
+from tokensmith.mcp.tools import REQUIRED_SCOPES
 from tokensmith.services.container import Services
 
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
+TOKEN_IN_URL = "send the token in the Authorization header, never in the URL"
 #: The scopes the tools check (``scopes_supported``, RFC 9728 §2).
 TOOL_SCOPES = ("credentials:read", "credentials:write", "tokens:read", "tokens:write")
 
@@ -97,6 +103,13 @@ class McpEndpoint:
                 scope, receive, send
             )
             return
+        if "access_token" in request.query_params:
+            await JSONResponse(
+                {"error": "invalid_request", "error_description": TOKEN_IN_URL},
+                400,
+                headers={"Cache-Control": "no-store"},
+            )(scope, receive, send)
+            return
         token = _bearer(request.headers.get("authorization"))
         if token is None:
             await self._unauthorized(None)(scope, receive, send)
@@ -105,7 +118,9 @@ class McpEndpoint:
             self._services.bearer.authenticate,
             token,
             transport=Transport.MCP,
-            ip=client_ip(request, self._services.settings.trust_forwarded_for),
+            ip=client_ip(
+                request, self._services.settings.trust_forwarded_for, self._services.settings.forwarded_hops
+            ),
         )
         try:
             actor = await to_thread.run_sync(authenticate)
@@ -129,8 +144,35 @@ class McpEndpoint:
                 headers={"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"},
             )(scope, receive, send)
             return
+        if request.method == "POST":
+            body = await _read_all(receive, self._services.settings.max_body_bytes)
+            if body is None:
+                await JSONResponse(
+                    {"error": "invalid_request", "error_description": "the request body is too large"},
+                    413,
+                    headers={"Cache-Control": "no-store"},
+                )(scope, receive, send)
+                return
+            receive = _replay(body, receive)
+            missing = _missing_scope(body, actor)
+            if missing is not None:
+                await self._insufficient_scope(missing)(scope, receive, send)
+                return
         scope.setdefault("state", {})[ACTOR_STATE_KEY] = actor
         await self._manager.handle_request(scope, receive, send)
+
+    def _insufficient_scope(self, needed: str) -> Response:
+        """RFC 6750 §3.1: ``insufficient_scope`` with the ``scope`` the request needs (403)."""
+        description = f"this tool needs the {needed} scope"
+        challenge = (
+            f'Bearer error="insufficient_scope", scope="{_quoted(needed)}", '
+            f'resource_metadata="{self.metadata_url}", error_description="{_quoted(description)}"'
+        )
+        return JSONResponse(
+            {"error": "insufficient_scope", "error_description": description},
+            403,
+            headers={"WWW-Authenticate": challenge, "Cache-Control": "no-store"},
+        )
 
     def _unauthorized(self, description: str | None) -> Response:
         """RFC 6750 §3 / RFC 9728 §5.1: no error code when no token was sent, ``invalid_token`` otherwise."""
@@ -148,6 +190,55 @@ class McpEndpoint:
             media_type="application/json",
             headers={"WWW-Authenticate": challenge, "Cache-Control": "no-store"},
         )
+
+
+async def _read_all(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or ``None`` once it exceeds ``limit`` bytes (the SDK's own cap)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the SDK the body already read, then the connection's own messages."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _missing_scope(body: bytes, actor: Actor) -> str | None:
+    """The scope a ``tools/call`` in ``body`` needs and ``actor``'s token lacks, if any."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # the SDK answers malformed JSON-RPC itself
+    for message in parsed if isinstance(parsed, list) else [parsed]:
+        if not isinstance(message, dict) or message.get("method") != "tools/call":
+            continue
+        params = message.get("params")
+        name = params.get("name") if isinstance(params, dict) else None
+        needed = REQUIRED_SCOPES.get(name) if isinstance(name, str) else None
+        if needed is not None and not actor.allows_scope(needed):
+            return needed
+    return None
 
 
 def _bearer(header: str | None) -> str | None:

@@ -49,6 +49,20 @@ DESTROY = ToolAnnotations(
 )
 
 
+#: The scope each tool needs (its docstring says so too). The HTTP adapter checks it before the call
+#: runs, so a token without it gets the RFC 6750 §3.1 / MCP scope challenge (403
+#: ``insufficient_scope``); the services check it again, whichever door the call came through.
+REQUIRED_SCOPES: dict[str, str] = {
+    "list_tokens": "tokens:read",
+    "create_token": "tokens:write",
+    "revoke_token": "tokens:write",
+    "list_credentials": "credentials:read",
+    "create_credential": "credentials:write",
+    "regenerate_credential_secret": "credentials:write",
+    "delete_credential": "credentials:write",
+}
+
+
 class Tools:
     """The tools, bound to how a call finds its backend; :meth:`all` lists them for the server."""
 
@@ -212,4 +226,4 @@ class Tools:
         ]
 
 
-__all__ = ["BackendResolver", "Tools"]
+__all__ = ["REQUIRED_SCOPES", "BackendResolver", "Tools"]

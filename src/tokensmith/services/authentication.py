@@ -50,8 +50,11 @@ class BearerAuthenticator:
             raise
 
     def _authenticate(self, token: str, transport: Transport, ip: str | None) -> Actor:
-        if not token or len(token) > MAX_BEARER_LENGTH:
+        if not token:
             raise Unauthenticated("a bearer token is required", code="unauthenticated")
+        if len(token) > MAX_BEARER_LENGTH:
+            # A token was presented: RFC 6750 §3.1 invalid_token, not "no credentials".
+            raise Unauthenticated("the bearer token is too long", code="invalid_token")
         if token.startswith(self._personal_tokens.prefix):
             found = self._personal_tokens.authenticate(token, ip)
             if found is None:

@@ -14,7 +14,7 @@ import logging
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock
-from tokensmith.core.errors import InvalidClient, InvalidGrant, InvalidRequest, SlowDown
+from tokensmith.core.errors import InvalidClient, InvalidRequest, InvalidSubjectToken, SlowDown
 from tokensmith.core.policies import effective_expiry
 from tokensmith.core.records import Credential, Organization
 from tokensmith.services.audit import AuditLog
@@ -133,7 +133,8 @@ class PersonalTokenExchangeGrant:
         found = self._personal_tokens.authenticate(subject_token, ip)
         if found is None:
             self._limiter.record_failure("", ip)
-            raise InvalidGrant("The subject token is invalid, expired or revoked.")
+            # RFC 8693 §2.2.2: a bad subject_token is invalid_request (seed 002 renders invalid_grant).
+            raise InvalidSubjectToken("The subject token is invalid, expired or revoked.")
         return self._issuance.for_personal_token(
             user_id=found.user.id,
             org=found.org,

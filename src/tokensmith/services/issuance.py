@@ -25,7 +25,7 @@ from datetime import datetime
 
 from tokensmith.core import delegation, permissions
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import Forbidden, InvalidGrant, InvalidScope, UnauthorizedClient
+from tokensmith.core.errors import Forbidden, InvalidScope, InvalidSubjectToken, UnauthorizedClient
 from tokensmith.core.records import Credential, CredentialKind, Organization, SubjectKind, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
@@ -113,7 +113,7 @@ class TokenIssuance:
         if expiry is not None:
             ttl = min(ttl, int((expiry - now).total_seconds()))
         if ttl < 1:
-            raise InvalidGrant("The subject token is about to expire.")
+            raise InvalidSubjectToken("The subject token is about to expire.")
         return self._minter.mint(
             Grant(
                 subject=user_id,

@@ -26,6 +26,8 @@ from tokensmith.core.scopes import format_scopes
 from tokensmith.services.keys import KeyRing
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
+from tokensmith.verify.claims import DEFAULT_LEEWAY, check_not_before
+from tokensmith.verify.errors import InvalidTokenError
 
 TOKEN_VERSION = 2
 
@@ -187,4 +189,10 @@ class TokenMinter:
             or (verify_exp and claims["exp"] <= epoch(self._clock.now()))
         ):
             return None
+        if verify_exp:
+            # nbf / iat: the very rule and leeway resource servers apply (tokensmith.verify).
+            try:
+                check_not_before(claims, now=self._clock.now().timestamp(), leeway=DEFAULT_LEEWAY)
+            except InvalidTokenError:
+                return None
         return claims

@@ -7,7 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from tokensmith.core import ids
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
-from tokensmith.core.errors import BadRequest, Conflict, NotFound
+from tokensmith.core.errors import Conflict, NotFound
+from tokensmith.core.labels import clean_name
 from tokensmith.core.records import Membership, Organization, OrgPolicy, User
 from tokensmith.core.roles import Role
 from tokensmith.core.users import normalise_email
@@ -26,9 +27,7 @@ class OrganizationService:
         self._lookup = OrganizationLookup(database)
 
     def create(self, actor: Actor, name: str, policy: OrgPolicy | None = None) -> Organization:
-        name = name.strip()
-        if not 1 <= len(name) <= 200:
-            raise BadRequest("organisation name must be 1 to 200 characters")
+        name = clean_name(name, what="organisation name")
         try:
             with self._db.transaction() as connection:
                 org = OrganizationRepository(connection).insert(

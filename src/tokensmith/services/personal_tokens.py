@@ -17,7 +17,7 @@ from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.errors import BadRequest, Forbidden, NotFound
-from tokensmith.core.labels import clean_name
+from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
 from tokensmith.services.audit import AuditLog
@@ -33,6 +33,8 @@ NOTICES: tuple[tuple[str, str, timedelta], ...] = (
     ("7d", "notified_7d_at", timedelta(days=7)),
     ("1d", "notified_1d_at", timedelta(days=1)),
 )
+#: The longest life a personal token may be given (``expires_in_days`` or ``expires_at``).
+MAX_LIFETIME_DAYS = 3650
 IMMUTABLE_FIELDS = frozenset({"scopes", "expires_at", "expires_in_days"})
 
 
@@ -105,9 +107,12 @@ class PersonalTokenService:
             raise BadRequest("give expires_at or expires_in_days, not both")
         now = self._clock.now()
         if expires_in_days is not None:
-            if not 1 <= expires_in_days <= 3650:
-                raise BadRequest("expires_in_days must be between 1 and 3650")
+            if not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
+                raise BadRequest(f"expires_in_days must be between 1 and {MAX_LIFETIME_DAYS}")
             expires_at = now + timedelta(days=expires_in_days)
+        elif expires_at is not None and expires_at > now + timedelta(days=MAX_LIFETIME_DAYS):
+            # The same ceiling as expires_in_days, whichever way the expiry is spelled.
+            raise BadRequest(f"expires_at must be within {MAX_LIFETIME_DAYS} days from now")
         if not scopes:
             raise BadRequest("choose at least one scope")
         granted = permissions.check_scopes(scopes, self._registry, actor)
@@ -127,7 +132,7 @@ class PersonalTokenService:
                 org_id=org_id,
                 user_id=user_id,
                 name=name,
-                description=description.strip()[:2000],
+                description=clean_description(description),
                 token_hash=self._hasher.hash(plain),
                 token_hint=secret_format.hint(plain, self.prefix),
                 scopes=granted,
@@ -228,7 +233,7 @@ class PersonalTokenService:
             if token.revoked_at is not None:
                 raise NotFound("no such token")
             new_name = clean_name(name) if name is not None else token.name
-            new_description = description.strip()[:2000] if description is not None else token.description
+            new_description = clean_description(description) if description is not None else token.description
             repo.rename(token.id, new_name, new_description)
             self._audit.record(
                 connection,

@@ -16,7 +16,17 @@ from typing import Any
 from tokensmith.verify.errors import InvalidTokenError
 from tokensmith.verify.principal import Principal, SubjectKind
 
-__all__ = ["REQUIRED_CLAIMS", "parse_payload", "principal_from_claims", "validate_claims"]
+__all__ = [
+    "DEFAULT_LEEWAY",
+    "REQUIRED_CLAIMS",
+    "check_not_before",
+    "parse_payload",
+    "principal_from_claims",
+    "validate_claims",
+]
+
+#: Seconds of clock skew tolerated on ``exp``, ``nbf`` and ``iat`` (the Verifier's default).
+DEFAULT_LEEWAY = 30.0
 
 #: RFC 9068 §2.2 plus Tokensmith's ``client_id`` (always present, see the wire contracts).
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id")
@@ -55,6 +65,21 @@ def audiences(value: object) -> list[str] | None:
     return None
 
 
+def check_not_before(claims: Mapping[str, Any], *, now: float, leeway: float = DEFAULT_LEEWAY) -> None:
+    """RFC 7519 §4.1.5 and §4.1.6: a token is not used before its ``nbf``, nor before its ``iat``
+    (a token issued in the future is forged or from a clock gone wrong), each within ``leeway``.
+
+    ``iat`` is required (RFC 9068 §2.2), ``nbf`` optional. The Tokensmith server applies this very
+    function to its own tokens (``/api/me``, ``/mcp``, introspection), so both sides agree.
+    """
+    if "nbf" in claims and now + leeway < _number(claims, "nbf"):
+        raise InvalidTokenError("The access token is not valid yet.")
+    if "iat" not in claims:
+        raise InvalidTokenError("The access token lacks required claims: iat.")
+    if now + leeway < _number(claims, "iat"):
+        raise InvalidTokenError("The access token was issued in the future.")
+
+
 def validate_claims(
     claims: Mapping[str, Any], *, issuer: str, audience: str, now: float, leeway: float
 ) -> None:
@@ -72,10 +97,7 @@ def validate_claims(
     _string(claims, "client_id")
     if now > _number(claims, "exp") + leeway:
         raise InvalidTokenError("The access token expired.")
-    if "nbf" in claims and now + leeway < _number(claims, "nbf"):
-        raise InvalidTokenError("The access token is not valid yet.")
-    if now + leeway < _number(claims, "iat"):
-        raise InvalidTokenError("The access token was issued in the future.")
+    check_not_before(claims, now=now, leeway=leeway)
     scope = claims.get("scope", "")
     if not isinstance(scope, str):
         raise InvalidTokenError("The access token's scope claim is not a string.")

@@ -91,6 +91,11 @@ def parse_jwks(document: Mapping[str, object]) -> dict[str, jwt.PyJWK]:
     return keys
 
 
+def _again(error: VerifierUnavailableError) -> VerifierUnavailableError:
+    """The last failure once more, without a request (the fetch is cooling down)."""
+    return VerifierUnavailableError(error.description, detail=f"cooling down after: {error.detail}")
+
+
 class RemoteKeySet:
     """Discovery and JWKS state, refreshed through sans-I/O flows (see :mod:`tokensmith.verify.flow`)."""
 
@@ -110,11 +115,27 @@ class RemoteKeySet:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None  # last successful JWKS fetch
         self._attempted_at: float | None = None  # last JWKS fetch attempt, successful or not
+        self._jwks_failure: VerifierUnavailableError | None = None  # the last attempt's, if it failed
+        self._discovery_failure: tuple[float, VerifierUnavailableError] | None = None
 
     def discovery(self) -> Flow[Discovery]:
+        """The issuer's metadata, fetched once. A failed fetch is not retried within the cooldown:
+        meanwhile every caller gets the same :class:`VerifierUnavailableError` at once, with no
+        request (so a down issuer does not cost one outbound request per incoming one)."""
         if self._discovery is None:
-            response = yield httpx.Request("GET", discovery_url(self.issuer), headers=_JSON)
-            self._discovery = parse_discovery(json_object(response, "metadata"), self.issuer)
+            if self._discovery_failure is not None:
+                failed_at, error = self._discovery_failure
+                if self._clock() - failed_at < self._cooldown_seconds:
+                    raise VerifierUnavailableError(
+                        error.description, detail="cooling down after " + error.detail
+                    )
+            try:
+                response = yield httpx.Request("GET", discovery_url(self.issuer), headers=_JSON)
+                self._discovery = parse_discovery(json_object(response, "metadata"), self.issuer)
+            except VerifierUnavailableError as exc:
+                self._discovery_failure = (self._clock(), exc)
+                raise
+            self._discovery_failure = None
         return self._discovery
 
     def _cooling_down(self, now: float) -> bool:
@@ -126,17 +147,25 @@ class RemoteKeySet:
         try:
             response = yield httpx.Request("GET", discovery.jwks_uri, headers=_JSON)
             keys = parse_jwks(json_object(response, "JWKS"))
-        except VerifierUnavailableError:
+        except VerifierUnavailableError as exc:
             if self._keys:
                 return  # keep serving the keys we have
+            self._jwks_failure = exc
             raise
         self._keys = keys
         self._fetched_at = self._clock()
+        self._jwks_failure = None
 
     def key(self, kid: str) -> Flow[jwt.PyJWK]:
-        """The issuer's key named ``kid``, fetching the JWKS when stale or when ``kid`` is new."""
+        """The issuer's key named ``kid``, fetching the JWKS when stale or when ``kid`` is new.
+
+        Invariant: at most one JWKS request per cooldown period, whether the last one succeeded
+        or failed — with no key set yet and a failed attempt inside the cooldown, the failure is
+        raised again without a request."""
         now = self._clock()
         if self._fetched_at is None:
+            if self._jwks_failure is not None and self._cooling_down(now):
+                raise _again(self._jwks_failure)
             yield from self._refresh()  # nothing cached yet: nothing to fall back on either
         elif now - self._fetched_at >= self._cache_seconds and not self._cooling_down(now):
             yield from self._refresh()

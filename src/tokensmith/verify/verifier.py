@@ -24,9 +24,10 @@ from typing import Self
 
 import httpx
 
+from tokensmith.token_format import is_well_formed
 from tokensmith.verify import jws
 from tokensmith.verify.cache import ExpiringLRUCache
-from tokensmith.verify.claims import parse_payload, principal_from_claims, validate_claims
+from tokensmith.verify.claims import DEFAULT_LEEWAY, parse_payload, principal_from_claims, validate_claims
 from tokensmith.verify.errors import InsufficientScopeError, InvalidTokenError, VerifierUnavailableError
 from tokensmith.verify.flow import Flow, run_async, run_sync
 from tokensmith.verify.header import ASYMMETRIC_ALGORITHMS, check_header
@@ -55,7 +56,12 @@ class Verifier:
     """Verifies Tokensmith access tokens for one resource server (one ``audience``).
 
     ``clock`` returns seconds since the epoch; every expiry, leeway, cache and cooldown decision
-    reads it. Pass ``http_client``/``async_http_client`` to control transports (tests use
+    reads it. ``unknown_kid_cooldown`` is also the pause after a *failed* discovery or JWKS fetch:
+    within it, checks fail fast with :class:`VerifierUnavailableError` and send nothing. Tokens
+    with an ``introspection_prefixes`` prefix must pass the local format and checksum check
+    (:mod:`tokensmith.token_format`) before they are sent to introspection.
+
+    Pass ``http_client``/``async_http_client`` to control transports (tests use
     :class:`httpx.MockTransport`); otherwise clients with a 5 s timeout are made on first use and
     closed by :meth:`close`/:meth:`aclose`.
     """
@@ -66,7 +72,7 @@ class Verifier:
         audience: str,
         *,
         algorithms: Collection[str] = DEFAULT_ALGORITHMS,
-        leeway: float = 30,
+        leeway: float = DEFAULT_LEEWAY,
         introspection_client_id: str | None = None,
         introspection_client_secret: str | None = None,
         introspection_prefixes: Iterable[str] = DEFAULT_INTROSPECTION_PREFIXES,
@@ -169,6 +175,10 @@ class Verifier:
         self._check_shape(token)
         fingerprint = _fingerprint(token)
         if token.startswith(self.introspection_prefixes):
+            # Format and checksum first (tokensmith.token_format): garbage never costs a round trip.
+            prefix = next(p for p in self.introspection_prefixes if token.startswith(p))
+            if not is_well_formed(token, prefix):
+                raise InvalidTokenError("The access token is malformed (its checksum does not match).")
             return (yield from self._introspect(token, fingerprint))
         if token.count(".") != 2:
             raise InvalidTokenError("The access token is malformed.")

@@ -9,7 +9,9 @@ Accepted, in this order (docs/contracts.md, "Management API"):
    :func:`_session_actor`.
 
 A request that presents an ``Authorization`` header is judged by that header alone: a bad
-bearer token never falls back to the cookie.
+bearer token never falls back to the cookie. A token in the URL (``?access_token=…``, RFC 6750
+§2.3) is refused outright with 400 ``invalid_request`` (RFC 9700 §4.3.2: URLs end up in logs,
+histories and ``Referer`` headers), whether or not a header was sent too.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tokensmith.core.actors import Actor, Transport
-from tokensmith.core.errors import Forbidden, Unauthenticated
+from tokensmith.core.errors import BadRequest, Forbidden, Unauthenticated
 from tokensmith.dashboard.security import CSRF_HEADER, SAFE_METHODS, session_cookie_name
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.oauth_request import client_ip
@@ -52,7 +54,8 @@ def resolve_actor(request: Request) -> Actor:
     :func:`_session_actor`; keep this function's order of checks.
     """
     services = services_of(request)
-    ip = client_ip(request, services.settings.trust_forwarded_for)
+    reject_token_in_url(request)
+    ip = client_ip(request, services.settings.trust_forwarded_for, services.settings.forwarded_hops)
     header = request.headers.get("authorization")
     if header is not None:
         scheme, _, value = header.strip().partition(" ")
@@ -63,6 +66,25 @@ def resolve_actor(request: Request) -> Actor:
     if actor is not None:
         return actor
     raise Unauthenticated("authentication required: send Authorization: Bearer <personal access token>")
+
+
+#: RFC 6750 §2.3's URI query parameter: never accepted.
+TOKEN_QUERY_PARAMETER = "access_token"
+
+
+def reject_token_in_url(request: Request) -> None:
+    """400 ``invalid_request`` when the URL carries ``access_token`` (RFC 6750 §2.3, RFC 9700 §4.3.2)."""
+    if TOKEN_QUERY_PARAMETER in request.query_params:
+        raise BadRequest(
+            "send the token in the Authorization header, never in the URL", code="invalid_request"
+        )
+
+
+def org_of(actor: Actor) -> str:
+    """The organisation ``actor`` acts in; an explicit 403 (never an ``assert``) when there is none."""
+    if actor.org_id is None:
+        raise Forbidden("the caller acts in no organisation")
+    return actor.org_id
 
 
 def _session_actor(request: Request, services: Services, ip: str | None) -> Actor | None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.core.records import CredentialKind, TokenFormat
 from tokensmith.http.blocking import call_blocking
-from tokensmith.http.management.auth import ActorDep, ServicesDep
+from tokensmith.http.management.auth import ActorDep, ServicesDep, org_of
 from tokensmith.http.management.pagination import Page, PageDep
 from tokensmith.http.management.problems import problems
 from tokensmith.http.management.schemas import (
@@ -18,8 +18,9 @@ from tokensmith.http.management.schemas import (
     CredentialPatch,
     Regenerate,
 )
+from tokensmith.http.management.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/api/credentials", tags=["credentials"])
+router = APIRouter(prefix="/api/credentials", tags=["credentials"], route_class=StrictJSONRoute)
 CredentialRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 
 
@@ -30,12 +31,11 @@ async def list_credentials(
     page: PageDep,
     kind: Annotated[Literal["personal", "organization"] | None, Query()] = None,
 ) -> Page[CredentialOut]:
-    assert actor.org_id is not None
     result = await call_blocking(
         services.database,
         services.credentials.list,
         actor,
-        org_id=actor.org_id,
+        org_id=org_of(actor),
         kind=CredentialKind(kind) if kind is not None else None,
         cursor=page.cursor,
         limit=page.limit,
@@ -53,12 +53,11 @@ async def list_credentials(
 async def create_credential(
     actor: ActorDep, services: ServicesDep, body: CredentialCreate
 ) -> CreatedCredentialOut:
-    assert actor.org_id is not None
     created = await call_blocking(
         services.database,
         services.credentials.create,
         actor,
-        org_id=actor.org_id,
+        org_id=org_of(actor),
         name=body.name,
         kind=CredentialKind(body.kind),
         description=body.description,

@@ -8,8 +8,9 @@ from tokensmith.core.errors import Unauthenticated
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.schemas import MeOut
+from tokensmith.http.management.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/api/me", tags=["me"])
+router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
 
 
 @router.get("", response_model=MeOut, summary="The caller, the organisation acted in, and the token's scopes")

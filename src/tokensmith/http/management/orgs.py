@@ -24,8 +24,9 @@ from tokensmith.http.management.schemas import (
     PolicyOut,
     PolicyPatch,
 )
+from tokensmith.http.management.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/api/orgs", tags=["organisations"])
+router = APIRouter(prefix="/api/orgs", tags=["organisations"], route_class=StrictJSONRoute)
 OrgId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 UserRef = Annotated[
     str, Path(min_length=1, max_length=320, pattern=r"^[^\x00-\x1f\x7f/]+$", description="User id or email.")

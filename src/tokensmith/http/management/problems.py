@@ -11,9 +11,12 @@ from tokensmith.http.management.schemas import Problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _DESCRIPTIONS = {
-    400: "Invalid request (`validation_failed`, `immutable_field`, `scope_not_allowed`)",
-    401: "No valid credentials (`unauthenticated`, `invalid_token`)",
-    403: "Not allowed (`forbidden`, `insufficient_scope`, `scope_not_allowed`, `policy_forbids`, "
+    400: "Invalid request (`validation_failed`, `immutable_field`, `scope_not_allowed`; "
+    "`invalid_request` for a repeated JSON member or a token in the URL)",
+    401: "No valid credentials (`unauthenticated`, `invalid_token`); `WWW-Authenticate: Bearer` carries "
+    '`error="invalid_token"` when a token was presented (RFC 6750 §3)',
+    403: "Not allowed (`forbidden`, `insufficient_scope` — with `WWW-Authenticate: Bearer "
+    'error="insufficient_scope", scope="…"` —, `scope_not_allowed`, `policy_forbids`, '
     "`lifetime_not_allowed`, `csrf_failed`)",
     404: "No such object, or one the caller may not see (`not_found`)",
     409: "Conflict (`conflict`, `last_owner`)",

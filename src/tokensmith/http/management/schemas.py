@@ -10,7 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import PROBLEM_CODES
+from tokensmith.core.errors import PROBLEM_CODES, Forbidden
 from tokensmith.core.records import AuditEvent, Credential, Organization, OrgPolicy, PersonalTokenRecord
 from tokensmith.core.roles import Role
 from tokensmith.services.members import Member
@@ -305,7 +305,8 @@ class MeOut(BaseModel):
 
     @classmethod
     def of(cls, actor: Actor, org: Organization) -> MeOut:
-        assert actor.user_id is not None and actor.email is not None and actor.role is not None
+        if actor.user_id is None or actor.email is None or actor.role is None:
+            raise Forbidden("the caller is not a member of an organisation")
         return cls(
             user=UserRef(id=actor.user_id, email=actor.email),
             org=OrgRef(id=org.id, name=org.name),

@@ -17,8 +17,9 @@ from tokensmith.http.management.schemas import (
     PersonalTokenOut,
     PersonalTokenPatch,
 )
+from tokensmith.http.management.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/api/tokens", tags=["personal access tokens"])
+router = APIRouter(prefix="/api/tokens", tags=["personal access tokens"], route_class=StrictJSONRoute)
 TokenId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
 TEN_YEARS = 10 * 366 * 86400
 

@@ -163,11 +163,15 @@ class CredentialRepository:
         previous_secret_hash: str | None,
         previous_secret_expires_at: datetime | None,
         now: datetime,
-    ) -> None:
-        self.c.execute(
-            update(credentials)
-            .where(credentials.c.id == credential_id)
-            .values(
+        expected_secret_hash: str | None = None,
+    ) -> bool:
+        """Install a new secret; with ``expected_secret_hash``, only if the stored secret is still that
+        one (compare-and-set: of racing regenerations exactly one wins). Whether a row changed."""
+        statement = update(credentials).where(credentials.c.id == credential_id)
+        if expected_secret_hash is not None:
+            statement = statement.where(credentials.c.secret_hash == expected_secret_hash)
+        result = self.c.execute(
+            statement.values(
                 secret_hash=secret_hash,
                 secret_hint=secret_hint,
                 previous_secret_hash=previous_secret_hash,
@@ -175,6 +179,7 @@ class CredentialRepository:
                 updated_at=now,
             )
         )
+        return result.rowcount == 1
 
     def delete_personal(self, org_id: str, user_id: str) -> Sequence[Credential]:
         """Delete a member's personal credentials in ``org_id`` (when they leave it)."""
