@@ -23,7 +23,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 from urllib.parse import urlsplit
 
-from anyio import to_thread
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -32,6 +31,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import StorageUnavailable, TooManyRequests, Unauthenticated
+from tokensmith.http.blocking import call_blocking
 from tokensmith.http.oauth_request import client_ip
 from tokensmith.mcp.server import ACTOR_STATE_KEY, build_server, request_resolver
 from tokensmith.mcp.tools import REQUIRED_SCOPES
@@ -63,7 +63,7 @@ class McpEndpoint:
             "bearer_methods_supported": ["header"],
             "resource_name": "Tokensmith MCP server",
         }
-        self.server = build_server(request_resolver(services))
+        self.server = build_server(request_resolver(services), services.database)
         # Builds the SDK's session manager (and a Starlette app we do not use: we mount the manager here).
         self.server.streamable_http_app(
             streamable_http_path=MCP_PATH,
@@ -123,7 +123,7 @@ class McpEndpoint:
             ),
         )
         try:
-            actor = await to_thread.run_sync(authenticate)
+            actor = await call_blocking(self._services.database, authenticate)
         except Unauthenticated as exc:
             await self._unauthorized(exc.description)(scope, receive, send)
             return

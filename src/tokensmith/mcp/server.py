@@ -14,6 +14,7 @@ from tokensmith.core.actors import Actor, Transport
 from tokensmith.mcp.backend import Backend, LocalBackend, RemoteBackend
 from tokensmith.mcp.tools import BackendResolver, Tools
 from tokensmith.services.container import Services
+from tokensmith.storage.database import Database
 
 #: Where the HTTP adapter leaves the authenticated actor (``request.state``).
 ACTOR_STATE_KEY = "tokensmith_actor"
@@ -26,12 +27,13 @@ INSTRUCTIONS = (
 )
 
 
-def build_server(resolve: BackendResolver) -> MCPServer:
-    """The MCP server with the seven tools; ``resolve`` decides what each call acts on, as whom."""
+def build_server(resolve: BackendResolver, database: Database | None = None) -> MCPServer:
+    """The MCP server with the seven tools; ``resolve`` decides what each call acts on, as whom;
+    ``database`` is the one a local backend works on (its deadline bounds each call)."""
     server: MCPServer = MCPServer(
         "tokensmith", title="Tokensmith", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"
     )
-    for tool, hints in Tools(resolve).all():
+    for tool, hints in Tools(resolve, database).all():
         server.add_tool(
             tool,
             description=inspect.cleandoc(tool.__doc__ or ""),

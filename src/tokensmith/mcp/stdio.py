@@ -30,7 +30,7 @@ USAGE_FLUSH_SECONDS = 5.0
 def local_server(services: Services, token: str) -> tuple[MCPServer, Actor]:
     """The server acting on ``services`` as the token's owner; raises ``Unauthenticated`` for a bad token."""
     actor = services.bearer.authenticate(token, transport=Transport.MCP)
-    return build_server(token_resolver(services, token)), actor
+    return build_server(token_resolver(services, token), services.database), actor
 
 
 class RemoteUnusable(Exception):

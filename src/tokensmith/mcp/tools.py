@@ -17,8 +17,10 @@ from mcp.types import ToolAnnotations
 from pydantic import AwareDatetime, Field
 from starlette.requests import Request
 
+from tokensmith.http.blocking import run_in_worker
 from tokensmith.mcp import schemas
 from tokensmith.mcp.backend import Backend, tool_errors
+from tokensmith.storage.database import Database
 
 T = TypeVar("T")
 
@@ -66,8 +68,12 @@ REQUIRED_SCOPES: dict[str, str] = {
 class Tools:
     """The tools, bound to how a call finds its backend; :meth:`all` lists them for the server."""
 
-    def __init__(self, resolve: BackendResolver) -> None:
+    def __init__(self, resolve: BackendResolver, database: Database | None = None) -> None:
+        """``database``: the one a local backend works on, whose deadline bounds each call
+        (:func:`~tokensmith.http.blocking.run_in_worker`); ``None`` for a remote backend, whose
+        HTTP client has time-outs of its own."""
         self._resolve = resolve
+        self._database = database
 
     async def _run(self, ctx: Context, operation: Callable[[Backend], T]) -> T:
         request = ctx.request_context.request
@@ -77,6 +83,8 @@ class Tools:
             with tool_errors():
                 return operation(self._resolve(http_request))
 
+        if self._database is not None:
+            return await run_in_worker(self._database, work)
         return await to_thread.run_sync(work)
 
     # -- personal access tokens ---------------------------------------------------------------------
