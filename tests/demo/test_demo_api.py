@@ -7,10 +7,13 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from tokensmith.token_format import checksum
 from tokensmith.verify.testing import FakeIssuer
 
 Auth = Callable[..., dict[str, str]]
-PAT = "tsp_0123456789abcdefghijABCDEFGHIJ0a1b2c"
+#: A well-formed personal token (the verifier checks the checksum before introspecting).
+_BODY = "0123456789abcdefghijABCDEFGHIJ"
+PAT = f"tsp_{_BODY}{checksum('tsp_' + _BODY)}"
 
 
 def test_whoami(api: TestClient, auth: Auth) -> None:

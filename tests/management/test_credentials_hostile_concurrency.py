@@ -16,15 +16,18 @@ from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.core.roles import Role
 from tokensmith.services.credentials import CredentialService
-from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.audit import AuditRepository
 
 RACERS = 8
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_racing_regenerations_have_exactly_one_winner(
     live_server: LiveServer, make_org: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """PostgreSQL: eight transactions read the same secret at once; the compare-and-set lets one
+    of them write. (SQLite takes its write lock when a transaction begins, so there the same
+    requests queue instead of racing: the next test.)"""
     svc = live_server.services
     org = make_org()
     owner = svc.organizations.create_user(
@@ -38,9 +41,7 @@ def test_racing_regenerations_have_exactly_one_winner(
     ).credential
 
     # Make the race certain instead of likely: every request reads the credential, then waits until
-    # all eight have read it, and only then writes. (On SQLite the app runs service calls inline on
-    # the event loop, which would serialise the requests; worker threads let them overlap.)
-    monkeypatch.setattr(Database, "is_embedded", property(lambda self: False))
+    # all eight have read it, and only then writes.
     all_read = threading.Barrier(RACERS, timeout=60)
     original = CredentialService._changeable
 
@@ -82,3 +83,51 @@ def test_racing_regenerations_have_exactly_one_winner(
             org_id=org.id, action_prefix="credential.secret_regenerated"
         )
     assert len(events) == 1  # the losers wrote nothing, not even an audit event
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_concurrent_regenerations_on_sqlite_queue_and_one_secret_survives(
+    live_server: LiveServer, make_org: Any
+) -> None:
+    """SQLite: the regenerations queue behind the write lock (none fails with 503), each one
+    rotates from the secret the previous one left, and exactly one of the secrets shown works."""
+    svc = live_server.services
+    org = make_org()
+    owner = svc.organizations.create_user(
+        Actor.system(), "queue@example.test", org_id=org.id, role=Role.OWNER
+    )
+    pat = svc.personal_tokens.create(
+        Actor.system(), name="queue", scopes=["credentials:write"], org_id=org.id, user_id=owner.id
+    ).plain
+    cred = svc.credentials.create(
+        Actor.system(), org_id=org.id, name="queued", kind=CredentialKind.ORGANIZATION
+    ).credential
+
+    def regenerate(_: int) -> httpx.Response:
+        return httpx.post(
+            f"{live_server.url}/api/credentials/{cred.id}/regenerate",
+            headers={"Authorization": f"Bearer {pat}"},
+            timeout=90,
+        )
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        responses = list(pool.map(regenerate, range(RACERS)))
+    assert {r.status_code for r in responses} <= {200, 409}, [r.text for r in responses]
+    shown = [r.json()["client_secret"] for r in responses if r.status_code == 200]
+    working = [
+        secret
+        for secret in shown
+        if httpx.post(
+            f"{live_server.url}/oauth2/token",
+            data={"grant_type": "client_credentials"},
+            auth=(cred.client_id, secret),
+            timeout=30,
+        ).status_code
+        == 200
+    ]
+    assert len(working) == 1
+    with svc.database.transaction() as connection:
+        events = AuditRepository(connection).list(
+            org_id=org.id, action_prefix="credential.secret_regenerated"
+        )
+    assert len(events) == len(shown)

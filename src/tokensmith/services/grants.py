@@ -10,6 +10,7 @@ Both authenticate here and issue through :class:`~tokensmith.services.issuance.T
 from __future__ import annotations
 
 import logging
+import threading
 
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
@@ -24,7 +25,6 @@ from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.minting import IssuedToken
 from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.storage.database import Database
-from tokensmith.storage.inline import ensure_may_block
 from tokensmith.storage.repositories.credentials import CredentialRepository
 
 log = logging.getLogger(__name__)
@@ -51,18 +51,24 @@ class ClientAuthenticator:
         try:
             return self._credentials.authenticate(client_id, client_secret)
         except InvalidClient:
-            # Counted once, in a worker thread: never on the loop, where the attempt could be
-            # abandoned and repeated (storage.inline).
-            ensure_may_block()
+            # Nothing here waits on the event loop: an in-process count is memory, a shared one
+            # (Redis) was already sent to a worker thread by address_blocked, and the burst's
+            # audit event is written in the background.
             crossed = self._limiter.record_failure(client_id, ip)
             if crossed:
-                self._record_burst(client_id, ip)
+                threading.Thread(
+                    target=self._record_burst,
+                    args=(client_id, ip),
+                    name="tokensmith-burst-audit",
+                    daemon=True,
+                ).start()
             wait = self._limiter.client_blocked(client_id)
             if wait is not None:
                 raise SlowDown(wait, detail="client over the failed-authentication limit") from None
             raise
 
     def _record_burst(self, client_id: str, ip: str | None) -> None:
+        """The audit event of a failed-authentication burst (best effort, in a thread of its own)."""
         actor = Actor(method=AuthMethod.SYSTEM, transport=Transport.OAUTH, ip=ip)
         org_id: str | None = None
         try:

@@ -90,7 +90,20 @@ def create_database_engine(
     if engine.dialect.name == "sqlite":
         busy_ms = max(1, int(timeout_seconds * 1000))
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    """Every SQLite transaction takes the write lock when it begins (``BEGIN IMMEDIATE``).
+
+    A deferred transaction that reads, then writes, cannot take the lock if another connection
+    committed meanwhile: SQLite answers ``SQLITE_BUSY`` at once, without the busy wait, and
+    concurrent writers (two processes, or worker threads) would fail instead of queueing. Taken
+    up front, the lock is waited for (at most the busy timeout). Reads outside transactions —
+    the hot-path lookups and the change feed — take no lock at all (WAL).
+    """
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def postgres_connect_args(url: str, timeout_seconds: float) -> dict[str, Any]:
@@ -122,6 +135,8 @@ def postgres_connect_args(url: str, timeout_seconds: float) -> dict[str, Any]:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
+    # The driver's own implicit BEGIN off: transactions begin as _sqlite_begin_immediate says.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")

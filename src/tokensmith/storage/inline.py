@@ -11,9 +11,9 @@ stalls every other request for as long as it waits.
 may block calls :func:`ensure_may_block` *before* it starts waiting; on the loop that raises
 :class:`WouldBlock`, the attempt is abandoned, and the caller runs the whole call again in a
 worker thread. For that to be safe, work done before the first blocking step must be
-repeatable — reads, in-memory notes that a repeat overwrites. A path that would count
-something before blocking (a failed authentication) calls :func:`ensure_may_block` first, so
-it is only ever counted in the thread.
+repeatable — reads, in-memory notes that a repeat overwrites — and nothing may be counted
+before a step that can block (a failed authentication counts in memory and blocks nowhere
+after; counted in Redis, it is sent to a thread before anything is counted).
 """
 
 from __future__ import annotations
