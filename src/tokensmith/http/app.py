@@ -98,13 +98,13 @@ def create_app(
     app.router.routes.extend(mcp.routes())
     # The dashboard last: the OAuth, management and MCP routes keep priority.
     app.router.routes.extend(dashboard_routes(svc))
+    # Bodies are capped before any route reads or authenticates (the access log wraps it: 413s are logged).
+    app.add_middleware(BodyLimit, caps=BodyCaps.from_settings(settings))
     if settings.access_log:
         app.add_middleware(AccessLogMiddleware)  # it logs every request, so no fast path
     else:
         app.fast_endpoints = oauth.post_endpoints()
         app.fast_reads = hot_reads.READS
-    # Outermost but for the error renderer: bodies are capped before any route reads or authenticates.
-    app.add_middleware(BodyLimit, caps=BodyCaps.from_settings(settings))
     return app
 
 
