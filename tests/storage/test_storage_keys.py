@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from tokensmith.core.actors import Actor
 from tokensmith.core.secrets import derive_key
 from tokensmith.services.container import Services
-from tokensmith.services.keys import KeyEncryptor
+from tokensmith.services.keys import KeyEncryptor, KeyRing
 from tokensmith.services.master_key import MasterKeyMismatch
 from tokensmith.services.minting import Grant
 from tokensmith.settings import Settings
@@ -58,16 +58,16 @@ def test_two_processes_rotating_at_once_make_exactly_one_new_key(
     settings: Settings, services_factory: Callable[..., Services], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = services_factory(settings), services_factory(settings)
-    # Both must read the current generation before either inserts: that is the race.
+    # Both must read the current generation before either inserts: that is the race. (They wait
+    # between their two transactions: SQLite's write lock is held for a whole transaction.)
     barrier = threading.Barrier(2, timeout=20)
-    original = SigningKeyRepository.max_generation
+    original = KeyRing._create
 
-    def max_generation_then_wait(self: SigningKeyRepository) -> int:
-        value = original(self)
+    def wait_then_create(self: KeyRing, **kwargs: Any) -> Any:
         barrier.wait()
-        return value
+        return original(self, **kwargs)
 
-    monkeypatch.setattr(SigningKeyRepository, "max_generation", max_generation_then_wait)
+    monkeypatch.setattr(KeyRing, "_create", wait_then_create)
     results: dict[str, Any] = {}
     errors: list[BaseException] = []
 
@@ -82,7 +82,7 @@ def test_two_processes_rotating_at_once_make_exactly_one_new_key(
         t.start()
     for t in threads:
         t.join(timeout=30)
-    monkeypatch.setattr(SigningKeyRepository, "max_generation", original)
+    monkeypatch.setattr(KeyRing, "_create", original)
     assert errors == []
     assert results["a"].kid == results["b"].kid  # the loser reports the winner's key
     assert results["a"].generation == 2
