@@ -23,7 +23,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from tokensmith.core.errors import ProblemError, SlowDown, StorageUnavailable
+from tokensmith.core.errors import ProblemError, SlowDown, StorageUnavailable, Unauthenticated
 from tokensmith.dashboard import security
 from tokensmith.http.blocking import run_in_worker
 from tokensmith.http.oauth_request import client_ip
@@ -91,7 +91,9 @@ class Page:
 
     @property
     def signed_in(self) -> ActiveSession:
-        assert self.session is not None
+        """The session of a page that needs one (an explicit 401, never an ``assert``)."""
+        if self.session is None:
+            raise Unauthenticated("sign in first")
         return self.session
 
     def field(self, name: str, default: str = "") -> str:

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from tokensmith.core import permissions, policies
-from tokensmith.core.errors import BadRequest, Unauthenticated
+from tokensmith.core.errors import BadRequest, Forbidden, Unauthenticated
 from tokensmith.core.records import Credential, CredentialKind, OrgPolicy
 from tokensmith.core.roles import Role
 from tokensmith.dashboard import security
@@ -195,7 +195,8 @@ def credentials_list(page: Page) -> Response:
 
 def credential_create(page: Page) -> Response:
     session = page.signed_in
-    assert session.org is not None
+    if session.org is None:
+        raise Forbidden("this account belongs to no organisation")
     kind_value = page.field("kind", "personal")
     if kind_value not in ("personal", "organization"):
         raise BadRequest("choose personal or organisation")
