@@ -94,3 +94,5 @@ def test_anything_but_the_plainest_request_goes_through_fastapi(
     assert client.get("/api/me", headers={**bearer, "Cookie": "x=y"}).status_code == 200
     assert client.get("/api/me").status_code == 401  # no header: perhaps a dashboard session
     assert answered_fast == []
+    assert client.get("/api/me", headers={**bearer, "Content-Length": "0"}).status_code == 200  # no body
+    assert answered_fast == ["/api/me"]

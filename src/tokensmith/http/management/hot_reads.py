@@ -44,12 +44,13 @@ READS: dict[str, Read] = {"/api/me": me.me, "/api/tokens": _first_page_of_tokens
 
 
 def is_plain(scope: Scope) -> bool:
-    """A GET with a bearer ``Authorization`` header and no query string, cookie or body."""
+    """A GET with a bearer ``Authorization`` header and no query string, cookie or body (an
+    empty body declared as ``Content-Length: 0``, as some clients send, is no body)."""
     if scope["query_string"]:
         return False
     bearer = False
     for name, value in scope["headers"]:
-        if name in (b"cookie", b"content-length", b"transfer-encoding"):
+        if name in (b"cookie", b"transfer-encoding") or (name == b"content-length" and value.strip() != b"0"):
             return False
         if name == b"authorization":
             bearer = value[:7].lower() == b"bearer "
