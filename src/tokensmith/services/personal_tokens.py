@@ -23,6 +23,7 @@ from tokensmith.core.roles import Role
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
+from tokensmith.storage.change_feed import LookupCache, change_feed
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 from tokensmith.storage.repositories.personal_tokens import PersonalTokenLookup, PersonalTokenRepository
@@ -79,6 +80,13 @@ class PersonalTokenService:
         self._rehasher = Rehasher(hasher, usage)
         self._audit = audit
         self._usage = usage
+        #: Pages of ``list`` (without an expiry window), kept under the invariant of
+        #: storage.change_feed: a page read before a commit this process has learnt of is never
+        #: served, so a new, renamed or revoked token shows at once. Polling a list then costs no
+        #: database round trip.
+        self._pages: LookupCache[tuple[str, str, bool, str | None, int], list[PersonalTokenRecord]] = (
+            LookupCache(change_feed(database), max_entries=2_000)
+        )
         self.prefix = prefix
         self._registry = scope_registry
         usage.register(USAGE_KIND, lambda c, uses: PersonalTokenRepository(c).touch_many(uses))
@@ -182,16 +190,21 @@ class PersonalTokenService:
             raise BadRequest("listing personal tokens needs an organisation and a user")
         now = self._clock.now()
         expiring_before = now + expiring_within if expiring_within is not None else None
-        with self._db.transaction() as connection:
-            items = PersonalTokenRepository(connection).list_for_user(
-                org_id,
-                user_id,
-                include_revoked=include_revoked,
-                expiring_before=expiring_before,
-                expiring_after=now if expiring_within is not None else None,
-                after_id=cursor,
-                limit=limit + 1,
-            )
+        key = (org_id, user_id, include_revoked, cursor, limit)
+        stamp = self._pages.stamp() if expiring_within is None else None
+        items = self._pages.get(key, stamp)
+        if items is None:
+            with self._db.transaction() as connection:
+                items = PersonalTokenRepository(connection).list_for_user(
+                    org_id,
+                    user_id,
+                    include_revoked=include_revoked,
+                    expiring_before=expiring_before,
+                    expiring_after=now if expiring_within is not None else None,
+                    after_id=cursor,
+                    limit=limit + 1,
+                )
+            self._pages.put(key, items, stamp)
         items = [self._with_pending_use(t) for t in items]
         next_cursor = items[limit - 1].id if len(items) > limit else None
         return PersonalTokenPage(items[:limit], next_cursor)
