@@ -61,7 +61,7 @@ def create_database_engine(
     ``idle_in_transaction_session_timeout`` (so a stalled client cannot hold locks); the
     pool's checkout ``pool_timeout``. A server that accepts bytes and never answers defeats
     all of these (its kernel still ACKs): the deadline of
-    :func:`tokensmith.http.blocking.run_in_worker` covers that case.
+    :func:`tokensmith.web.blocking.run_in_worker` covers that case.
 
     No ``pool_pre_ping``: it costs a round trip on every checkout. After a PostgreSQL
     restart the first statement on a stale connection fails with a disconnect error,
@@ -221,7 +221,7 @@ class Database:
     SQLAlchemy to answer 503.
 
     Abandoned calls: a blocking call that outlives its deadline
-    (:func:`tokensmith.http.blocking.run_in_worker`) cannot be killed. :meth:`abandon`
+    (:func:`tokensmith.web.blocking.run_in_worker`) cannot be killed. :meth:`abandon`
     shuts down the socket of every connection its thread has checked out, so the blocked
     read fails at once, SQLAlchemy invalidates that connection (a disconnect error) and the
     thread ends; no stalled connection goes back to the pool. Threads that are still
