@@ -15,7 +15,7 @@ from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
-from tokensmith.services.keys import KeyRing
+from tokensmith.services.keyring import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
