@@ -16,7 +16,8 @@ from tokensmith.http.connection_limits import ConnectionLimits, ServerConfig
 from tokensmith.services.keyring import check_master_keys
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.settings import Settings
-from tokensmith.storage.database import create_database_engine, migrate
+from tokensmith.storage.engine import create_database_engine
+from tokensmith.storage.migrate import migrate
 
 
 def configure_logging() -> None:

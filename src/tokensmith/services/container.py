@@ -26,7 +26,9 @@ from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.settings import Settings
-from tokensmith.storage.database import Database, create_database_engine, migrate
+from tokensmith.storage.database import Database
+from tokensmith.storage.engine import create_database_engine
+from tokensmith.storage.migrate import migrate
 
 
 @dataclass
