@@ -150,7 +150,7 @@ async def _flush_usage_forever(services: Services) -> None:
 
 async def _housekeeping_forever(services: Services) -> None:
     """Housekeeping, safe from every process at once: audit events when personal tokens cross
-    7 days / 1 day before expiry (issue 3 part 6), and forgetting expired opaque tokens and
+    7 days / 1 day before expiry, and forgetting expired opaque tokens and
     revocations of expired JWTs."""
     while True:
         try:
