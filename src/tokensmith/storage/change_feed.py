@@ -45,7 +45,8 @@ import logging
 import threading
 import time
 import weakref
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -289,6 +290,7 @@ def change_feed(database: Database) -> ChangeFeed:
 
 K = TypeVar("K")
 V = TypeVar("V")
+P = ParamSpec("P")
 
 
 class LookupCache(Generic[K, V]):
@@ -330,3 +332,17 @@ class LookupCache(Generic[K, V]):
             entries = {}
             self._generation = (stamp, entries)
         entries[key] = value
+
+    def read_through(
+        self, key: K, read: Callable[P, V | None], *args: P.args, **kwargs: P.kwargs
+    ) -> V | None:
+        """The value kept for ``key``, or else ``read(*args, **kwargs)``'s, kept when found
+        (stamped before the read, as :meth:`put` requires)."""
+        stamp = self.stamp()
+        cached = self.get(key, stamp)
+        if cached is not None:
+            return cached
+        found = read(*args, **kwargs)
+        if found is not None:
+            self.put(key, found, stamp)
+        return found

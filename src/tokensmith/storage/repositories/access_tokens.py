@@ -5,54 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from tokensmith.core.records import AccessTokenRecord, SubjectKind
+from tokensmith.storage.repositories.rows import (
+    Repository,
+    insert_values,
+    record_from,
+    scopes_from,
+    scopes_text,
+)
 from tokensmith.storage.tables import access_tokens, revoked_tokens
 
 
-class AccessTokenRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class AccessTokenRepository(Repository):
     def insert(self, record: AccessTokenRecord) -> None:
-        self.c.execute(
-            insert(access_tokens).values(
-                token_hash=record.token_hash,
-                jti=record.jti,
-                org_id=record.org_id,
-                credential_id=record.credential_id,
-                personal_token_id=record.personal_token_id,
-                client_id=record.client_id,
-                subject=record.subject,
-                subject_kind=record.subject_kind.value,
-                scopes=" ".join(sorted(record.scopes)),
-                issued_at=record.issued_at,
-                expires_at=record.expires_at,
-            )
+        values = insert_values(
+            record, access_tokens, subject_kind=record.subject_kind.value, scopes=scopes_text(record.scopes)
         )
+        self.c.execute(insert(access_tokens).values(values))
 
     def by_hashes(self, hashes: list[str]) -> AccessTokenRecord | None:
-        row = (
-            self.c.execute(select(access_tokens).where(access_tokens.c.token_hash.in_(hashes)))
-            .mappings()
-            .first()
-        )
+        row = self.first(select(access_tokens).where(access_tokens.c.token_hash.in_(hashes)))
         if row is None:
             return None
-        return AccessTokenRecord(
-            token_hash=row["token_hash"],
-            jti=row["jti"],
-            org_id=row["org_id"],
-            credential_id=row["credential_id"],
-            personal_token_id=row["personal_token_id"],
-            client_id=row["client_id"],
-            subject=row["subject"],
+        return record_from(
+            AccessTokenRecord,
+            row,
             subject_kind=SubjectKind(row["subject_kind"]),
-            scopes=frozenset(row["scopes"].split()),
-            issued_at=row["issued_at"],
-            expires_at=row["expires_at"],
+            scopes=scopes_from(row["scopes"]),
         )
 
     def delete_by_hash(self, token_hash: str) -> None:

@@ -6,39 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from tokensmith.core.records import AuditEvent
+from tokensmith.storage.repositories.rows import Repository, like_literal, record_from
 from tokensmith.storage.tables import audit_events
 
 
 def _event(row: RowMapping) -> AuditEvent:
-    return AuditEvent(
-        id=row["id"],
-        occurred_at=row["occurred_at"],
-        org_id=row["org_id"],
-        actor_kind=row["actor_kind"],
-        actor_id=row["actor_id"],
-        actor_label=row["actor_label"],
-        action=row["action"],
-        target_kind=row["target_kind"],
-        target_id=row["target_id"],
-        target_hint=row["target_hint"],
-        ip=row["ip"],
-        transport=row["transport"],
-        details=dict(row["details"] or {}),
-    )
+    return record_from(AuditEvent, row, details=dict(row["details"] or {}))
 
 
-def _like_literal(value: str) -> str:
-    """Escape ``%`` and ``_`` so filters match them literally."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-class AuditRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class AuditRepository(Repository):
     def append(self, values: dict[str, Any]) -> None:
         self.c.execute(insert(audit_events).values(**values))
 
@@ -62,13 +41,13 @@ class AuditRepository:
         if action is not None:
             query = query.where(audit_events.c.action == action)
         if action_prefix is not None:
-            query = query.where(audit_events.c.action.like(_like_literal(action_prefix) + "%", escape="\\"))
+            query = query.where(audit_events.c.action.like(like_literal(action_prefix) + "%", escape="\\"))
         if actor_id is not None:
             query = query.where(audit_events.c.actor_id == actor_id)
         if target_id is not None:
             query = query.where(audit_events.c.target_id == target_id)
         if target_contains:
-            pattern = "%" + _like_literal(target_contains) + "%"
+            pattern = "%" + like_literal(target_contains) + "%"
             query = query.where(audit_events.c.target_hint.ilike(pattern, escape="\\"))
         if since is not None:
             query = query.where(audit_events.c.occurred_at >= since)

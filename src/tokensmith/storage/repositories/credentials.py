@@ -7,24 +7,30 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from tokensmith.core.records import Credential, Organization, TokenFormat
 from tokensmith.core.roles import Role
 from tokensmith.storage.change_feed import LookupCache, change_feed
 from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
-from tokensmith.storage.repositories.organizations import organization_from_row
+from tokensmith.storage.repositories.organizations import ORGANIZATION_COLUMNS, organization_from_labels
+from tokensmith.storage.repositories.rows import (
+    Repository,
+    insert_values,
+    record_from,
+    scopes_from,
+    scopes_text,
+)
 from tokensmith.storage.tables import credentials, memberships, organizations
 
 # Compiled once: the token endpoint runs this on every request. A personal credential's owner's
 # role comes with it (LEFT JOIN: NULL for organisation credentials and for a departed owner).
-_ORG_LABELS = [(f"org__{c.name}", c.name) for c in organizations.c]
 _OWNER_ROLE = "owner_role"
 _BY_CLIENT_ID_WITH_ORG = (
     select(
         credentials,
-        *[c.label(label) for c, (label, _) in zip(organizations.c, _ORG_LABELS, strict=True)],
+        *ORGANIZATION_COLUMNS,
         memberships.c.role.label(_OWNER_ROLE),
     )
     .join(organizations, organizations.c.id == credentials.c.org_id)
@@ -50,79 +56,43 @@ class CredentialLookup:
         self._cache: LookupCache[str, tuple[Credential, Organization]] = LookupCache(change_feed(database))
 
     def __call__(self, client_id: str) -> tuple[Credential, Organization] | None:
-        stamp = self._cache.stamp()
-        cached = self._cache.get(client_id, stamp)
-        if cached is not None:
-            return cached
+        return self._cache.read_through(client_id, self._read, client_id)
+
+    def _read(self, client_id: str) -> tuple[Credential, Organization] | None:
         values = self._query(client_id=client_id)
-        if values is None:
-            return None
-        found = (
-            _credential(values),
-            organization_from_row({name: values[label] for label, name in _ORG_LABELS}),
-        )
-        self._cache.put(client_id, found, stamp)
-        return found
+        return (_credential(values), organization_from_labels(values)) if values is not None else None
 
 
 def _credential(row: Mapping[str, Any] | RowMapping) -> Credential:
-    return Credential(
-        id=row["id"],
-        client_id=row["client_id"],
-        org_id=row["org_id"],
-        user_id=row["user_id"],
-        name=row["name"],
-        description=row["description"],
-        secret_hash=row["secret_hash"],
-        secret_hint=row["secret_hint"],
-        previous_secret_hash=row["previous_secret_hash"],
-        previous_secret_expires_at=row["previous_secret_expires_at"],
-        scopes=frozenset(row["scopes"].split()),
+    return record_from(
+        Credential,
+        row,
+        scopes=scopes_from(row["scopes"]),
         token_format=TokenFormat(row["token_format"]),
-        token_ttl=row["token_ttl"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        last_used_at=row["last_used_at"],
         owner_role=Role(row[_OWNER_ROLE]) if row.get(_OWNER_ROLE) else None,
     )
 
 
-class CredentialRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class CredentialRepository(Repository):
     def insert(self, credential: Credential) -> None:
-        self.c.execute(
-            insert(credentials).values(
-                id=credential.id,
-                client_id=credential.client_id,
-                org_id=credential.org_id,
-                user_id=credential.user_id,
-                name=credential.name,
-                description=credential.description,
-                secret_hash=credential.secret_hash,
-                secret_hint=credential.secret_hint,
-                previous_secret_hash=None,
-                previous_secret_expires_at=None,
-                scopes=" ".join(sorted(credential.scopes)),
-                token_format=credential.token_format.value,
-                token_ttl=credential.token_ttl,
-                created_by=credential.created_by,
-                created_at=credential.created_at,
-                updated_at=credential.updated_at,
-                last_used_at=None,
-            )
+        """Store a new credential (no previous secret, never used yet)."""
+        values = insert_values(
+            credential,
+            credentials,
+            previous_secret_hash=None,
+            previous_secret_expires_at=None,
+            scopes=scopes_text(credential.scopes),
+            token_format=credential.token_format.value,
+            last_used_at=None,
         )
+        self.c.execute(insert(credentials).values(values))
 
     def get(self, credential_id: str) -> Credential | None:
-        row = self.c.execute(select(credentials).where(credentials.c.id == credential_id)).mappings().first()
+        row = self.first(select(credentials).where(credentials.c.id == credential_id))
         return _credential(row) if row else None
 
     def by_client_id(self, client_id: str) -> Credential | None:
-        row = (
-            self.c.execute(select(credentials).where(credentials.c.client_id == client_id)).mappings().first()
-        )
+        row = self.first(select(credentials).where(credentials.c.client_id == client_id))
         return _credential(row) if row else None
 
     def list(

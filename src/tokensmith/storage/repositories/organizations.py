@@ -7,20 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from tokensmith.core.records import Membership, Organization, OrgPolicy, User
 from tokensmith.core.roles import Role
 from tokensmith.storage.change_feed import LookupCache, change_feed
 from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
+from tokensmith.storage.repositories.rows import Repository, like_literal
 from tokensmith.storage.tables import memberships, organizations, users
-
-
-def like_literal(value: str) -> str:
-    r"""Escape ``\``, ``%`` and ``_`` so a LIKE pattern (``escape="\"``) matches them literally."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
 
 _POLICY_FIELDS = (
     "allow_personal_credentials",
@@ -37,6 +32,16 @@ def organization_from_row(row: Mapping[str, Any] | RowMapping) -> Organization:
     return Organization(id=row["id"], name=row["name"], created_at=row["created_at"], policy=policy)
 
 
+_ORG_LABELS = [(f"org__{c.name}", c.name) for c in organizations.c]
+#: The organisation's columns to select beside another table's, each labelled ``org__<name>``.
+ORGANIZATION_COLUMNS = [c.label(label) for c, (label, _) in zip(organizations.c, _ORG_LABELS, strict=True)]
+
+
+def organization_from_labels(values: Mapping[str, Any]) -> Organization:
+    """The organisation of a row that selected :data:`ORGANIZATION_COLUMNS`."""
+    return organization_from_row({name: values[label] for label, name in _ORG_LABELS})
+
+
 class OrganizationLookup:
     """An organisation (with its policy) by id, for the management API's hot reads
     (``GET /api/me``): one compiled query, kept in memory under the invariant of
@@ -50,16 +55,11 @@ class OrganizationLookup:
         self._cache: LookupCache[str, Organization] = LookupCache(change_feed(database))
 
     def __call__(self, org_id: str) -> Organization | None:
-        stamp = self._cache.stamp()
-        cached = self._cache.get(org_id, stamp)
-        if cached is not None:
-            return cached
+        return self._cache.read_through(org_id, self._read, org_id)
+
+    def _read(self, org_id: str) -> Organization | None:
         values = self._query(id=org_id)
-        if values is None:
-            return None
-        found = organization_from_row(values)
-        self._cache.put(org_id, found, stamp)
-        return found
+        return organization_from_row(values) if values is not None else None
 
 
 def _user(row: RowMapping) -> User:
@@ -77,10 +77,7 @@ def _membership(row: RowMapping) -> Membership:
     )
 
 
-class OrganizationRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class OrganizationRepository(Repository):
     # organisations -------------------------------------------------------
     def insert(self, org_id: str, name: str, now: datetime, policy: OrgPolicy) -> Organization:
         values: dict[str, Any] = {"id": org_id, "name": name, "created_at": now}
@@ -89,11 +86,11 @@ class OrganizationRepository:
         return Organization(id=org_id, name=name, created_at=now, policy=policy)
 
     def get(self, org_id: str) -> Organization | None:
-        row = self.c.execute(select(organizations).where(organizations.c.id == org_id)).mappings().first()
+        row = self.first(select(organizations).where(organizations.c.id == org_id))
         return organization_from_row(row) if row else None
 
     def by_name(self, name: str) -> Organization | None:
-        row = self.c.execute(select(organizations).where(organizations.c.name == name)).mappings().first()
+        row = self.first(select(organizations).where(organizations.c.name == name))
         return organization_from_row(row) if row else None
 
     def list_for_user(self, user_id: str) -> list[tuple[Organization, Role]]:
@@ -124,11 +121,11 @@ class OrganizationRepository:
         return User(id=user_id, email=email, created_at=now, has_password=password_hash is not None)
 
     def user(self, user_id: str) -> User | None:
-        row = self.c.execute(select(users).where(users.c.id == user_id)).mappings().first()
+        row = self.first(select(users).where(users.c.id == user_id))
         return _user(row) if row else None
 
     def user_by_email(self, email: str) -> User | None:
-        row = self.c.execute(select(users).where(users.c.email == email.lower())).mappings().first()
+        row = self.first(select(users).where(users.c.email == email.lower()))
         return _user(row) if row else None
 
     def password_hash(self, user_id: str) -> str | None:
@@ -146,12 +143,8 @@ class OrganizationRepository:
         return Membership(org_id=org_id, user_id=user_id, role=role, created_at=now)
 
     def membership(self, org_id: str, user_id: str) -> Membership | None:
-        row = (
-            self.c.execute(
-                select(memberships).where(memberships.c.org_id == org_id, memberships.c.user_id == user_id)
-            )
-            .mappings()
-            .first()
+        row = self.first(
+            select(memberships).where(memberships.c.org_id == org_id, memberships.c.user_id == user_id)
         )
         return _membership(row) if row else None
 

@@ -7,17 +7,22 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
 from tokensmith.storage.change_feed import LookupCache, change_feed
 from tokensmith.storage.compiled import CompiledQuery
 from tokensmith.storage.database import Database
-from tokensmith.storage.repositories.organizations import organization_from_row
+from tokensmith.storage.repositories.organizations import ORGANIZATION_COLUMNS, organization_from_labels
+from tokensmith.storage.repositories.rows import (
+    Repository,
+    insert_values,
+    record_from,
+    scopes_from,
+    scopes_text,
+)
 from tokensmith.storage.tables import memberships, organizations, personal_tokens, users
-
-_ORG_LABELS = [(f"org__{c.name}", c.name) for c in organizations.c]
 
 
 class PersonalTokenLookup:
@@ -29,7 +34,7 @@ class PersonalTokenLookup:
         statement = (
             select(
                 personal_tokens,
-                *[c.label(label) for c, (label, _) in zip(organizations.c, _ORG_LABELS, strict=True)],
+                *ORGANIZATION_COLUMNS,
                 memberships.c.role.label("member_role"),
                 users.c.email.label("user_email"),
                 users.c.created_at.label("user_created_at"),
@@ -54,14 +59,7 @@ class PersonalTokenLookup:
         )
 
     def __call__(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
-        stamp = self._cache.stamp()
-        cached = self._cache.get(hashes[0], stamp)
-        if cached is not None:
-            return cached
-        found = self._read(hashes)
-        if found is not None:
-            self._cache.put(hashes[0], found, stamp)
-        return found
+        return self._cache.read_through(hashes[0], self._read, hashes)
 
     def _read(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
         values = self._query(**{f"h{i}": h for i, h in enumerate(hashes[: self._hash_count])})
@@ -73,66 +71,33 @@ class PersonalTokenLookup:
             created_at=values["user_created_at"],
             has_password=bool(values["user_has_password"]),
         )
-        org = organization_from_row({name: values[label] for label, name in _ORG_LABELS})
+        org = organization_from_labels(values)
         return _token(values), org, Role(values["member_role"]), user
 
 
 def _token(row: RowMapping | Mapping[str, Any]) -> PersonalTokenRecord:
-    return PersonalTokenRecord(
-        id=row["id"],
-        org_id=row["org_id"],
-        user_id=row["user_id"],
-        name=row["name"],
-        description=row["description"],
-        token_hash=row["token_hash"],
-        token_hint=row["token_hint"],
-        scopes=frozenset(row["scopes"].split()),
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        last_used_at=row["last_used_at"],
-        last_used_ip=row["last_used_ip"],
-        revoked_at=row["revoked_at"],
-        created_by=row["created_by"],
-        notified_7d_at=row["notified_7d_at"],
-        notified_1d_at=row["notified_1d_at"],
-    )
+    return record_from(PersonalTokenRecord, row, scopes=scopes_from(row["scopes"]))
 
 
-class PersonalTokenRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class PersonalTokenRepository(Repository):
     def insert(self, token: PersonalTokenRecord) -> None:
-        self.c.execute(
-            insert(personal_tokens).values(
-                id=token.id,
-                org_id=token.org_id,
-                user_id=token.user_id,
-                name=token.name,
-                description=token.description,
-                token_hash=token.token_hash,
-                token_hint=token.token_hint,
-                scopes=" ".join(sorted(token.scopes)),
-                created_at=token.created_at,
-                expires_at=token.expires_at,
-                created_by=token.created_by,
-                notified_7d_at=token.notified_7d_at,
-                notified_1d_at=token.notified_1d_at,
-            )
+        """Store a new token (not used, not revoked yet)."""
+        values = insert_values(
+            token,
+            personal_tokens,
+            scopes=scopes_text(token.scopes),
+            last_used_at=None,
+            last_used_ip=None,
+            revoked_at=None,
         )
+        self.c.execute(insert(personal_tokens).values(values))
 
     def get(self, token_id: str) -> PersonalTokenRecord | None:
-        row = (
-            self.c.execute(select(personal_tokens).where(personal_tokens.c.id == token_id)).mappings().first()
-        )
+        row = self.first(select(personal_tokens).where(personal_tokens.c.id == token_id))
         return _token(row) if row else None
 
     def by_hashes(self, hashes: list[str]) -> PersonalTokenRecord | None:
-        row = (
-            self.c.execute(select(personal_tokens).where(personal_tokens.c.token_hash.in_(hashes)))
-            .mappings()
-            .first()
-        )
+        row = self.first(select(personal_tokens).where(personal_tokens.c.token_hash.in_(hashes)))
         return _token(row) if row else None
 
     def list_for_user(

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select, true, update
-from sqlalchemy.engine import Connection
 
 from tokensmith.core.secrets import KEY_ID_LENGTH
+from tokensmith.storage.repositories.rows import Repository
 from tokensmith.storage.tables import access_tokens, credentials, dashboard_sessions, personal_tokens
 
 CredentialHashColumn = Literal["secret_hash", "previous_secret_hash"]
@@ -36,10 +36,7 @@ def _tag(column: ColumnElement[str]) -> ColumnElement[str]:
     return func.substr(column, 1, KEY_ID_LENGTH)
 
 
-class SecretHashRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class SecretHashRepository(Repository):
     def _live(self, now: datetime) -> list[tuple[str, Table, ColumnElement[str], ColumnElement[bool]]]:
         """(kind, table, hash column, "could still authenticate") for every stored secret."""
         return [

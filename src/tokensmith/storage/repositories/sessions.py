@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Connection
 
+from tokensmith.storage.repositories.rows import Repository, insert_values, record_from
 from tokensmith.storage.tables import dashboard_sessions
 
 
@@ -21,31 +21,13 @@ class SessionRow:
     expires_at: datetime
 
 
-class SessionRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class SessionRepository(Repository):
     def insert(self, row: SessionRow) -> None:
-        self.c.execute(
-            insert(dashboard_sessions).values(
-                id_hash=row.id_hash,
-                user_id=row.user_id,
-                org_id=row.org_id,
-                csrf_token=row.csrf_token,
-                created_at=row.created_at,
-                expires_at=row.expires_at,
-            )
-        )
+        self.c.execute(insert(dashboard_sessions).values(insert_values(row, dashboard_sessions)))
 
     def by_hashes(self, hashes: list[str]) -> SessionRow | None:
-        found = (
-            self.c.execute(select(dashboard_sessions).where(dashboard_sessions.c.id_hash.in_(hashes)))
-            .mappings()
-            .first()
-        )
-        if found is None:
-            return None
-        return SessionRow(**{k: found[k] for k in SessionRow.__dataclass_fields__})
+        found = self.first(select(dashboard_sessions).where(dashboard_sessions.c.id_hash.in_(hashes)))
+        return record_from(SessionRow, found) if found is not None else None
 
     def delete(self, id_hash: str) -> None:
         self.c.execute(delete(dashboard_sessions).where(dashboard_sessions.c.id_hash == id_hash))

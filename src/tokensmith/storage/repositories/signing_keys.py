@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import RowMapping
 
 from tokensmith.core.records import SigningKeyRecord
+from tokensmith.storage.repositories.rows import Repository, insert_values, record_from
 from tokensmith.storage.tables import signing_keys
 
 
 def _key(row: RowMapping) -> SigningKeyRecord:
-    return SigningKeyRecord(
-        kid=row["kid"],
-        generation=row["generation"],
-        algorithm=row["algorithm"],
-        public_jwk=dict(row["public_jwk"]),
-        private_key=row["private_key"],
-        master_key_id=row["master_key_id"],
-        created_at=row["created_at"],
-        activates_at=row["activates_at"],
-    )
+    return record_from(SigningKeyRecord, row, public_jwk=dict(row["public_jwk"]))
 
 
-class SigningKeyRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class SigningKeyRepository(Repository):
     def all(self, *, for_update: bool = False) -> list[SigningKeyRecord]:
         """Every key, oldest first; ``for_update`` locks the rows (PostgreSQL) until commit."""
         query = select(signing_keys).order_by(signing_keys.c.generation)
@@ -47,24 +36,9 @@ class SigningKeyRepository:
         return int(value) if value is not None else 0
 
     def by_generation(self, generation: int) -> SigningKeyRecord | None:
-        row = (
-            self.c.execute(select(signing_keys).where(signing_keys.c.generation == generation))
-            .mappings()
-            .first()
-        )
+        row = self.first(select(signing_keys).where(signing_keys.c.generation == generation))
         return _key(row) if row else None
 
     def insert(self, key: SigningKeyRecord) -> None:
         """Raises IntegrityError if another process took this generation first."""
-        self.c.execute(
-            insert(signing_keys).values(
-                kid=key.kid,
-                generation=key.generation,
-                algorithm=key.algorithm,
-                public_jwk=key.public_jwk,
-                private_key=key.private_key,
-                master_key_id=key.master_key_id,
-                created_at=key.created_at,
-                activates_at=key.activates_at,
-            )
-        )
+        self.c.execute(insert(signing_keys).values(insert_values(key, signing_keys)))
