@@ -20,7 +20,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.requests import Request
@@ -28,6 +28,7 @@ from starlette.requests import Request
 from tokensmith.core.errors import InvalidRequest
 
 MAX_PARAMETERS = 32
+V = TypeVar("V")
 
 
 class BodyTooLarge(InvalidRequest):
@@ -113,22 +114,18 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     return value
 
 
-def _unique(pairs: list[tuple[str, str]]) -> dict[str, str]:
-    params: dict[str, str] = {}
+def _unique(pairs: list[tuple[str, V]], what: str = "parameter") -> dict[str, V]:
+    """``pairs`` as a dict; a name that repeats is ``invalid_request`` (RFC 6749 §3.2)."""
+    params: dict[str, V] = {}
     for name, value in pairs:
         if name in params:
-            raise InvalidRequest(f"The parameter {name} is repeated.")
+            raise InvalidRequest(f"The {what} {name} is repeated.")
         params[name] = value
     return params
 
 
 def _unique_json(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in params:
-            raise InvalidRequest(f"The member {name} is repeated.")
-        params[name] = value
-    return params
+    return _unique(pairs, "member")
 
 
 def json_string(params: dict[str, Any], name: str) -> str | None:

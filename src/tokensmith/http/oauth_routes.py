@@ -131,13 +131,7 @@ class OAuthRoutes:
         except InvalidSubjectToken as exc:
             # Seed 002 calls the exchange a refresh: a bad personal token is invalid_grant (RFC 6749 §5.2).
             raise InvalidGrant(exc.description) from None
-        body = {
-            "access_token": issued.access_token,
-            "token_type": "Bearer",
-            "expires_in": issued.expires_in,
-            "scope": issued.scope,
-        }
-        return NoStoreJSON(body)
+        return NoStoreJSON(token_body(issued))
 
     # Seed 003: POST /api/v1/token (JSON camelCase) --------------------------------
     async def v1_token(self, request: Request) -> Response:
@@ -150,13 +144,7 @@ class OAuthRoutes:
         }
         auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
         issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
-        body = {
-            "accessToken": issued.access_token,
-            "tokenType": "Bearer",
-            "expiresIn": issued.expires_in,
-            "scope": issued.scope,
-        }
-        return NoStoreJSON(body)
+        return NoStoreJSON({_camel(name): value for name, value in token_body(issued).items()})
 
     # RFC 7662 / RFC 7009 ----------------------------------------------------------
     async def _caller(self, request: Request) -> tuple[dict[str, str], Credential]:
@@ -234,3 +222,9 @@ class OAuthRoutes:
             Route("/.well-known/jwks.json", self.jwks, methods=["GET"]),
         ]
         return routes
+
+
+def _camel(name: str) -> str:
+    """``expires_in`` as seed 003's JSON dialect spells it: ``expiresIn``."""
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
