@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from urllib.parse import parse_qs, unquote_plus
 
 import httpx
@@ -72,6 +72,16 @@ def generate_key(alg: str, kid: str | None = None) -> SigningKey:
     else:
         raise ValueError(f"no test key type for {alg}")
     return SigningKey(kid=kid or f"{alg.lower()}-{uuid.uuid4().hex[:8]}", alg=alg, private_key=private)
+
+
+class StandardClaims(TypedDict, total=False):
+    """What :meth:`FakeIssuer.claims` varies (each has its default there)."""
+
+    scopes: str
+    subject: str
+    kind: str
+    org_id: str
+    ttl: int
 
 
 class FakeIssuer:
@@ -191,18 +201,15 @@ class FakeIssuer:
     def mint(
         self,
         *,
-        scopes: str = "api/access",
-        subject: str = "abcdefghijklmnopqrstuvwxyz",
-        kind: str = "client",
-        org_id: str = "org_1",
-        ttl: int = 3600,
         claims: Mapping[str, Any] | None = None,
         header: Mapping[str, Any] | None = None,
         key: SigningKey | None = None,
+        **standard: Unpack[StandardClaims],
     ) -> str:
-        """A signed access token; ``claims``/``header`` entries override (``None`` removes one)."""
+        """A signed access token with the :meth:`claims` that ``standard`` describes;
+        ``claims``/``header`` entries override (``None`` removes one)."""
         key = key or self.keys[0]
-        body = self.claims(scopes=scopes, subject=subject, kind=kind, org_id=org_id, ttl=ttl)
+        body = self.claims(**standard)
         for name, value in (claims or {}).items():
             if value is None:
                 body.pop(name, None)
