@@ -15,7 +15,9 @@ next token follows the new role (:mod:`tokensmith.core.delegation`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from tokensmith.core import ids, permissions
@@ -64,10 +66,7 @@ class MemberService:
         permissions.require_scope(actor, "members:read")
         permissions.require_org(actor, org_id)
         with self._db.transaction() as connection:
-            org = OrganizationRepository(connection).get(org_id)
-        if org is None:
-            raise NotFound("no such organisation")
-        return org
+            return OrganizationRepository(connection).require(org_id)
 
     def list(
         self,
@@ -83,8 +82,7 @@ class MemberService:
         permissions.require_org(actor, org_id)
         with self._db.transaction() as connection:
             repo = OrganizationRepository(connection)
-            if repo.get(org_id) is None:
-                raise NotFound("no such organisation")
+            repo.require(org_id)
             rows = repo.members(
                 org_id, after_email=cursor, email_contains=email_contains, role=role, limit=limit + 1
             )
@@ -109,8 +107,7 @@ class MemberService:
         try:
             with self._db.transaction() as connection:
                 repo = OrganizationRepository(connection)
-                if repo.get(org_id) is None:
-                    raise NotFound("no such organisation")
+                repo.require(org_id)
                 user = repo.user_by_email(email)
                 if user is None:
                     user = repo.insert_user(ids.new_id(), email, password_hash, now)
@@ -128,16 +125,7 @@ class MemberService:
                 if repo.membership(org_id, user.id) is not None:
                     raise Conflict(f"{email} is already a member of this organisation")
                 repo.add_member(org_id, user.id, role, now)
-                self._audit.record(
-                    connection,
-                    actor,
-                    "member.added",
-                    org_id=org_id,
-                    target_kind="user",
-                    target_id=user.id,
-                    target_hint=email,
-                    details={"role": role.value},
-                )
+                self._record(connection, actor, "member.added", org_id, user, {"role": role.value})
         except IntegrityError:
             raise Conflict(f"{email} is already a member of this organisation") from None
         return Member(user, role)
@@ -157,16 +145,8 @@ class MemberService:
                 raise Conflict("the organisation's last owner cannot be demoted", code="last_owner")
             repo.set_role(org_id, user.id, role)
             SessionRepository(connection).delete_for_user(user.id)
-            self._audit.record(
-                connection,
-                actor,
-                "member.role_changed",
-                org_id=org_id,
-                target_kind="user",
-                target_id=user.id,
-                target_hint=user.email,
-                details={"old_role": current.value, "role": role.value},
-            )
+            details = {"old_role": current.value, "role": role.value}
+            self._record(connection, actor, "member.role_changed", org_id, user, details)
         return Member(user, role)
 
     def remove(self, actor: Actor, org_id: str, user_ref: str) -> Member:
@@ -184,26 +164,38 @@ class MemberService:
             deleted = CredentialRepository(connection).delete_personal(org_id, user.id)
             repo.remove_member(org_id, user.id)
             SessionRepository(connection).delete_for_user(user.id)
-            self._audit.record(
-                connection,
-                actor,
-                "member.removed",
-                org_id=org_id,
-                target_kind="user",
-                target_id=user.id,
-                target_hint=user.email,
-                details={
-                    "role": current.value,
-                    "personal_tokens_revoked": revoked,
-                    "personal_credentials_deleted": [c.client_id for c in deleted],
-                },
-            )
+            details = {
+                "role": current.value,
+                "personal_tokens_revoked": revoked,
+                "personal_credentials_deleted": [c.client_id for c in deleted],
+            }
+            self._record(connection, actor, "member.removed", org_id, user, details)
         return Member(user, current)
+
+    def _record(
+        self,
+        connection: Connection,
+        actor: Actor,
+        action: str,
+        org_id: str,
+        user: User,
+        details: dict[str, Any],
+    ) -> None:
+        """Audit a change to ``user``'s membership of ``org_id``."""
+        self._audit.record(
+            connection,
+            actor,
+            action,
+            org_id=org_id,
+            target_kind="user",
+            target_id=user.id,
+            target_hint=user.email,
+            details=details,
+        )
 
     def _member(self, repo: OrganizationRepository, org_id: str, user_ref: str) -> tuple[User, Role]:
         """A member by user id or email; non-members (and other organisations' users) are 404."""
-        if repo.get(org_id) is None:
-            raise NotFound("no such organisation")
+        repo.require(org_id)
         user = repo.user_by_email(user_ref.strip().lower()) if "@" in user_ref else repo.user(user_ref)
         membership = repo.membership(org_id, user.id) if user is not None else None
         if user is None or membership is None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from tokensmith.core import permissions
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import BadRequest, NotFound
+from tokensmith.core.errors import BadRequest
 from tokensmith.core.records import OrgPolicy
 from tokensmith.services.audit import AuditLog
 from tokensmith.storage.database import Database
@@ -46,10 +46,7 @@ class PolicyService:
         permissions.require_scope(actor, "members:read")
         permissions.require_org(actor, org_id)
         with self._db.transaction() as connection:
-            org = OrganizationRepository(connection).get(org_id)
-        if org is None:
-            raise NotFound("no such organisation")
-        return org.policy
+            return OrganizationRepository(connection).require(org_id).policy
 
     def update(self, actor: Actor, org_id: str, changes: dict[str, Any]) -> OrgPolicy:
         """Apply a partial change; fields not named keep their value."""
@@ -59,9 +56,7 @@ class PolicyService:
         validate_changes(changes)
         with self._db.transaction() as connection:
             repo = OrganizationRepository(connection)
-            org = repo.get(org_id)
-            if org is None:
-                raise NotFound("no such organisation")
+            org = repo.require(org_id)
             policy = replace(org.policy, **changes)
             before, after = asdict(org.policy), asdict(policy)
             diff = {k: [before[k], after[k]] for k in sorted(after) if before[k] != after[k]}

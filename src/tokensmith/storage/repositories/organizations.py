@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
+from tokensmith.core.errors import NotFound
 from tokensmith.core.records import Membership, Organization, OrgPolicy, User
 from tokensmith.core.roles import Role
 from tokensmith.storage.change_feed import LookupCache, change_feed
@@ -88,6 +89,13 @@ class OrganizationRepository(Repository):
     def get(self, org_id: str) -> Organization | None:
         row = self.first(select(organizations).where(organizations.c.id == org_id))
         return organization_from_row(row) if row else None
+
+    def require(self, org_id: str) -> Organization:
+        """The organisation, or :class:`~tokensmith.core.errors.NotFound`."""
+        org = self.get(org_id)
+        if org is None:
+            raise NotFound("no such organisation")
+        return org
 
     def by_name(self, name: str) -> Organization | None:
         row = self.first(select(organizations).where(organizations.c.name == name))
