@@ -77,12 +77,17 @@ def reject_query(request: Request) -> None:
         raise InvalidRequest("Parameters must be sent in the request body, not the query string.")
 
 
+async def _body_of_type(request: Request, limit: int, media_type: str) -> bytes:
+    """The body of a request that must be ``media_type``, with no parameters in the query string."""
+    reject_query(request)
+    if _media_type(request) != media_type:
+        raise InvalidRequest(f"The request body must be {media_type}.")
+    return await read_body(request, limit)
+
+
 async def read_form(request: Request, limit: int) -> dict[str, str]:
     """The form body as a dict, refusing repeats, bad encodings and other media types."""
-    reject_query(request)
-    if _media_type(request) != "application/x-www-form-urlencoded":
-        raise InvalidRequest("The request body must be application/x-www-form-urlencoded.")
-    raw = await read_body(request, limit)
+    raw = await _body_of_type(request, limit, "application/x-www-form-urlencoded")
     try:
         text = raw.decode("utf-8")
         pairs = parse_qsl(
@@ -99,10 +104,7 @@ async def read_form(request: Request, limit: int) -> dict[str, str]:
 
 async def read_json(request: Request, limit: int) -> dict[str, Any]:
     """A JSON object body, refusing repeated keys and other media types."""
-    reject_query(request)
-    if _media_type(request) != "application/json":
-        raise InvalidRequest("The request body must be application/json.")
-    raw = await read_body(request, limit)
+    raw = await _body_of_type(request, limit, "application/json")
     try:
         value = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_json)
     except InvalidRequest:

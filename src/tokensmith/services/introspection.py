@@ -8,6 +8,7 @@ Revocation answers 200 whether or not the token was known (RFC 7009 §2.2).
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -49,53 +50,45 @@ def _may_see(caller: Credential, org_id: object) -> bool:
     return _sees_all(caller) or org_id == caller.org_id
 
 
+@dataclass(frozen=True, eq=False)
 class TokenInspector:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        minter: TokenMinter,
-        hasher: secret_format.SecretHasher,
-        audit: AuditLog,
-        personal_tokens: PersonalTokens,
-        *,
-        opaque_prefix: str,
-        personal_prefix: str,
-    ) -> None:
-        self._db = database
-        self._audit = audit
-        self._clock = clock
-        self._minter = minter
-        self._hasher = hasher
-        self._opaque_prefix = opaque_prefix
-        self._personal_prefix = personal_prefix
-        self._personal_tokens = personal_tokens
+    """RFC 7662 introspection and RFC 7009 revocation of the tokens this server issued."""
+
+    database: Database
+    clock: Clock
+    minter: TokenMinter
+    hasher: secret_format.SecretHasher
+    audit: AuditLog
+    personal_tokens: PersonalTokens
+    _: KW_ONLY
+    opaque_prefix: str
+    personal_prefix: str
 
     def introspect(self, token: str, caller: Credential) -> dict[str, Any]:
         """RFC 7662 §2.2 response for ``token`` as seen by ``caller``'s organisation."""
         if len(token) > secret_format.MAX_PRESENTED_TOKEN_LENGTH:
             return INACTIVE
-        if token.startswith(self._personal_prefix):
-            if not secret_format.is_well_formed(token, self._personal_prefix):
+        if token.startswith(self.personal_prefix):
+            if not secret_format.is_well_formed(token, self.personal_prefix):
                 return INACTIVE
             return (
-                self._personal_tokens.introspect(token, None if _sees_all(caller) else caller.org_id)
+                self.personal_tokens.introspect(token, None if _sees_all(caller) else caller.org_id)
                 or INACTIVE
             )
-        if token.startswith(self._opaque_prefix):
+        if token.startswith(self.opaque_prefix):
             return self._opaque(token, caller)
         return self._jwt(token, caller)
 
     def _opaque(self, token: str, caller: Credential) -> dict[str, Any]:
-        if not secret_format.is_well_formed(token, self._opaque_prefix):
+        if not secret_format.is_well_formed(token, self.opaque_prefix):
             return INACTIVE
         owner: str | None = None
-        with self._db.transaction() as connection:
-            record = AccessTokenRepository(connection).by_hashes(self._hasher.candidates(token))
+        with self.database.transaction() as connection:
+            record = AccessTokenRepository(connection).by_hashes(self.hasher.candidates(token))
             if record is not None and record.credential_id is not None:
                 credential = CredentialRepository(connection).get(record.credential_id)
                 owner = credential.user_id if credential is not None else None
-        now = self._clock.now()
+        now = self.clock.now()
         if record is None or not _may_see(caller, record.org_id) or record.expires_at <= now:
             return INACTIVE
         if record.personal_token_id and not self._personal_active(record.personal_token_id):
@@ -110,8 +103,8 @@ class TokenInspector:
             "exp": epoch(record.expires_at),
             "iat": epoch(record.issued_at),
             "nbf": epoch(record.issued_at),
-            "aud": self._minter.audience,
-            "iss": self._minter.issuer,
+            "aud": self.minter.audience,
+            "iss": self.minter.issuer,
             "jti": record.jti,
             "token_type": "Bearer",
             "token_use": "access",
@@ -121,10 +114,10 @@ class TokenInspector:
         return answer
 
     def _jwt(self, token: str, caller: Credential) -> dict[str, Any]:
-        claims = self._minter.decode(token)
+        claims = self.minter.decode(token)
         if claims is None or not _may_see(caller, claims.get("org_id")):
             return INACTIVE
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):
                 return INACTIVE
             client_id = str(claims.get("client_id", ""))
@@ -140,7 +133,7 @@ class TokenInspector:
         return {"active": True, "token_type": "Bearer", **claims}
 
     def _personal_active(self, personal_token_id: str) -> bool:
-        return self._personal_tokens.is_active(personal_token_id)
+        return self.personal_tokens.is_active(personal_token_id)
 
     def revoke(self, token: str, caller: Credential, ip: str | None = None) -> None:
         """RFC 7009 §2.1: revoke ``token`` if it was issued to ``caller``.
@@ -150,7 +143,7 @@ class TokenInspector:
         """
         if len(token) > secret_format.MAX_PRESENTED_TOKEN_LENGTH:
             return
-        now = self._clock.now()
+        now = self.clock.now()
         actor = Actor(
             method=AuthMethod.CLIENT,
             transport=Transport.OAUTH,
@@ -158,18 +151,18 @@ class TokenInspector:
             client_id=caller.client_id,
             ip=ip,
         )
-        if token.startswith(self._opaque_prefix):
-            if not secret_format.is_well_formed(token, self._opaque_prefix):
+        if token.startswith(self.opaque_prefix):
+            if not secret_format.is_well_formed(token, self.opaque_prefix):
                 return
-            with self._db.transaction() as connection:
+            with self.database.transaction() as connection:
                 repo = AccessTokenRepository(connection)
-                record = repo.by_hashes(self._hasher.candidates(token))
+                record = repo.by_hashes(self.hasher.candidates(token))
                 if record is None or record.org_id != caller.org_id:
                     return
                 if record.client_id != caller.client_id:
                     raise UnauthorizedClient("The token was not issued to this client.")
                 repo.delete_by_hash(record.token_hash)
-                self._audit.record(
+                self.audit.record(
                     connection,
                     actor,
                     "access_token.revoked",
@@ -180,18 +173,18 @@ class TokenInspector:
                     details={"format": "opaque"},
                 )
             return
-        claims = self._minter.decode(token, verify_exp=False)
+        claims = self.minter.decode(token, verify_exp=False)
         if claims is None or claims.get("org_id") != caller.org_id:
             return
         if claims.get("client_id") != caller.client_id:
             raise UnauthorizedClient("The token was not issued to this client.")
         if int(claims["exp"]) <= epoch(now):
             return
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             AccessTokenRepository(connection).revoke_jti(
                 str(claims["jti"]), datetime.fromtimestamp(int(claims["exp"]), UTC), now
             )
-            self._audit.record(
+            self.audit.record(
                 connection,
                 actor,
                 "access_token.revoked",
@@ -204,5 +197,5 @@ class TokenInspector:
 
     def purge_expired(self) -> int:
         """Forget expired opaque tokens and revocations of expired JWTs (housekeeping)."""
-        with self._db.transaction() as connection:
-            return AccessTokenRepository(connection).purge_expired(self._clock.now())
+        with self.database.transaction() as connection:
+            return AccessTokenRepository(connection).purge_expired(self.clock.now())

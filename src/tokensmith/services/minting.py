@@ -12,7 +12,7 @@ organisation's policy and narrows scopes first.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -76,37 +76,30 @@ class Grant:
         )
 
 
+@dataclass(frozen=True, eq=False)
 class TokenMinter:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        keyring: KeyRing,
-        hasher: secret_format.SecretHasher,
-        *,
-        issuer: str,
-        audience: str,
-        opaque_prefix: str,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._keyring = keyring
-        self._hasher = hasher
-        self.issuer = issuer
-        self.audience = audience
-        self._opaque_prefix = opaque_prefix
+    """Turns a :class:`Grant` into a signed JWT, or an opaque token stored as its keyed hash."""
+
+    database: Database
+    clock: Clock
+    keyring: KeyRing
+    hasher: secret_format.SecretHasher
+    _: KW_ONLY
+    issuer: str
+    audience: str
+    opaque_prefix: str
 
     def mint(self, grant: Grant) -> IssuedToken:
-        now = self._clock.now()
+        now = self.clock.now()
         expires_at = now + timedelta(seconds=grant.ttl)
         jti = str(uuid.uuid4())
         scope = format_scopes(grant.scopes)
         if grant.token_format is TokenFormat.OPAQUE:
-            token = secret_format.generate(self._opaque_prefix)
-            with self._db.transaction() as connection:
+            token = secret_format.generate(self.opaque_prefix)
+            with self.database.transaction() as connection:
                 AccessTokenRepository(connection).insert(
                     AccessTokenRecord(
-                        token_hash=self._hasher.hash(token),
+                        token_hash=self.hasher.hash(token),
                         jti=jti,
                         org_id=grant.org_id,
                         credential_id=grant.credential_id,
@@ -150,7 +143,7 @@ class TokenMinter:
         return claims
 
     def _sign(self, claims: dict[str, Any]) -> str:
-        return self._keyring.signing_key().sign(claims)
+        return self.keyring.signing_key().sign(claims)
 
     def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any] | None:
         """Our own JWT, checked (signature, issuer, audience, typ); ``None`` if not ours or invalid."""
@@ -161,7 +154,7 @@ class TokenMinter:
         kid = header.get("kid")
         if not isinstance(kid, str) or str(header.get("typ", "")).lower() != "at+jwt":
             return None
-        found = self._keyring.verification_key(kid)
+        found = self.keyring.verification_key(kid)
         if found is None:
             return None
         public_key, algorithm = found
@@ -186,13 +179,13 @@ class TokenMinter:
         if (
             verify_exp
             and not isinstance(claims.get("exp"), int)
-            or (verify_exp and claims["exp"] <= epoch(self._clock.now()))
+            or (verify_exp and claims["exp"] <= epoch(self.clock.now()))
         ):
             return None
         if verify_exp:
             # nbf / iat: the very rule and leeway resource servers apply (tokensmith.verify).
             try:
-                check_not_before(claims, now=self._clock.now().timestamp(), leeway=DEFAULT_LEEWAY)
+                check_not_before(claims, now=self.clock.now().timestamp(), leeway=DEFAULT_LEEWAY)
             except InvalidTokenError:
                 return None
         return claims

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
@@ -101,23 +101,17 @@ class ActiveSession:
         return hmac.compare_digest(csrf_hash(presented).encode(), self.csrf_hash.encode())
 
 
+@dataclass(frozen=True, eq=False)
 class SessionService:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        hasher: secret_format.SecretHasher,
-        audit: AuditLog,
-        limiter: AuthFailureLimiter,
-        *,
-        ttl_seconds: int,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._hasher = hasher
-        self._audit = audit
-        self._limiter = limiter
-        self._ttl = timedelta(seconds=ttl_seconds)
+    """Dashboard sign-in, the sessions it opens, and their end."""
+
+    database: Database
+    clock: Clock
+    hasher: secret_format.SecretHasher
+    audit: AuditLog
+    limiter: AuthFailureLimiter
+    _: KW_ONLY
+    ttl_seconds: int
 
     def sign_in(
         self, email: str, password: str, *, ip: str | None, replaces: str | None = None
@@ -131,27 +125,27 @@ class SessionService:
         # An address over the limit is refused up front; an *account* over the limit only when
         # the password is also wrong (the token endpoint's rule, services.auth_failures), so
         # guesses from many addresses never lock the real user out.
-        wait = self._limiter.address_blocked(ip)
+        wait = self.limiter.address_blocked(ip)
         if wait is not None:
             raise SlowDown(wait, detail="too many failed sign-ins from this address")
         if not email or len(password) > MAX_PASSWORD_LENGTH:
             verify_password(password[:MAX_PASSWORD_LENGTH], None)
             self._failed(key, ip)
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             orgs = OrganizationRepository(connection)
             user = orgs.user_by_email(email)
             stored = orgs.password_hash(user.id) if user else None
         matches = verify_password(password, stored)  # unknown users and no password pay the same
         if user is None or stored is None or not matches:
             self._failed(key, ip)
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             orgs = OrganizationRepository(connection)
             if needs_rehash(stored):
                 orgs.set_password_hash(user.id, hash_password(password))
             memberships = orgs.list_for_user(user.id)
             org_id = memberships[0][0].id if memberships else None
             sessions = SessionRepository(connection)
-            sessions.delete_expired(self._clock.now())
+            sessions.delete_expired(self.clock.now())
             if replaces:
                 self._end(sessions, replaces)
             issued = self._issue(sessions, user.id, org_id)
@@ -162,7 +156,7 @@ class SessionService:
                 email=user.email,
                 ip=ip,
             )
-            self._audit.record(
+            self.audit.record(
                 connection,
                 actor,
                 "session.signed_in",
@@ -174,8 +168,8 @@ class SessionService:
         return issued
 
     def _failed(self, key: str, ip: str | None) -> NoReturn:
-        self._limiter.record_failure(key, ip)
-        wait = self._limiter.client_blocked(key)
+        self.limiter.record_failure(key, ip)
+        wait = self.limiter.client_blocked(key)
         if wait is not None:
             raise SlowDown(wait, detail="too many failed sign-ins for this account")
         raise Unauthenticated(SIGN_IN_FAILED, code="unauthenticated")
@@ -184,9 +178,9 @@ class SessionService:
         """The live session for ``session_id``, or ``None`` (garbage is refused before any lookup)."""
         if not session_id or not secret_format.is_well_formed(session_id, SESSION_PREFIX):
             return None
-        now = self._clock.now()
-        with self._db.transaction() as connection:
-            row = SessionRepository(connection).by_hashes(self._hasher.candidates(session_id))
+        now = self.clock.now()
+        with self.database.transaction() as connection:
+            row = SessionRepository(connection).by_hashes(self.hasher.candidates(session_id))
             if row is None or row.expires_at <= now:
                 return None
             csrf_token = csrf_token_for(session_id)
@@ -220,11 +214,11 @@ class SessionService:
         """Act in another organisation the user belongs to; the session id changes."""
         if not any(o.id == org_id for o, _ in session.memberships):
             raise NotFound("no such organisation")
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             repo = SessionRepository(connection)
             repo.delete(session.id_hash)
             issued = self._issue(repo, session.user.id, org_id)
-            self._audit.record(
+            self.audit.record(
                 connection,
                 session.actor(),
                 "session.org_switched",
@@ -236,15 +230,15 @@ class SessionService:
 
     def rotate(self, session: ActiveSession) -> IssuedSession:
         """A new id (and CSRF token) for the same session, after a privilege change."""
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             repo = SessionRepository(connection)
             repo.delete(session.id_hash)
             return self._issue(repo, session.user.id, session.org.id if session.org else None)
 
     def sign_out(self, session: ActiveSession) -> None:
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             SessionRepository(connection).delete(session.id_hash)
-            self._audit.record(
+            self.audit.record(
                 connection,
                 session.actor(),
                 "session.signed_out",
@@ -255,17 +249,17 @@ class SessionService:
             )
 
     def _issue(self, repo: SessionRepository, user_id: str, org_id: str | None) -> IssuedSession:
-        now = self._clock.now()
+        now = self.clock.now()
         session_id = secret_format.generate(SESSION_PREFIX)
         csrf = csrf_token_for(session_id)
-        expires_at = now + self._ttl
+        expires_at = now + timedelta(seconds=self.ttl_seconds)
         # The row's ``csrf_token`` column holds the token's SHA-256, never the token.
         repo.insert(
-            SessionRow(self._hasher.hash(session_id), user_id, org_id, csrf_hash(csrf), now, expires_at)
+            SessionRow(self.hasher.hash(session_id), user_id, org_id, csrf_hash(csrf), now, expires_at)
         )
         return IssuedSession(session_id, csrf, expires_at)
 
     def _end(self, repo: SessionRepository, session_id: str) -> None:
         if secret_format.is_well_formed(session_id, SESSION_PREFIX):
-            for candidate in self._hasher.candidates(session_id):
+            for candidate in self.hasher.candidates(session_id):
                 repo.delete(candidate)
