@@ -134,8 +134,8 @@ def build_services(
         database,
         clock,
         hasher,
-        audit,
         usage,
+        audit,
         prefix=settings.personal_token_prefix,
         scope_registry=registry,
     )
