@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from tokensmith.core.errors import Unauthenticated
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
-from tokensmith.http.management.schemas import MeOut
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.wire.me import MeOut
 
 router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
 

@@ -13,18 +13,12 @@ from fastapi import APIRouter, Path, Query, Response
 from tokensmith.core.roles import Role
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
-from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
+from tokensmith.http.management.pagination import SAFE_TEXT, PageDep
 from tokensmith.http.management.problems import problems
-from tokensmith.http.management.schemas import (
-    MemberAdd,
-    MemberOut,
-    MemberRole,
-    OrgMembershipOut,
-    OrgOut,
-    PolicyOut,
-    PolicyPatch,
-)
+from tokensmith.http.management.schemas import MemberAdd, MemberRole, PolicyPatch
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.wire.orgs import MemberOut, OrgMembershipOut, OrgOut, PolicyOut
+from tokensmith.wire.page import Page
 
 router = APIRouter(prefix="/api/orgs", tags=["organisations"], route_class=StrictJSONRoute)
 OrgId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -38,7 +32,7 @@ UserRef = Annotated[
 )
 async def list_orgs(actor: ActorDep, services: ServicesDep) -> list[OrgMembershipOut]:
     return [
-        OrgMembershipOut(**OrgOut.of(org).model_dump(), role=role)
+        OrgMembershipOut.of(org, role=role)
         for org, role in await call_blocking(services.database, services.members.organizations_of, actor)
     ]
 
