@@ -6,18 +6,20 @@
         created = api.create_token("ci", ["api/access"], expires_in_days=30)
         print(created.token)  # shown once
 
-:class:`ManagementClient` blocks, :class:`AsyncManagementClient` awaits; both send the same
-:class:`~tokensmith.client.operations.Call` objects, so what goes on the wire and how the answer is read
-is defined once, in :mod:`tokensmith.client.operations`. Each method below is only the typed signature.
+:class:`ManagementClient` blocks, :class:`AsyncManagementClient` awaits. Each of their methods is one
+function of :mod:`tokensmith.client.operations` (which builds the request and reads the answer, sans
+I/O), sent by the client it is bound to: its signature and documentation are the operation's, so what
+goes on the wire and how the answer is read are defined once, for both.
 Errors are :class:`~tokensmith.client.errors.ApiError` subclasses carrying the RFC 9457 ``code``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from datetime import timedelta
 from types import TracebackType
-from typing import Final, TypeVar
+from typing import Any, Concatenate, Final, Generic, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,17 +27,13 @@ import httpx
 import tokensmith
 from tokensmith.client import operations as op
 from tokensmith.client.errors import ResponseFormatError
-from tokensmith.client.models import (
-    CreatedCredential,
-    CreatedPersonalToken,
-    Credential,
-    Me,
-    Page,
-    PersonalToken,
-)
-from tokensmith.client.operations import Call, CredentialKind, TokenFormat
+from tokensmith.client.models import Credential, Page, PersonalToken
+from tokensmith.client.operations import Call, CredentialKind
 
 T = TypeVar("T")
+P = ParamSpec("P")
+F = TypeVar("F", bound=Callable[..., Any])
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 _HEADERS: Final = {"Accept": "application/json"}
 _USER_AGENT: Final = f"tokensmith-client/{tokensmith.__version__}"
@@ -55,7 +53,74 @@ def _next_cursor(page: Page[T], cursor: str | None) -> str | None:
     return page.next_cursor
 
 
-class ManagementClient:
+def _as_method(method: F, operation: Callable[..., Any]) -> F:
+    """``method`` under the operation's name, documentation and signature (``self`` first)."""
+    signature = inspect.signature(operation)
+    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
+    method.__name__ = method.__qualname__ = operation.__name__
+    method.__doc__ = operation.__doc__
+    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[this, *signature.parameters.values()], return_annotation=inspect.Signature.empty
+    )
+    return method
+
+
+def _blocking(operation: Callable[P, Call[T]]) -> Callable[Concatenate[ManagementClient, P], T]:
+    def method(self: ManagementClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._run(operation(*args, **kwargs))
+
+    return _as_method(method, operation)
+
+
+def _awaiting(
+    operation: Callable[P, Call[T]],
+) -> Callable[Concatenate[AsyncManagementClient, P], Coroutine[Any, Any, T]]:
+    async def method(self: AsyncManagementClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._run(operation(*args, **kwargs))
+
+    return _as_method(method, operation)
+
+
+def _every(list_page: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    cursor: str | None = None
+    while True:
+        page = list_page(cursor)
+        yield from page.items
+        cursor = _next_cursor(page, cursor)
+        if cursor is None:
+            return
+
+
+async def _every_async(list_page: Callable[[str | None], Awaitable[Page[T]]]) -> AsyncIterator[T]:
+    cursor: str | None = None
+    while True:
+        page = await list_page(cursor)
+        for item in page.items:
+            yield item
+        cursor = _next_cursor(page, cursor)
+        if cursor is None:
+            return
+
+
+class _Client(Generic[H]):
+    """What both clients hold: the server's root URL, how to authenticate, and the HTTP client."""
+
+    def __init__(self, base_url: str, auth: httpx.Auth, http_client: H | None, default: type[H]) -> None:
+        self._base_url = _base_url(base_url)
+        self._auth = auth
+        self._owns_client = http_client is None
+        self._http: H = http_client or default(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": _USER_AGENT})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self._auth!r})"
+
+    def _request(self, call: Call[Any]) -> httpx.Request:
+        return self._http.build_request(
+            call.method, self._base_url + call.path, params=call.params, json=call.json, headers=_HEADERS
+        )
+
+
+class ManagementClient(_Client[httpx.Client]):
     """The management API over a blocking ``httpx.Client``.
 
     :param base_url: the Tokensmith server's root URL (the API is under ``{base_url}/api/``).
@@ -65,24 +130,10 @@ class ManagementClient:
     """
 
     def __init__(self, base_url: str, auth: httpx.Auth, *, http_client: httpx.Client | None = None) -> None:
-        self._base_url = _base_url(base_url)
-        self._auth = auth
-        self._owns_client = http_client is None
-        self._http = http_client or httpx.Client(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": _USER_AGENT})
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self._auth!r})"
+        super().__init__(base_url, auth, http_client, httpx.Client)
 
     def _run(self, call: Call[T]) -> T:
-        response = self._http.request(
-            call.method,
-            self._base_url + call.path,
-            params=call.params,
-            json=call.json,
-            headers=_HEADERS,
-            auth=self._auth,
-        )
-        return call.result(response)
+        return call.result(self._http.send(self._request(call), auth=self._auth))
 
     def close(self) -> None:
         if self._owns_client:
@@ -96,150 +147,42 @@ class ManagementClient:
     ) -> None:
         self.close()
 
-    def me(self) -> Me:
-        """``GET /api/me``: the caller, the organisation acted in, and the scopes it holds."""
-        return self._run(op.me())
-
-    # -- personal access tokens ---------------------------------------------------------------------
-
-    def list_tokens(
-        self,
-        expiring_within: float | timedelta | None = None,
-        *,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page[PersonalToken]:
-        """``GET /api/tokens``: one page; ``expiring_within`` (seconds) keeps those expiring soon."""
-        return self._run(op.list_tokens(expiring_within, limit=limit, cursor=cursor))
+    me = _blocking(op.me)
+    list_tokens = _blocking(op.list_tokens)
+    create_token = _blocking(op.create_token)
+    get_token = _blocking(op.get_token)
+    update_token = _blocking(op.update_token)
+    revoke_token = _blocking(op.revoke_token)
+    list_credentials = _blocking(op.list_credentials)
+    create_credential = _blocking(op.create_credential)
+    get_credential = _blocking(op.get_credential)
+    rename_credential = _blocking(op.rename_credential)
+    regenerate_credential_secret = _blocking(op.regenerate_credential_secret)
+    delete_credential = _blocking(op.delete_credential)
 
     def iter_tokens(
         self, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
     ) -> Iterator[PersonalToken]:
         """Every personal token, following ``next_cursor`` page after page."""
-        cursor: str | None = None
-        while True:
-            page = self.list_tokens(expiring_within, limit=page_size, cursor=cursor)
-            yield from page.items
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
-
-    def create_token(
-        self,
-        name: str,
-        scopes: list[str] | tuple[str, ...],
-        description: str | None = None,
-        expires_in_days: int | None = None,
-        *,
-        expires_at: datetime | None = None,
-    ) -> CreatedPersonalToken:
-        """``POST /api/tokens``: the result's ``token`` is shown this once."""
-        return self._run(
-            op.create_token(
-                name, scopes, description=description, expires_in_days=expires_in_days, expires_at=expires_at
-            )
-        )
-
-    def get_token(self, token_id: str) -> PersonalToken:
-        """``GET /api/tokens/{id}``."""
-        return self._run(op.get_token(token_id))
-
-    def update_token(
-        self, token_id: str, name: str | None = None, description: str | None = None
-    ) -> PersonalToken:
-        """``PATCH /api/tokens/{id}``: name and description only (scopes and expiry are immutable)."""
-        return self._run(op.update_token(token_id, name=name, description=description))
-
-    def revoke_token(self, token_id: str) -> None:
-        """``DELETE /api/tokens/{id}``: immediate and irreversible."""
-        self._run(op.revoke_token(token_id))
-
-    # -- credentials --------------------------------------------------------------------------------
-
-    def list_credentials(
-        self, kind: CredentialKind | None = None, *, limit: int | None = None, cursor: str | None = None
-    ) -> Page[Credential]:
-        """``GET /api/credentials``: one page, optionally only ``personal`` or ``organization`` ones."""
-        return self._run(op.list_credentials(kind, limit=limit, cursor=cursor))
+        return _every(lambda cursor: self.list_tokens(expiring_within, limit=page_size, cursor=cursor))
 
     def iter_credentials(
         self, kind: CredentialKind | None = None, *, page_size: int | None = None
     ) -> Iterator[Credential]:
         """Every credential, following ``next_cursor`` page after page."""
-        cursor: str | None = None
-        while True:
-            page = self.list_credentials(kind, limit=page_size, cursor=cursor)
-            yield from page.items
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
-
-    def create_credential(
-        self,
-        name: str,
-        kind: CredentialKind,
-        scopes: list[str] | tuple[str, ...] | None = None,
-        token_format: TokenFormat | None = None,
-        token_ttl: int | None = None,
-        description: str | None = None,
-    ) -> CreatedCredential:
-        """``POST /api/credentials``: the result's ``client_secret`` is shown this once."""
-        return self._run(
-            op.create_credential(
-                name,
-                kind,
-                scopes=scopes,
-                token_format=token_format,
-                token_ttl=token_ttl,
-                description=description,
-            )
-        )
-
-    def get_credential(self, credential_id: str) -> Credential:
-        """``GET /api/credentials/{id}``: ``credential_id`` may be the id or the client ID."""
-        return self._run(op.get_credential(credential_id))
-
-    def rename_credential(self, credential_id: str, name: str, description: str | None = None) -> Credential:
-        """``PATCH /api/credentials/{id}``."""
-        return self._run(op.rename_credential(credential_id, name, description=description))
-
-    def regenerate_credential_secret(
-        self, credential_id: str, grace_seconds: int | None = None
-    ) -> CreatedCredential:
-        """``POST /api/credentials/{id}/regenerate``: the old secret dies now, or after ``grace_seconds``."""
-        return self._run(op.regenerate_credential_secret(credential_id, grace_seconds=grace_seconds))
-
-    def delete_credential(self, credential_id: str) -> None:
-        """``DELETE /api/credentials/{id}``."""
-        self._run(op.delete_credential(credential_id))
+        return _every(lambda cursor: self.list_credentials(kind, limit=page_size, cursor=cursor))
 
 
-class AsyncManagementClient:
+class AsyncManagementClient(_Client[httpx.AsyncClient]):
     """The management API over an ``httpx.AsyncClient``; the same methods as :class:`ManagementClient`."""
 
     def __init__(
         self, base_url: str, auth: httpx.Auth, *, http_client: httpx.AsyncClient | None = None
     ) -> None:
-        self._base_url = _base_url(base_url)
-        self._auth = auth
-        self._owns_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": _USER_AGENT}
-        )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self._auth!r})"
+        super().__init__(base_url, auth, http_client, httpx.AsyncClient)
 
     async def _run(self, call: Call[T]) -> T:
-        response = await self._http.request(
-            call.method,
-            self._base_url + call.path,
-            params=call.params,
-            json=call.json,
-            headers=_HEADERS,
-            auth=self._auth,
-        )
-        return call.result(response)
+        return call.result(await self._http.send(self._request(call), auth=self._auth))
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -253,105 +196,27 @@ class AsyncManagementClient:
     ) -> None:
         await self.aclose()
 
-    async def me(self) -> Me:
-        return await self._run(op.me())
+    me = _awaiting(op.me)
+    list_tokens = _awaiting(op.list_tokens)
+    create_token = _awaiting(op.create_token)
+    get_token = _awaiting(op.get_token)
+    update_token = _awaiting(op.update_token)
+    revoke_token = _awaiting(op.revoke_token)
+    list_credentials = _awaiting(op.list_credentials)
+    create_credential = _awaiting(op.create_credential)
+    get_credential = _awaiting(op.get_credential)
+    rename_credential = _awaiting(op.rename_credential)
+    regenerate_credential_secret = _awaiting(op.regenerate_credential_secret)
+    delete_credential = _awaiting(op.delete_credential)
 
-    async def list_tokens(
-        self,
-        expiring_within: float | timedelta | None = None,
-        *,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page[PersonalToken]:
-        return await self._run(op.list_tokens(expiring_within, limit=limit, cursor=cursor))
-
-    async def iter_tokens(
+    def iter_tokens(
         self, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
     ) -> AsyncIterator[PersonalToken]:
-        cursor: str | None = None
-        while True:
-            page = await self.list_tokens(expiring_within, limit=page_size, cursor=cursor)
-            for item in page.items:
-                yield item
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
+        """Every personal token, following ``next_cursor`` page after page."""
+        return _every_async(lambda cursor: self.list_tokens(expiring_within, limit=page_size, cursor=cursor))
 
-    async def create_token(
-        self,
-        name: str,
-        scopes: list[str] | tuple[str, ...],
-        description: str | None = None,
-        expires_in_days: int | None = None,
-        *,
-        expires_at: datetime | None = None,
-    ) -> CreatedPersonalToken:
-        return await self._run(
-            op.create_token(
-                name, scopes, description=description, expires_in_days=expires_in_days, expires_at=expires_at
-            )
-        )
-
-    async def get_token(self, token_id: str) -> PersonalToken:
-        return await self._run(op.get_token(token_id))
-
-    async def update_token(
-        self, token_id: str, name: str | None = None, description: str | None = None
-    ) -> PersonalToken:
-        return await self._run(op.update_token(token_id, name=name, description=description))
-
-    async def revoke_token(self, token_id: str) -> None:
-        await self._run(op.revoke_token(token_id))
-
-    async def list_credentials(
-        self, kind: CredentialKind | None = None, *, limit: int | None = None, cursor: str | None = None
-    ) -> Page[Credential]:
-        return await self._run(op.list_credentials(kind, limit=limit, cursor=cursor))
-
-    async def iter_credentials(
+    def iter_credentials(
         self, kind: CredentialKind | None = None, *, page_size: int | None = None
     ) -> AsyncIterator[Credential]:
-        cursor: str | None = None
-        while True:
-            page = await self.list_credentials(kind, limit=page_size, cursor=cursor)
-            for item in page.items:
-                yield item
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
-
-    async def create_credential(
-        self,
-        name: str,
-        kind: CredentialKind,
-        scopes: list[str] | tuple[str, ...] | None = None,
-        token_format: TokenFormat | None = None,
-        token_ttl: int | None = None,
-        description: str | None = None,
-    ) -> CreatedCredential:
-        return await self._run(
-            op.create_credential(
-                name,
-                kind,
-                scopes=scopes,
-                token_format=token_format,
-                token_ttl=token_ttl,
-                description=description,
-            )
-        )
-
-    async def get_credential(self, credential_id: str) -> Credential:
-        return await self._run(op.get_credential(credential_id))
-
-    async def rename_credential(
-        self, credential_id: str, name: str, description: str | None = None
-    ) -> Credential:
-        return await self._run(op.rename_credential(credential_id, name, description=description))
-
-    async def regenerate_credential_secret(
-        self, credential_id: str, grace_seconds: int | None = None
-    ) -> CreatedCredential:
-        return await self._run(op.regenerate_credential_secret(credential_id, grace_seconds=grace_seconds))
-
-    async def delete_credential(self, credential_id: str) -> None:
-        await self._run(op.delete_credential(credential_id))
+        """Every credential, following ``next_cursor`` page after page."""
+        return _every_async(lambda cursor: self.list_credentials(kind, limit=page_size, cursor=cursor))
