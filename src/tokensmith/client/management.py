@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from datetime import timedelta
 from types import TracebackType
-from typing import Any, Concatenate, Final, Generic, ParamSpec, TypeVar
+from typing import Any, Concatenate, Final, Generic, ParamSpec, Self, TypeVar, overload
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,12 +26,13 @@ import httpx
 import tokensmith
 from tokensmith.client import operations as op
 from tokensmith.client.errors import ResponseFormatError
-from tokensmith.client.models import Credential, Page, PersonalToken
-from tokensmith.client.operations import Call, CredentialKind
+from tokensmith.client.models import Page
+from tokensmith.client.operations import Call
 
 T = TypeVar("T")
 P = ParamSpec("P")
-F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
+A = TypeVar("A")
 H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 _HEADERS: Final = {"Accept": "application/json"}
@@ -53,32 +53,62 @@ def _next_cursor(page: Page[T], cursor: str | None) -> str | None:
     return page.next_cursor
 
 
-def _as_method(method: F, operation: Callable[..., Any]) -> F:
-    """``method`` under the operation's name, documentation and signature (``self`` first)."""
-    signature = inspect.signature(operation)
-    this = inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)
-    method.__name__ = method.__qualname__ = operation.__name__
-    method.__doc__ = operation.__doc__
-    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[this, *signature.parameters.values()], return_annotation=inspect.Signature.empty
-    )
-    return method
+#: How a method sends: given the client and the method's arguments, what it returns.
+_Send = Callable[["_Client[Any]", tuple[Any, ...], dict[str, Any]], Any]
 
 
-def _blocking(operation: Callable[P, Call[T]]) -> Callable[Concatenate[ManagementClient, P], T]:
-    def method(self: ManagementClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return self._run(operation(*args, **kwargs))
+class _Method(Generic[P, R, A]):
+    """A client method made of one :mod:`~tokensmith.client.operations` function, named, documented and
+    signed like it: it returns ``R`` on a :class:`ManagementClient` and ``A`` (an awaitable, or an async
+    iterator) on an :class:`AsyncManagementClient`."""
 
-    return _as_method(method, operation)
+    def __init__(self, operation: Callable[..., Any], send: _Send, *, without_cursor: bool = False) -> None:
+        signature = inspect.signature(operation)
+        self._signature = signature.replace(
+            parameters=list(signature.parameters.values())[1 if without_cursor else 0 :],
+            return_annotation=inspect.Signature.empty,
+        )
+        self._send = send
+        self._name = operation.__name__
+        self.__doc__ = operation.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: _Client[httpx.Client], owner: type[Any]) -> Callable[P, R]: ...
+    @overload
+    def __get__(self, client: _Client[httpx.AsyncClient], owner: type[Any]) -> Callable[P, A]: ...
+    def __get__(self, client: _Client[Any] | None, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        send = self._send
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return send(client, args, kwargs)
+
+        method.__name__ = method.__qualname__ = self._name
+        method.__doc__ = self.__doc__
+        method.__signature__ = self._signature  # type: ignore[attr-defined]
+        return method
 
 
-def _awaiting(
-    operation: Callable[P, Call[T]],
-) -> Callable[Concatenate[AsyncManagementClient, P], Coroutine[Any, Any, T]]:
-    async def method(self: AsyncManagementClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._run(operation(*args, **kwargs))
+def _operation(operation: Callable[P, Call[T]]) -> _Method[P, T, Coroutine[Any, Any, T]]:
+    """The method that sends ``operation``'s call and reads the answer."""
+    return _Method(operation, lambda client, args, kwargs: client._run(operation(*args, **kwargs)))
 
-    return _as_method(method, operation)
+
+def _all_pages(
+    operation: Callable[Concatenate[str | None, P], Call[Page[T]]],
+) -> _Method[P, Iterator[T], AsyncIterator[T]]:
+    """The method that yields every item of a list, sending ``operation`` for each page."""
+
+    def send(client: _Client[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return client._pages(lambda cursor: client._run(operation(cursor, *args, **kwargs)))
+
+    return _Method(operation, send, without_cursor=True)
 
 
 def _every(list_page: Callable[[str | None], Page[T]]) -> Iterator[T]:
@@ -119,6 +149,31 @@ class _Client(Generic[H]):
             call.method, self._base_url + call.path, params=call.params, json=call.json, headers=_HEADERS
         )
 
+    def _run(self, call: Call[Any]) -> Any:
+        """Send ``call`` and read its answer (or, on the async client, a coroutine that does)."""
+        raise NotImplementedError
+
+    def _pages(self, list_page: Callable[[str | None], Any]) -> Any:
+        """Every item of the pages ``list_page`` fetches (an iterator, or an async one)."""
+        raise NotImplementedError
+
+    me = _operation(op.me)
+    # -- personal access tokens ---------------------------------------------------------------------
+    list_tokens = _operation(op.list_tokens)
+    iter_tokens = _all_pages(op.token_pages)
+    create_token = _operation(op.create_token)
+    get_token = _operation(op.get_token)
+    update_token = _operation(op.update_token)
+    revoke_token = _operation(op.revoke_token)
+    # -- credentials --------------------------------------------------------------------------------
+    list_credentials = _operation(op.list_credentials)
+    iter_credentials = _all_pages(op.credential_pages)
+    create_credential = _operation(op.create_credential)
+    get_credential = _operation(op.get_credential)
+    rename_credential = _operation(op.rename_credential)
+    regenerate_credential_secret = _operation(op.regenerate_credential_secret)
+    delete_credential = _operation(op.delete_credential)
+
 
 class ManagementClient(_Client[httpx.Client]):
     """The management API over a blocking ``httpx.Client``.
@@ -135,6 +190,8 @@ class ManagementClient(_Client[httpx.Client]):
     def _run(self, call: Call[T]) -> T:
         return call.result(self._http.send(self._request(call), auth=self._auth))
 
+    _pages = staticmethod(_every)
+
     def close(self) -> None:
         if self._owns_client:
             self._http.close()
@@ -146,31 +203,6 @@ class ManagementClient(_Client[httpx.Client]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-    me = _blocking(op.me)
-    list_tokens = _blocking(op.list_tokens)
-    create_token = _blocking(op.create_token)
-    get_token = _blocking(op.get_token)
-    update_token = _blocking(op.update_token)
-    revoke_token = _blocking(op.revoke_token)
-    list_credentials = _blocking(op.list_credentials)
-    create_credential = _blocking(op.create_credential)
-    get_credential = _blocking(op.get_credential)
-    rename_credential = _blocking(op.rename_credential)
-    regenerate_credential_secret = _blocking(op.regenerate_credential_secret)
-    delete_credential = _blocking(op.delete_credential)
-
-    def iter_tokens(
-        self, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
-    ) -> Iterator[PersonalToken]:
-        """Every personal token, following ``next_cursor`` page after page."""
-        return _every(lambda cursor: self.list_tokens(expiring_within, limit=page_size, cursor=cursor))
-
-    def iter_credentials(
-        self, kind: CredentialKind | None = None, *, page_size: int | None = None
-    ) -> Iterator[Credential]:
-        """Every credential, following ``next_cursor`` page after page."""
-        return _every(lambda cursor: self.list_credentials(kind, limit=page_size, cursor=cursor))
 
 
 class AsyncManagementClient(_Client[httpx.AsyncClient]):
@@ -184,6 +216,8 @@ class AsyncManagementClient(_Client[httpx.AsyncClient]):
     async def _run(self, call: Call[T]) -> T:
         return call.result(await self._http.send(self._request(call), auth=self._auth))
 
+    _pages = staticmethod(_every_async)
+
     async def aclose(self) -> None:
         if self._owns_client:
             await self._http.aclose()
@@ -195,28 +229,3 @@ class AsyncManagementClient(_Client[httpx.AsyncClient]):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
-
-    me = _awaiting(op.me)
-    list_tokens = _awaiting(op.list_tokens)
-    create_token = _awaiting(op.create_token)
-    get_token = _awaiting(op.get_token)
-    update_token = _awaiting(op.update_token)
-    revoke_token = _awaiting(op.revoke_token)
-    list_credentials = _awaiting(op.list_credentials)
-    create_credential = _awaiting(op.create_credential)
-    get_credential = _awaiting(op.get_credential)
-    rename_credential = _awaiting(op.rename_credential)
-    regenerate_credential_secret = _awaiting(op.regenerate_credential_secret)
-    delete_credential = _awaiting(op.delete_credential)
-
-    def iter_tokens(
-        self, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
-    ) -> AsyncIterator[PersonalToken]:
-        """Every personal token, following ``next_cursor`` page after page."""
-        return _every_async(lambda cursor: self.list_tokens(expiring_within, limit=page_size, cursor=cursor))
-
-    def iter_credentials(
-        self, kind: CredentialKind | None = None, *, page_size: int | None = None
-    ) -> AsyncIterator[Credential]:
-        """Every credential, following ``next_cursor`` page after page."""
-        return _every_async(lambda cursor: self.list_credentials(kind, limit=page_size, cursor=cursor))

@@ -125,6 +125,13 @@ def create_token(
     return Call("POST", "/api/tokens", CreatedPersonalToken.from_json, json=body)
 
 
+def token_pages(
+    cursor: str | None, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
+) -> Call[Page[PersonalToken]]:
+    """Every personal token, following ``next_cursor`` page after page."""
+    return list_tokens(expiring_within, limit=page_size, cursor=cursor)
+
+
 def get_token(token_id: str) -> Call[PersonalToken]:
     """``GET /api/tokens/{id}``."""
     return Call("GET", f"/api/tokens/{_id(token_id)}", PersonalToken.from_json)
@@ -156,6 +163,13 @@ def list_credentials(
     if kind is not None:
         params["kind"] = kind
     return Call("GET", "/api/credentials", partial(Page.from_json, item=Credential.from_json), params=params)
+
+
+def credential_pages(
+    cursor: str | None, kind: CredentialKind | None = None, *, page_size: int | None = None
+) -> Call[Page[Credential]]:
+    """Every credential, following ``next_cursor`` page after page."""
+    return list_credentials(kind, limit=page_size, cursor=cursor)
 
 
 def create_credential(

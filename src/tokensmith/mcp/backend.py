@@ -138,9 +138,7 @@ class LocalBackend:
             cursor=query["cursor"],
             limit=query["limit"],
         )
-        return Page[PersonalTokenOut](
-            items=[PersonalTokenOut.of(t) for t in page.items], next_cursor=page.next_cursor
-        )
+        return Page.of(PersonalTokenOut.of, page)
 
     def create_token(self, **new: Unpack[NewToken]) -> CreatedPersonalTokenOut:
         created = self._s.personal_tokens.create(self._actor, **new)
@@ -158,9 +156,7 @@ class LocalBackend:
             cursor=query["cursor"],
             limit=query["limit"],
         )
-        return Page[CredentialOut](
-            items=[CredentialOut.of(c) for c in page.items], next_cursor=page.next_cursor
-        )
+        return Page.of(CredentialOut.of, page)
 
     def create_credential(self, **new: Unpack[NewCredential]) -> CreatedCredentialOut:
         create = partial(
@@ -200,9 +196,7 @@ class RemoteBackend:
         page = self._api.list_tokens(
             query["expiring_within_seconds"], limit=query["limit"], cursor=query["cursor"]
         )
-        return Page[PersonalTokenOut](
-            items=[PersonalTokenOut.of(t) for t in page.items], next_cursor=page.next_cursor
-        )
+        return Page.of(PersonalTokenOut.of, page)
 
     def create_token(self, **new: Unpack[NewToken]) -> CreatedPersonalTokenOut:
         created = self._api.create_token(
@@ -220,9 +214,7 @@ class RemoteBackend:
 
     def list_credentials(self, **query: Unpack[CredentialQuery]) -> Page[CredentialOut]:
         page = self._api.list_credentials(query["kind"], limit=query["limit"], cursor=query["cursor"])
-        return Page[CredentialOut](
-            items=[CredentialOut.of(c) for c in page.items], next_cursor=page.next_cursor
-        )
+        return Page.of(CredentialOut.of, page)
 
     def create_credential(self, **new: Unpack[NewCredential]) -> CreatedCredentialOut:
         created = self._api.create_credential(

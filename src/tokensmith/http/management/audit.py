@@ -58,4 +58,4 @@ async def list_events(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[AuditEventOut.of(e) for e in result.items], next_cursor=result.next_cursor)
+    return Page.of(AuditEventOut.of, result)

@@ -36,7 +36,7 @@ async def list_credentials(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[CredentialOut.of(c) for c in result.items], next_cursor=result.next_cursor)
+    return Page.of(CredentialOut.of, result)
 
 
 @router.post(

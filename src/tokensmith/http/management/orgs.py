@@ -64,7 +64,7 @@ async def list_members(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[MemberOut.of(m) for m in result.items], next_cursor=result.next_cursor)
+    return Page.of(MemberOut.of, result)
 
 
 @router.post(

@@ -38,7 +38,7 @@ async def list_tokens(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[PersonalTokenOut.of(t) for t in result.items], next_cursor=result.next_cursor)
+    return Page.of(PersonalTokenOut.of, result)
 
 
 @router.post(
