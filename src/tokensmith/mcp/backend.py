@@ -91,12 +91,10 @@ class Backend(Protocol):
 
 def tool_error(exc: BaseException) -> ToolError | None:
     """``"<code>: <what happened>"`` for an error raised on purpose; ``None`` for anything else."""
-    if isinstance(exc, ProblemError):
+    if isinstance(exc, ProblemError | StorageUnavailable):
         return ToolError(f"{exc.code}: {exc.description}")
     if isinstance(exc, OAuthError):
         return ToolError(f"{exc.error}: {exc.description}")
-    if isinstance(exc, StorageUnavailable):
-        return ToolError("unavailable: storage is temporarily unavailable; retry in a few seconds")
     if isinstance(exc, ApiError):
         return ToolError(f"{exc.code}: {exc.detail or exc.title}")
     if isinstance(exc, TokensmithClientError | httpx.TransportError):
