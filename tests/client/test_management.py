@@ -36,7 +36,7 @@ NEW_SECRET = "tss_M2nB4vC6xZ8aS0dF2gH4jK6lQ8wE0rT2yU4iO6p"
 TOKEN_JSON: dict[str, Any] = {
     "id": "tok_1",
     "name": "ci",
-    "description": None,
+    "description": "",
     "scopes": ["api/access", "tokens:read"],
     "token_hint": "tsp_…5m",
     "org_id": "org_1",
@@ -67,7 +67,7 @@ CREDENTIAL_JSON: dict[str, Any] = {
 EXPECTED_TOKEN = PersonalToken(
     id="tok_1",
     name="ci",
-    description=None,
+    description="",
     scopes=("api/access", "tokens:read"),
     token_hint="tsp_…5m",
     org_id="org_1",

@@ -6,10 +6,11 @@ import atexit
 import functools
 import json
 import sys
-from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import ParamSpec, TypeVar
 
 import typer
+from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from tokensmith.core.errors import StorageUnavailable, TokensmithError
@@ -19,6 +20,8 @@ from tokensmith.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
+#: What ``--json`` prints: a record (a :mod:`tokensmith.wire` model), a mapping, or a list of them.
+Document = BaseModel | Mapping[str, object] | Sequence[BaseModel | Mapping[str, object]]
 
 
 def load_services(issuer: str | None = None) -> Services:
@@ -28,12 +31,21 @@ def load_services(issuer: str | None = None) -> Services:
     return services
 
 
-def emit(data: dict[str, Any] | list[Any], as_json: bool, human: str) -> None:
-    """With ``--json``: one JSON document on stdout and nothing else there."""
+def emit(data: Document, as_json: bool, human: str) -> None:
+    """With ``--json``: one JSON document on stdout and nothing else there; a record in its one
+    description (:mod:`tokensmith.wire`), as the management API sends it."""
     if as_json:
-        sys.stdout.write(json.dumps(data, default=str) + "\n")
+        sys.stdout.write(json.dumps(_plain(data), default=str) + "\n")
     else:
         typer.echo(human)
+
+
+def _plain(data: object) -> object:
+    if isinstance(data, BaseModel):
+        return data.model_dump(mode="json")
+    if isinstance(data, list | tuple):
+        return [_plain(item) for item in data]
+    return data
 
 
 def fail(message: str, code: int = 1) -> None:

@@ -8,12 +8,9 @@ from tokensmith.cli.context import emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.roles import Role
 from tokensmith.services.members import Member
+from tokensmith.wire.orgs import MemberOut
 
 members = typer.Typer(help="Organisation members.", no_args_is_help=True)
-
-
-def _public(m: Member) -> dict[str, object]:
-    return {"user_id": m.user.id, "email": m.user.email, "role": m.role.value}
 
 
 @members.command("add")
@@ -28,7 +25,7 @@ def add(
     services = load_services()
     org_id = services.organizations.by_ref(org).id
     member = services.members.add(Actor.system(), org_id, email, role)
-    emit(_public(member), as_json, f"{member.user.email} is now {member.role.value}")
+    emit(MemberOut.of(member), as_json, f"{member.user.email} is now {member.role.value}")
 
 
 @members.command("list")
@@ -49,7 +46,7 @@ def list_members(
             break
         cursor = page.next_cursor
     emit(
-        [_public(m) for m in items],
+        [MemberOut.of(m) for m in items],
         as_json,
         "\n".join(f"{m.user.email}  {m.role.value}" for m in items) or "no members",
     )
@@ -67,7 +64,7 @@ def set_role(
     services = load_services()
     org_id = services.organizations.by_ref(org).id
     member = services.members.set_role(Actor.system(), org_id, user, role)
-    emit(_public(member), as_json, f"{member.user.email} is now {member.role.value}")
+    emit(MemberOut.of(member), as_json, f"{member.user.email} is now {member.role.value}")
 
 
 @members.command("remove")
@@ -81,4 +78,8 @@ def remove(
     services = load_services()
     org_id = services.organizations.by_ref(org).id
     member = services.members.remove(Actor.system(), org_id, user)
-    emit({**_public(member), "removed": True}, as_json, f"removed {member.user.email}")
+    emit(
+        {**MemberOut.of(member).model_dump(mode="json"), "removed": True},
+        as_json,
+        f"removed {member.user.email}",
+    )

@@ -9,6 +9,7 @@ import typer
 from tokensmith.cli.context import emit, fail, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.roles import Role
+from tokensmith.wire.orgs import OrgRef, UserRef
 
 orgs = typer.Typer(help="Organisations.", no_args_is_help=True)
 users = typer.Typer(help="Users.", no_args_is_help=True)
@@ -20,7 +21,7 @@ def create_org(name: str, as_json: bool = typer.Option(False, "--json", help="Pr
     """Create an organisation."""
     services = load_services()
     org = services.organizations.create(Actor.system(), name)
-    emit({"id": org.id, "name": org.name}, as_json, f"created organisation {org.name} ({org.id})")
+    emit(OrgRef.of(org), as_json, f"created organisation {org.name} ({org.id})")
 
 
 @orgs.command("list")
@@ -28,8 +29,8 @@ def create_org(name: str, as_json: bool = typer.Option(False, "--json", help="Pr
 def list_orgs(as_json: bool = typer.Option(False, "--json")) -> None:
     """List organisations."""
     services = load_services()
-    items = [{"id": o.id, "name": o.name} for o in services.organizations.list_all()]
-    emit(items, as_json, "\n".join(f"{o['id']}  {o['name']}" for o in items) or "no organisations")
+    items = [OrgRef.of(o) for o in services.organizations.list_all()]
+    emit(items, as_json, "\n".join(f"{o.id}  {o.name}" for o in items) or "no organisations")
 
 
 @users.command("create")
@@ -55,7 +56,7 @@ def create_user(
         Actor.system(), email, org_id=organization.id, role=role, password=password
     )
     emit(
-        {"id": user.id, "email": user.email},
+        UserRef.of(user),
         as_json,
         f"{user.email} is now {role.value} of {organization.name}",
     )

@@ -10,6 +10,7 @@ import typer
 from tokensmith.cli.context import emit, fail, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import OrgPolicy
+from tokensmith.wire.orgs import PolicyOut
 
 policy = typer.Typer(help="Organisation policy.", no_args_is_help=True)
 
@@ -35,7 +36,7 @@ def show(
     """Show the policy."""
     services = load_services()
     current = services.policies.get(Actor.system(), services.organizations.by_ref(org).id)
-    emit(asdict(current), as_json, _human(current))
+    emit(PolicyOut.of(current), as_json, _human(current))
 
 
 @policy.command("set")
@@ -76,4 +77,4 @@ def set_policy(
         changes["pat_inactivity_days"] = _days(inactivity, "--pat-inactivity-days")
     services = load_services()
     updated = services.policies.update(Actor.system(), services.organizations.by_ref(org).id, changes)
-    emit(asdict(updated), as_json, _human(updated))
+    emit(PolicyOut.of(updated), as_json, _human(updated))

@@ -9,24 +9,9 @@ from tokensmith.core.actors import Actor
 from tokensmith.core.records import PersonalTokenRecord
 from tokensmith.services.container import Services
 from tokensmith.services.personal_tokens import CreatedPersonalToken
+from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut, RevokedToken
 
 tokens = typer.Typer(help="Personal access tokens.", no_args_is_help=True)
-
-
-def _public(t: PersonalTokenRecord) -> dict[str, object]:
-    return {
-        "id": t.id,
-        "name": t.name,
-        "description": t.description,
-        "scopes": sorted(t.scopes),
-        "token_hint": t.token_hint,
-        "org_id": t.org_id,
-        "user_id": t.user_id,
-        "created_at": t.created_at.isoformat(),
-        "expires_at": t.expires_at.isoformat() if t.expires_at else None,
-        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-    }
 
 
 def _org_of(services: Services, user_id: str, org: str | None) -> str:
@@ -69,13 +54,9 @@ def create(
 
 def _show_once(created: CreatedPersonalToken, as_json: bool) -> None:
     t = created.token
+    shown = CreatedPersonalTokenOut.of(t, token=created.plain)
     emit(
-        {
-            "id": t.id,
-            "token": created.plain,
-            "scopes": sorted(t.scopes),
-            "expires_at": t.expires_at.isoformat() if t.expires_at else None,
-        },
+        shown.model_dump(mode="json", include={"id", "token", "scopes", "expires_at"}),
         as_json,
         f"token: {created.plain}\nThe token is shown once; store it now.",
     )
@@ -113,7 +94,7 @@ def list_tokens(
         f"last used {t.last_used_at.isoformat() if t.last_used_at else 'never'}"
         for t in items
     )
-    emit([_public(t) for t in items], as_json, human or "no tokens")
+    emit([PersonalTokenOut.of(t) for t in items], as_json, human or "no tokens")
 
 
 @tokens.command("revoke")
@@ -122,7 +103,7 @@ def revoke(token_id: str, as_json: bool = typer.Option(False, "--json")) -> None
     """Revoke a personal token: immediate and irreversible."""
     services = load_services()
     token = services.personal_tokens.revoke(Actor.system(), token_id)
-    emit({"id": token.id, "revoked": True}, as_json, f"revoked {token.id} ({token.token_hint})")
+    emit(RevokedToken(id=token.id, revoked=True), as_json, f"revoked {token.id} ({token.token_hint})")
 
 
 @tokens.command("regenerate")

@@ -6,18 +6,19 @@
         created = api.create_token("ci", ["api/access"], expires_in_days=30)
         print(created.token)  # shown once
 
-:class:`ManagementClient` blocks, :class:`AsyncManagementClient` awaits; both send the same
-:class:`~tokensmith.client.operations.Call` objects, so what goes on the wire and how the answer is read
-is defined once, in :mod:`tokensmith.client.operations`. Each method below is only the typed signature.
+:class:`ManagementClient` blocks, :class:`AsyncManagementClient` awaits. Each of their methods is one
+function of :mod:`tokensmith.client.operations` (which builds the request and reads the answer, sans
+I/O), sent by the client it is bound to: its signature and documentation are the operation's, so what
+goes on the wire and how the answer is read are defined once, for both.
 Errors are :class:`~tokensmith.client.errors.ApiError` subclasses carrying the RFC 9457 ``code``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from types import TracebackType
-from typing import Final, TypeVar
+from typing import Any, Concatenate, Final, Generic, ParamSpec, Self, TypeVar, overload
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,17 +26,14 @@ import httpx
 import tokensmith
 from tokensmith.client import operations as op
 from tokensmith.client.errors import ResponseFormatError
-from tokensmith.client.models import (
-    CreatedCredential,
-    CreatedPersonalToken,
-    Credential,
-    Me,
-    Page,
-    PersonalToken,
-)
-from tokensmith.client.operations import Call, CredentialKind, TokenFormat
+from tokensmith.client.models import Page
+from tokensmith.client.operations import Call
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
+A = TypeVar("A")
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
 
 _HEADERS: Final = {"Accept": "application/json"}
 _USER_AGENT: Final = f"tokensmith-client/{tokensmith.__version__}"
@@ -55,7 +53,130 @@ def _next_cursor(page: Page[T], cursor: str | None) -> str | None:
     return page.next_cursor
 
 
-class ManagementClient:
+#: How a method sends: given the client and the method's arguments, what it returns.
+_Send = Callable[["_Client[Any]", tuple[Any, ...], dict[str, Any]], Any]
+
+
+class _Method(Generic[P, R, A]):
+    """A client method made of one :mod:`~tokensmith.client.operations` function, named, documented and
+    signed like it: it returns ``R`` on a :class:`ManagementClient` and ``A`` (an awaitable, or an async
+    iterator) on an :class:`AsyncManagementClient`."""
+
+    def __init__(self, operation: Callable[..., Any], send: _Send, *, without_cursor: bool = False) -> None:
+        signature = inspect.signature(operation)
+        self._signature = signature.replace(
+            parameters=list(signature.parameters.values())[1 if without_cursor else 0 :],
+            return_annotation=inspect.Signature.empty,
+        )
+        self._send = send
+        self._name = operation.__name__
+        self.__doc__ = operation.__doc__
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(self, client: _Client[httpx.Client], owner: type[Any]) -> Callable[P, R]: ...
+    @overload
+    def __get__(self, client: _Client[httpx.AsyncClient], owner: type[Any]) -> Callable[P, A]: ...
+    def __get__(self, client: _Client[Any] | None, owner: type[Any]) -> Any:
+        if client is None:
+            return self
+        send = self._send
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return send(client, args, kwargs)
+
+        method.__name__ = method.__qualname__ = self._name
+        method.__doc__ = self.__doc__
+        method.__signature__ = self._signature  # type: ignore[attr-defined]
+        return method
+
+
+def _operation(operation: Callable[P, Call[T]]) -> _Method[P, T, Coroutine[Any, Any, T]]:
+    """The method that sends ``operation``'s call and reads the answer."""
+    return _Method(operation, lambda client, args, kwargs: client._run(operation(*args, **kwargs)))
+
+
+def _all_pages(
+    operation: Callable[Concatenate[str | None, P], Call[Page[T]]],
+) -> _Method[P, Iterator[T], AsyncIterator[T]]:
+    """The method that yields every item of a list, sending ``operation`` for each page."""
+
+    def send(client: _Client[Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        return client._pages(lambda cursor: client._run(operation(cursor, *args, **kwargs)))
+
+    return _Method(operation, send, without_cursor=True)
+
+
+def _every(list_page: Callable[[str | None], Page[T]]) -> Iterator[T]:
+    cursor: str | None = None
+    while True:
+        page = list_page(cursor)
+        yield from page.items
+        cursor = _next_cursor(page, cursor)
+        if cursor is None:
+            return
+
+
+async def _every_async(list_page: Callable[[str | None], Awaitable[Page[T]]]) -> AsyncIterator[T]:
+    cursor: str | None = None
+    while True:
+        page = await list_page(cursor)
+        for item in page.items:
+            yield item
+        cursor = _next_cursor(page, cursor)
+        if cursor is None:
+            return
+
+
+class _Client(Generic[H]):
+    """What both clients hold: the server's root URL, how to authenticate, and the HTTP client."""
+
+    def __init__(self, base_url: str, auth: httpx.Auth, http_client: H | None, default: type[H]) -> None:
+        self._base_url = _base_url(base_url)
+        self._auth = auth
+        self._owns_client = http_client is None
+        self._http: H = http_client or default(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": _USER_AGENT})
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self._auth!r})"
+
+    def _request(self, call: Call[Any]) -> httpx.Request:
+        return self._http.build_request(
+            call.method, self._base_url + call.path, params=call.params, json=call.json, headers=_HEADERS
+        )
+
+    def _run(self, call: Call[Any]) -> Any:
+        """Send ``call`` and read its answer (or, on the async client, a coroutine that does)."""
+        raise NotImplementedError
+
+    def _pages(self, list_page: Callable[[str | None], Any]) -> Any:
+        """Every item of the pages ``list_page`` fetches (an iterator, or an async one)."""
+        raise NotImplementedError
+
+    me = _operation(op.me)
+    # -- personal access tokens ---------------------------------------------------------------------
+    list_tokens = _operation(op.list_tokens)
+    iter_tokens = _all_pages(op.token_pages)
+    create_token = _operation(op.create_token)
+    get_token = _operation(op.get_token)
+    update_token = _operation(op.update_token)
+    regenerate_token = _operation(op.regenerate_token)
+    revoke_token = _operation(op.revoke_token)
+    # -- credentials --------------------------------------------------------------------------------
+    list_credentials = _operation(op.list_credentials)
+    iter_credentials = _all_pages(op.credential_pages)
+    create_credential = _operation(op.create_credential)
+    get_credential = _operation(op.get_credential)
+    rename_credential = _operation(op.rename_credential)
+    regenerate_credential_secret = _operation(op.regenerate_credential_secret)
+    delete_credential = _operation(op.delete_credential)
+
+
+class ManagementClient(_Client[httpx.Client]):
     """The management API over a blocking ``httpx.Client``.
 
     :param base_url: the Tokensmith server's root URL (the API is under ``{base_url}/api/``).
@@ -65,24 +186,12 @@ class ManagementClient:
     """
 
     def __init__(self, base_url: str, auth: httpx.Auth, *, http_client: httpx.Client | None = None) -> None:
-        self._base_url = _base_url(base_url)
-        self._auth = auth
-        self._owns_client = http_client is None
-        self._http = http_client or httpx.Client(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": _USER_AGENT})
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self._auth!r})"
+        super().__init__(base_url, auth, http_client, httpx.Client)
 
     def _run(self, call: Call[T]) -> T:
-        response = self._http.request(
-            call.method,
-            self._base_url + call.path,
-            params=call.params,
-            json=call.json,
-            headers=_HEADERS,
-            auth=self._auth,
-        )
-        return call.result(response)
+        return call.result(self._http.send(self._request(call), auth=self._auth))
+
+    _pages = staticmethod(_every)
 
     def close(self) -> None:
         if self._owns_client:
@@ -96,154 +205,19 @@ class ManagementClient:
     ) -> None:
         self.close()
 
-    def me(self) -> Me:
-        """``GET /api/me``: the caller, the organisation acted in, and the scopes it holds."""
-        return self._run(op.me())
 
-    # -- personal access tokens ---------------------------------------------------------------------
-
-    def list_tokens(
-        self,
-        expiring_within: float | timedelta | None = None,
-        *,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page[PersonalToken]:
-        """``GET /api/tokens``: one page; ``expiring_within`` (seconds) keeps those expiring soon."""
-        return self._run(op.list_tokens(expiring_within, limit=limit, cursor=cursor))
-
-    def iter_tokens(
-        self, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
-    ) -> Iterator[PersonalToken]:
-        """Every personal token, following ``next_cursor`` page after page."""
-        cursor: str | None = None
-        while True:
-            page = self.list_tokens(expiring_within, limit=page_size, cursor=cursor)
-            yield from page.items
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
-
-    def create_token(
-        self,
-        name: str,
-        scopes: list[str] | tuple[str, ...],
-        description: str | None = None,
-        expires_in_days: int | None = None,
-        *,
-        expires_at: datetime | None = None,
-    ) -> CreatedPersonalToken:
-        """``POST /api/tokens``: the result's ``token`` is shown this once."""
-        return self._run(
-            op.create_token(
-                name, scopes, description=description, expires_in_days=expires_in_days, expires_at=expires_at
-            )
-        )
-
-    def get_token(self, token_id: str) -> PersonalToken:
-        """``GET /api/tokens/{id}``."""
-        return self._run(op.get_token(token_id))
-
-    def update_token(
-        self, token_id: str, name: str | None = None, description: str | None = None
-    ) -> PersonalToken:
-        """``PATCH /api/tokens/{id}``: name and description only (scopes and expiry are immutable)."""
-        return self._run(op.update_token(token_id, name=name, description=description))
-
-    def regenerate_token(self, token_id: str) -> CreatedPersonalToken:
-        """``POST /api/tokens/{id}/regenerate``: a new ``token`` value (shown once); the old one dies now."""
-        return self._run(op.regenerate_token(token_id))
-
-    def revoke_token(self, token_id: str) -> None:
-        """``DELETE /api/tokens/{id}``: immediate and irreversible."""
-        self._run(op.revoke_token(token_id))
-
-    # -- credentials --------------------------------------------------------------------------------
-
-    def list_credentials(
-        self, kind: CredentialKind | None = None, *, limit: int | None = None, cursor: str | None = None
-    ) -> Page[Credential]:
-        """``GET /api/credentials``: one page, optionally only ``personal`` or ``organization`` ones."""
-        return self._run(op.list_credentials(kind, limit=limit, cursor=cursor))
-
-    def iter_credentials(
-        self, kind: CredentialKind | None = None, *, page_size: int | None = None
-    ) -> Iterator[Credential]:
-        """Every credential, following ``next_cursor`` page after page."""
-        cursor: str | None = None
-        while True:
-            page = self.list_credentials(kind, limit=page_size, cursor=cursor)
-            yield from page.items
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
-
-    def create_credential(
-        self,
-        name: str,
-        kind: CredentialKind,
-        scopes: list[str] | tuple[str, ...] | None = None,
-        token_format: TokenFormat | None = None,
-        token_ttl: int | None = None,
-        description: str | None = None,
-    ) -> CreatedCredential:
-        """``POST /api/credentials``: the result's ``client_secret`` is shown this once."""
-        return self._run(
-            op.create_credential(
-                name,
-                kind,
-                scopes=scopes,
-                token_format=token_format,
-                token_ttl=token_ttl,
-                description=description,
-            )
-        )
-
-    def get_credential(self, credential_id: str) -> Credential:
-        """``GET /api/credentials/{id}``: ``credential_id`` may be the id or the client ID."""
-        return self._run(op.get_credential(credential_id))
-
-    def rename_credential(self, credential_id: str, name: str, description: str | None = None) -> Credential:
-        """``PATCH /api/credentials/{id}``."""
-        return self._run(op.rename_credential(credential_id, name, description=description))
-
-    def regenerate_credential_secret(
-        self, credential_id: str, grace_seconds: int | None = None
-    ) -> CreatedCredential:
-        """``POST /api/credentials/{id}/regenerate``: the old secret dies now, or after ``grace_seconds``."""
-        return self._run(op.regenerate_credential_secret(credential_id, grace_seconds=grace_seconds))
-
-    def delete_credential(self, credential_id: str) -> None:
-        """``DELETE /api/credentials/{id}``."""
-        self._run(op.delete_credential(credential_id))
-
-
-class AsyncManagementClient:
+class AsyncManagementClient(_Client[httpx.AsyncClient]):
     """The management API over an ``httpx.AsyncClient``; the same methods as :class:`ManagementClient`."""
 
     def __init__(
         self, base_url: str, auth: httpx.Auth, *, http_client: httpx.AsyncClient | None = None
     ) -> None:
-        self._base_url = _base_url(base_url)
-        self._auth = auth
-        self._owns_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": _USER_AGENT}
-        )
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r}, auth={self._auth!r})"
+        super().__init__(base_url, auth, http_client, httpx.AsyncClient)
 
     async def _run(self, call: Call[T]) -> T:
-        response = await self._http.request(
-            call.method,
-            self._base_url + call.path,
-            params=call.params,
-            json=call.json,
-            headers=_HEADERS,
-            auth=self._auth,
-        )
-        return call.result(response)
+        return call.result(await self._http.send(self._request(call), auth=self._auth))
+
+    _pages = staticmethod(_every_async)
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -256,109 +230,3 @@ class AsyncManagementClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
-
-    async def me(self) -> Me:
-        return await self._run(op.me())
-
-    async def list_tokens(
-        self,
-        expiring_within: float | timedelta | None = None,
-        *,
-        limit: int | None = None,
-        cursor: str | None = None,
-    ) -> Page[PersonalToken]:
-        return await self._run(op.list_tokens(expiring_within, limit=limit, cursor=cursor))
-
-    async def iter_tokens(
-        self, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
-    ) -> AsyncIterator[PersonalToken]:
-        cursor: str | None = None
-        while True:
-            page = await self.list_tokens(expiring_within, limit=page_size, cursor=cursor)
-            for item in page.items:
-                yield item
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
-
-    async def create_token(
-        self,
-        name: str,
-        scopes: list[str] | tuple[str, ...],
-        description: str | None = None,
-        expires_in_days: int | None = None,
-        *,
-        expires_at: datetime | None = None,
-    ) -> CreatedPersonalToken:
-        return await self._run(
-            op.create_token(
-                name, scopes, description=description, expires_in_days=expires_in_days, expires_at=expires_at
-            )
-        )
-
-    async def get_token(self, token_id: str) -> PersonalToken:
-        return await self._run(op.get_token(token_id))
-
-    async def update_token(
-        self, token_id: str, name: str | None = None, description: str | None = None
-    ) -> PersonalToken:
-        return await self._run(op.update_token(token_id, name=name, description=description))
-
-    async def regenerate_token(self, token_id: str) -> CreatedPersonalToken:
-        return await self._run(op.regenerate_token(token_id))
-
-    async def revoke_token(self, token_id: str) -> None:
-        await self._run(op.revoke_token(token_id))
-
-    async def list_credentials(
-        self, kind: CredentialKind | None = None, *, limit: int | None = None, cursor: str | None = None
-    ) -> Page[Credential]:
-        return await self._run(op.list_credentials(kind, limit=limit, cursor=cursor))
-
-    async def iter_credentials(
-        self, kind: CredentialKind | None = None, *, page_size: int | None = None
-    ) -> AsyncIterator[Credential]:
-        cursor: str | None = None
-        while True:
-            page = await self.list_credentials(kind, limit=page_size, cursor=cursor)
-            for item in page.items:
-                yield item
-            cursor = _next_cursor(page, cursor)
-            if cursor is None:
-                return
-
-    async def create_credential(
-        self,
-        name: str,
-        kind: CredentialKind,
-        scopes: list[str] | tuple[str, ...] | None = None,
-        token_format: TokenFormat | None = None,
-        token_ttl: int | None = None,
-        description: str | None = None,
-    ) -> CreatedCredential:
-        return await self._run(
-            op.create_credential(
-                name,
-                kind,
-                scopes=scopes,
-                token_format=token_format,
-                token_ttl=token_ttl,
-                description=description,
-            )
-        )
-
-    async def get_credential(self, credential_id: str) -> Credential:
-        return await self._run(op.get_credential(credential_id))
-
-    async def rename_credential(
-        self, credential_id: str, name: str, description: str | None = None
-    ) -> Credential:
-        return await self._run(op.rename_credential(credential_id, name, description=description))
-
-    async def regenerate_credential_secret(
-        self, credential_id: str, grace_seconds: int | None = None
-    ) -> CreatedCredential:
-        return await self._run(op.regenerate_credential_secret(credential_id, grace_seconds=grace_seconds))
-
-    async def delete_credential(self, credential_id: str) -> None:
-        await self._run(op.delete_credential(credential_id))

@@ -1,7 +1,9 @@
 """What the management API returns, as frozen dataclasses (shapes from ``docs/contracts.md``).
 
-Each model has a ``from_json`` that checks the fields it needs and ignores any it does not know, so a
-newer server can add fields without breaking an older SDK. A body that lacks a required field raises
+Each model's fields are those of the server's description of the record (:mod:`tokensmith.wire`; a test
+holds them to it, nullability included). Its ``from_json`` reads each field by its annotation, checks
+it and ignores any field it does not know, so a newer server can add fields without breaking an older
+SDK. A body that lacks a required field raises
 :class:`~tokensmith.client.errors.ResponseFormatError`. Times are RFC 3339 and become aware ``datetime``
 objects. The one-time secrets (:attr:`CreatedPersonalToken.token`, :attr:`CreatedCredential.client_secret`)
 are left out of ``repr``.
@@ -10,9 +12,9 @@ are left out of ``repr``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, get_type_hints
 
 from tokensmith.client.errors import ResponseFormatError
 
@@ -72,6 +74,59 @@ def _time(data: Json, key: str) -> datetime:
     return value
 
 
+def _opt_strings(data: Json, key: str) -> tuple[str, ...] | None:
+    return None if data.get(key) is None else _strings(data, key)
+
+
+#: How a field is read, by its annotation (the wire model's type, see ``docs/contracts.md``).
+_READERS: dict[object, Callable[[Json, str], Any]] = {
+    str: _str,
+    str | None: _opt_str,
+    int: _int,
+    tuple[str, ...]: _strings,
+    tuple[str, ...] | None: _opt_strings,
+    datetime: _time,
+    datetime | None: _opt_time,
+}
+
+
+class _Model:
+    """``from_json`` for a frozen dataclass: each field read by the reader its annotation names, or, for
+    a field that is itself a model, by that model."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+    #: What the body is called in errors (``"personal token is not a JSON object"``).
+    _what: ClassVar[str]
+
+    if TYPE_CHECKING:
+
+        def __init__(self, **fields: Any) -> None: ...
+
+    @classmethod
+    def from_json(cls, data: object) -> Self:
+        return cls._read(data, cls._what)
+
+    @classmethod
+    def _read(cls, data: object, what: str) -> Self:
+        body = _object(data, what)
+        values: dict[str, Any] = {}
+        for name, kind in _field_types(cls).items():
+            reader = _READERS.get(kind)
+            values[name] = reader(body, name) if reader is not None else kind._read(body.get(name), name)
+        return cls(**values)
+
+
+_FIELD_TYPES: dict[type[_Model], dict[str, Any]] = {}
+
+
+def _field_types(model: type[_Model]) -> dict[str, Any]:
+    """Each field's annotation, resolved (once per model)."""
+    if model not in _FIELD_TYPES:
+        hints = get_type_hints(model)
+        _FIELD_TYPES[model] = {item.name: hints[item.name] for item in fields(model)}
+    return _FIELD_TYPES[model]
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list (``{"items": [...], "next_cursor": ...}``); iterate it for its items."""
@@ -95,12 +150,14 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
-class PersonalToken:
+class PersonalToken(_Model):
     """A personal access token's metadata (never the token itself)."""
+
+    _what = "personal token"
 
     id: str
     name: str
-    description: str | None
+    description: str
     scopes: tuple[str, ...]
     token_hint: str
     org_id: str
@@ -110,27 +167,6 @@ class PersonalToken:
     last_used_at: datetime | None
     revoked_at: datetime | None
 
-    @classmethod
-    def _fields(cls, data: object) -> dict[str, Any]:
-        body = _object(data, "personal token")
-        return {
-            "id": _str(body, "id"),
-            "name": _str(body, "name"),
-            "description": _opt_str(body, "description"),
-            "scopes": _strings(body, "scopes"),
-            "token_hint": _str(body, "token_hint"),
-            "org_id": _str(body, "org_id"),
-            "user_id": _str(body, "user_id"),
-            "created_at": _time(body, "created_at"),
-            "expires_at": _opt_time(body, "expires_at"),
-            "last_used_at": _opt_time(body, "last_used_at"),
-            "revoked_at": _opt_time(body, "revoked_at"),
-        }
-
-    @classmethod
-    def from_json(cls, data: object) -> PersonalToken:
-        return PersonalToken(**cls._fields(data))
-
 
 @dataclass(frozen=True)
 class CreatedPersonalToken(PersonalToken):
@@ -138,55 +174,28 @@ class CreatedPersonalToken(PersonalToken):
 
     token: str = field(repr=False, kw_only=True)
 
-    @classmethod
-    def from_json(cls, data: object) -> CreatedPersonalToken:
-        return CreatedPersonalToken(**cls._fields(data), token=_str(_object(data, "personal token"), "token"))
-
 
 @dataclass(frozen=True)
-class Credential:
+class Credential(_Model):
     """An API credential (an OAuth client): its public client ID and settings, never its secret."""
+
+    _what = "credential"
 
     id: str
     client_id: str
     kind: str
     name: str
-    description: str | None
+    description: str
     org_id: str
     user_id: str | None
     scopes: tuple[str, ...]
     token_format: str
     token_ttl: int
-    secret_hint: str | None
+    secret_hint: str
     created_at: datetime
-    updated_at: datetime | None
+    updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
-
-    @classmethod
-    def _fields(cls, data: object) -> dict[str, Any]:
-        body = _object(data, "credential")
-        return {
-            "id": _str(body, "id"),
-            "client_id": _str(body, "client_id"),
-            "kind": _str(body, "kind"),
-            "name": _str(body, "name"),
-            "description": _opt_str(body, "description"),
-            "org_id": _str(body, "org_id"),
-            "user_id": _opt_str(body, "user_id"),
-            "scopes": _strings(body, "scopes"),
-            "token_format": _str(body, "token_format"),
-            "token_ttl": _int(body, "token_ttl"),
-            "secret_hint": _opt_str(body, "secret_hint"),
-            "created_at": _time(body, "created_at"),
-            "updated_at": _opt_time(body, "updated_at"),
-            "last_used_at": _opt_time(body, "last_used_at"),
-            "previous_secret_expires_at": _opt_time(body, "previous_secret_expires_at"),
-        }
-
-    @classmethod
-    def from_json(cls, data: object) -> Credential:
-        return Credential(**cls._fields(data))
 
 
 @dataclass(frozen=True)
@@ -195,43 +204,31 @@ class CreatedCredential(Credential):
 
     client_secret: str = field(repr=False, kw_only=True)
 
-    @classmethod
-    def from_json(cls, data: object) -> CreatedCredential:
-        secret = _str(_object(data, "credential"), "client_secret")
-        return CreatedCredential(**cls._fields(data), client_secret=secret)
-
 
 @dataclass(frozen=True)
-class User:
+class User(_Model):
+    _what = "user"
+
     id: str
     email: str
 
 
 @dataclass(frozen=True)
-class Organization:
+class Organization(_Model):
+    _what = "org"
+
     id: str
     name: str
 
 
 @dataclass(frozen=True)
-class Me:
+class Me(_Model):
     """Who the management API sees (``GET /api/me``): the user, the organisation acted in, and how."""
+
+    _what = "me"
 
     user: User
     org: Organization
     role: str
     scopes: tuple[str, ...] | None
     auth: str
-
-    @classmethod
-    def from_json(cls, data: object) -> Me:
-        body = _object(data, "me")
-        user = _object(body.get("user"), "user")
-        org = _object(body.get("org"), "org")
-        return Me(
-            user=User(id=_str(user, "id"), email=_str(user, "email")),
-            org=Organization(id=_str(org, "id"), name=_str(org, "name")),
-            role=_str(body, "role"),
-            scopes=None if body.get("scopes") is None else _strings(body, "scopes"),
-            auth=_str(body, "auth"),
-        )

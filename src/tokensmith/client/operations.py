@@ -3,7 +3,8 @@ and knows how to read its response.
 
 ``ManagementClient`` and ``AsyncManagementClient`` only send a ``Call`` and hand the response back to
 :meth:`Call.result`, so request building and response parsing are written once for both. Routes and
-shapes are those of ``docs/contracts.md``; errors are RFC 9457 problem details
+shapes are those of ``docs/contracts.md``. The clients' methods are these functions, so each operation's
+signature and documentation are written here, once; errors are RFC 9457 problem details
 (:func:`~tokensmith.client.errors.api_error_from_response`).
 """
 
@@ -13,6 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
@@ -82,15 +84,8 @@ def _seconds(value: float | timedelta) -> int:
     return int(value.total_seconds() if isinstance(value, timedelta) else value)
 
 
-def _token_page(body: object) -> Page[PersonalToken]:
-    return Page.from_json(body, PersonalToken.from_json)
-
-
-def _credential_page(body: object) -> Page[Credential]:
-    return Page.from_json(body, Credential.from_json)
-
-
 def me() -> Call[Me]:
+    """``GET /api/me``: the caller, the organisation acted in, and the scopes it holds."""
     return Call("GET", "/api/me", Me.from_json)
 
 
@@ -100,20 +95,22 @@ def me() -> Call[Me]:
 def list_tokens(
     expiring_within: float | timedelta | None = None, *, limit: int | None = None, cursor: str | None = None
 ) -> Call[Page[PersonalToken]]:
+    """``GET /api/tokens``: one page; ``expiring_within`` (seconds) keeps those expiring soon."""
     params = _page_params(limit, cursor)
     if expiring_within is not None:
         params["expiring_within"] = str(_seconds(expiring_within))
-    return Call("GET", "/api/tokens", _token_page, params=params)
+    return Call("GET", "/api/tokens", partial(Page.from_json, item=PersonalToken.from_json), params=params)
 
 
 def create_token(
     name: str,
     scopes: list[str] | tuple[str, ...],
-    *,
     description: str | None = None,
     expires_in_days: int | None = None,
+    *,
     expires_at: datetime | None = None,
 ) -> Call[CreatedPersonalToken]:
+    """``POST /api/tokens``: the result's ``token`` is shown this once."""
     if expires_in_days is not None and expires_at is not None:
         raise ValueError("give expires_in_days or expires_at, not both")
     body: dict[str, Any] = {"name": name, "scopes": list(scopes)}
@@ -128,13 +125,22 @@ def create_token(
     return Call("POST", "/api/tokens", CreatedPersonalToken.from_json, json=body)
 
 
+def token_pages(
+    cursor: str | None, expiring_within: float | timedelta | None = None, *, page_size: int | None = None
+) -> Call[Page[PersonalToken]]:
+    """Every personal token, following ``next_cursor`` page after page."""
+    return list_tokens(expiring_within, limit=page_size, cursor=cursor)
+
+
 def get_token(token_id: str) -> Call[PersonalToken]:
+    """``GET /api/tokens/{id}``."""
     return Call("GET", f"/api/tokens/{_id(token_id)}", PersonalToken.from_json)
 
 
 def update_token(
-    token_id: str, *, name: str | None = None, description: str | None = None
+    token_id: str, name: str | None = None, description: str | None = None
 ) -> Call[PersonalToken]:
+    """``PATCH /api/tokens/{id}``: name and description only (scopes and expiry are immutable)."""
     body = {key: value for key, value in (("name", name), ("description", description)) if value is not None}
     if not body:
         raise ValueError("give a name or a description to change")
@@ -142,10 +148,12 @@ def update_token(
 
 
 def regenerate_token(token_id: str) -> Call[CreatedPersonalToken]:
+    """``POST /api/tokens/{id}/regenerate``: a new ``token`` value (shown once); the old one dies now."""
     return Call("POST", f"/api/tokens/{_id(token_id)}/regenerate", CreatedPersonalToken.from_json)
 
 
 def revoke_token(token_id: str) -> Call[None]:
+    """``DELETE /api/tokens/{id}``: immediate and irreversible."""
     return Call("DELETE", f"/api/tokens/{_id(token_id)}", _no_body)
 
 
@@ -155,21 +163,29 @@ def revoke_token(token_id: str) -> Call[None]:
 def list_credentials(
     kind: CredentialKind | None = None, *, limit: int | None = None, cursor: str | None = None
 ) -> Call[Page[Credential]]:
+    """``GET /api/credentials``: one page, optionally only ``personal`` or ``organization`` ones."""
     params = _page_params(limit, cursor)
     if kind is not None:
         params["kind"] = kind
-    return Call("GET", "/api/credentials", _credential_page, params=params)
+    return Call("GET", "/api/credentials", partial(Page.from_json, item=Credential.from_json), params=params)
+
+
+def credential_pages(
+    cursor: str | None, kind: CredentialKind | None = None, *, page_size: int | None = None
+) -> Call[Page[Credential]]:
+    """Every credential, following ``next_cursor`` page after page."""
+    return list_credentials(kind, limit=page_size, cursor=cursor)
 
 
 def create_credential(
     name: str,
     kind: CredentialKind,
-    *,
     scopes: list[str] | tuple[str, ...] | None = None,
     token_format: TokenFormat | None = None,
     token_ttl: int | None = None,
     description: str | None = None,
 ) -> Call[CreatedCredential]:
+    """``POST /api/credentials``: the result's ``client_secret`` is shown this once."""
     body: dict[str, Any] = {"name": name, "kind": kind}
     if description is not None:
         body["description"] = description
@@ -183,17 +199,20 @@ def create_credential(
 
 
 def get_credential(credential_id: str) -> Call[Credential]:
+    """``GET /api/credentials/{id}``: ``credential_id`` may be the id or the client ID."""
     return Call("GET", f"/api/credentials/{_id(credential_id)}", Credential.from_json)
 
 
-def rename_credential(credential_id: str, name: str, *, description: str | None = None) -> Call[Credential]:
+def rename_credential(credential_id: str, name: str, description: str | None = None) -> Call[Credential]:
+    """``PATCH /api/credentials/{id}``."""
     body = {"name": name} if description is None else {"name": name, "description": description}
     return Call("PATCH", f"/api/credentials/{_id(credential_id)}", Credential.from_json, json=body)
 
 
 def regenerate_credential_secret(
-    credential_id: str, *, grace_seconds: int | None = None
+    credential_id: str, grace_seconds: int | None = None
 ) -> Call[CreatedCredential]:
+    """``POST /api/credentials/{id}/regenerate``: the old secret dies now, or after ``grace_seconds``."""
     body = {} if grace_seconds is None else {"grace_seconds": grace_seconds}
     return Call(
         "POST", f"/api/credentials/{_id(credential_id)}/regenerate", CreatedCredential.from_json, json=body
@@ -201,4 +220,5 @@ def regenerate_credential_secret(
 
 
 def delete_credential(credential_id: str) -> Call[None]:
+    """``DELETE /api/credentials/{id}``."""
     return Call("DELETE", f"/api/credentials/{_id(credential_id)}", _no_body)

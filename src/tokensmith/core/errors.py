@@ -45,8 +45,18 @@ class TokensmithError(Exception):
 
 
 class StorageUnavailable(TokensmithError):
+    """The database is unreachable. ``code``, ``title`` and the description are what the management API's
+    problem and an MCP tool error tell the caller (the OAuth endpoints say ``temporarily_unavailable``)."""
+
     status = 503
     retry_after = 5
+    code = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(
+        self, description: str = "Storage is temporarily unavailable; retry shortly.", *, detail: str = ""
+    ) -> None:
+        super().__init__(description, detail=detail)
 
 
 class OAuthError(TokensmithError):

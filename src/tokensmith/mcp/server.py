@@ -6,11 +6,11 @@ from __future__ import annotations
 import inspect
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from starlette.requests import Request
 
 from tokensmith import __version__
 from tokensmith.core.actors import Actor, Transport
+from tokensmith.core.errors import Unauthenticated
 from tokensmith.mcp.backend import Backend, LocalBackend, RemoteBackend
 from tokensmith.mcp.tools import BackendResolver, Tools
 from tokensmith.services.container import Services
@@ -60,7 +60,7 @@ def request_resolver(services: Services) -> BackendResolver:
     def resolve(request: Request | None) -> Backend:
         actor = getattr(request.state, ACTOR_STATE_KEY, None) if request is not None else None
         if not isinstance(actor, Actor):
-            raise ToolError("unauthenticated: this request carries no valid bearer token")
+            raise Unauthenticated("this request carries no valid bearer token")
         return LocalBackend(services, actor)
 
     return resolve

@@ -19,7 +19,7 @@ from mcp.server.mcpserver import MCPServer
 from tokensmith.client import ManagementClient, PersonalTokenAuth
 from tokensmith.client.errors import ApiError, TokensmithClientError
 from tokensmith.core.actors import Actor, Transport
-from tokensmith.mcp.backend import RemoteBackend
+from tokensmith.mcp.backend import RemoteBackend, tool_error
 from tokensmith.mcp.server import build_server, remote_resolver, token_resolver
 from tokensmith.services.container import Services
 
@@ -45,7 +45,7 @@ def remote_server(url: str, token: str) -> tuple[MCPServer, ManagementClient]:
         client.me()
     except ApiError as exc:
         client.close()
-        raise RemoteUnusable(f"{url} refused the token ({exc.code}: {exc.detail or exc.title})") from None
+        raise RemoteUnusable(f"{url} refused the token ({tool_error(exc)})") from None
     except (TokensmithClientError, httpx.HTTPError) as exc:
         client.close()
         what = type(exc).__name__

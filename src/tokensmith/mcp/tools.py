@@ -17,10 +17,18 @@ from mcp.types import ToolAnnotations
 from pydantic import AwareDatetime, Field
 from starlette.requests import Request
 
-from tokensmith.mcp import schemas
+from tokensmith.web.blocking import run_in_worker
 from tokensmith.mcp.backend import Backend, tool_errors
 from tokensmith.storage.database import Database
-from tokensmith.web.blocking import run_in_worker
+from tokensmith.wire.credentials import (
+    CreatedCredentialOut,
+    CredentialKindName,
+    CredentialOut,
+    DeletedCredential,
+    TokenFormatName,
+)
+from tokensmith.wire.page import Page
+from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut, RevokedToken
 
 T = TypeVar("T")
 
@@ -97,7 +105,7 @@ class Tools:
         ] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-    ) -> schemas.PersonalTokenList:
+    ) -> Page[PersonalTokenOut]:
         """List your active personal access tokens (name, scopes, last used, expiry; never the token itself).
 
         Needs the tokens:read scope."""
@@ -120,7 +128,7 @@ class Tools:
         expires_at: Annotated[
             AwareDatetime | None, Field(description="RFC 3339 time it expires, with a time zone.")
         ] = None,
-    ) -> schemas.CreatedPersonalToken:
+    ) -> CreatedPersonalTokenOut:
         """Create a personal access token for yourself. The token is in the result this once and never again.
 
         Its scopes can be no wider than those of the token you are using. Needs the tokens:write scope."""
@@ -137,7 +145,7 @@ class Tools:
 
     async def revoke_token(
         self, ctx: Context, token_id: Annotated[ObjectId, Field(description="The token's `id`.")]
-    ) -> schemas.RevokedToken:
+    ) -> RevokedToken:
         """Revoke one of your personal access tokens: it stops working at once; this cannot be undone.
 
         Needs the tokens:write scope."""
@@ -149,12 +157,12 @@ class Tools:
         self,
         ctx: Context,
         kind: Annotated[
-            schemas.CredentialKindName | None,
+            CredentialKindName | None,
             Field(description="Only `personal` (yours) or `organization` credentials; both when omitted."),
         ] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
-    ) -> schemas.CredentialList:
+    ) -> Page[CredentialOut]:
         """List the API credentials (OAuth clients) you can see: your personal ones and the organisation's.
 
         Needs the credentials:read scope."""
@@ -165,7 +173,7 @@ class Tools:
         ctx: Context,
         name: Name,
         kind: Annotated[
-            schemas.CredentialKindName,
+            CredentialKindName,
             Field(description="`personal` (tied to you) or `organization` (owners and admins only)."),
         ],
         scopes: Annotated[
@@ -173,13 +181,13 @@ class Tools:
             Field(max_length=100, description='Scopes its tokens may carry; default ["api/access"].'),
         ] = None,
         token_format: Annotated[
-            schemas.TokenFormatName | None, Field(description="`jwt` (default) or `opaque` access tokens.")
+            TokenFormatName | None, Field(description="`jwt` (default) or `opaque` access tokens.")
         ] = None,
         token_ttl: Annotated[
             int | None, Field(ge=60, description="Access-token lifetime in seconds (default 3600).")
         ] = None,
         description: Description = "",
-    ) -> schemas.CreatedCredential:
+    ) -> CreatedCredentialOut:
         """Create an API credential (client ID and secret for the client credentials grant).
 
         The client_secret is in the result this once and never again. Needs the credentials:write scope."""
@@ -205,7 +213,7 @@ class Tools:
                 ge=0, le=7 * 24 * 3600, description="Seconds the old secret keeps working (0: it dies now)."
             ),
         ] = 0,
-    ) -> schemas.CreatedCredential:
+    ) -> CreatedCredentialOut:
         """Give a credential a new client secret (shown this once); the old one stops working now or after
         the grace period. Needs the credentials:write scope."""
         return await self._run(
@@ -216,7 +224,7 @@ class Tools:
         self,
         ctx: Context,
         credential_id: Annotated[ObjectId, Field(description="The credential's `id` or `client_id`.")],
-    ) -> schemas.DeletedCredential:
+    ) -> DeletedCredential:
         """Delete a credential: its secrets and tokens stop working; this cannot be undone.
 
         Needs the credentials:write scope."""

@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from tokensmith.http.management.auth import ActorDep, ServicesDep
-from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
-from tokensmith.http.management.schemas import AuditEventOut, UtcDatetime
+from tokensmith.http.management.pagination import SAFE_TEXT, PageDep
+from tokensmith.http.management.schemas import UtcDatetime
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.audit_query import AuditFilters
 from tokensmith.web.blocking import call_blocking
+from tokensmith.wire.audit import AuditEventOut
+from tokensmith.wire.page import Page
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], route_class=StrictJSONRoute)
 Text = Annotated[str | None, Query(max_length=200, pattern=SAFE_TEXT)]
@@ -56,4 +58,4 @@ async def list_events(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[AuditEventOut.of(e) for e in result.items], next_cursor=result.next_cursor)
+    return Page.of(AuditEventOut.of, result)

@@ -8,17 +8,13 @@ from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.core.records import CredentialKind, TokenFormat
 from tokensmith.http.management.auth import ActorDep, ServicesDep, org_of
-from tokensmith.http.management.pagination import Page, PageDep
+from tokensmith.http.management.pagination import PageDep
 from tokensmith.http.management.problems import problems
-from tokensmith.http.management.schemas import (
-    CreatedCredentialOut,
-    CredentialCreate,
-    CredentialOut,
-    CredentialPatch,
-    Regenerate,
-)
+from tokensmith.http.management.schemas import CredentialCreate, CredentialPatch, Regenerate
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.web.blocking import call_blocking
+from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
+from tokensmith.wire.page import Page
 
 router = APIRouter(prefix="/api/credentials", tags=["credentials"], route_class=StrictJSONRoute)
 CredentialRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -40,7 +36,7 @@ async def list_credentials(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[CredentialOut.of(c) for c in result.items], next_cursor=result.next_cursor)
+    return Page.of(CredentialOut.of, result)
 
 
 @router.post(
@@ -65,9 +61,7 @@ async def create_credential(
         token_format=TokenFormat(body.token_format),
         token_ttl=body.token_ttl,
     )
-    return CreatedCredentialOut(
-        **CredentialOut.of(created.credential).model_dump(), client_secret=created.client_secret
-    )
+    return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
 
 
 @router.get("/{credential_id}", response_model=CredentialOut, summary="Show a credential")
@@ -107,9 +101,7 @@ async def regenerate_credential(
     created = await call_blocking(
         services.database, services.credentials.regenerate, actor, credential_id, grace_seconds=grace
     )
-    return CreatedCredentialOut(
-        **CredentialOut.of(created.credential).model_dump(), client_secret=created.client_secret
-    )
+    return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
 
 
 @router.delete("/{credential_id}", status_code=204, response_class=Response, summary="Delete a credential")

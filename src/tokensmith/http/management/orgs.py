@@ -12,19 +12,13 @@ from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.core.roles import Role
 from tokensmith.http.management.auth import ActorDep, ServicesDep
-from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
+from tokensmith.http.management.pagination import SAFE_TEXT, PageDep
 from tokensmith.http.management.problems import problems
-from tokensmith.http.management.schemas import (
-    MemberAdd,
-    MemberOut,
-    MemberRole,
-    OrgMembershipOut,
-    OrgOut,
-    PolicyOut,
-    PolicyPatch,
-)
+from tokensmith.http.management.schemas import MemberAdd, MemberRole, PolicyPatch
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.web.blocking import call_blocking
+from tokensmith.wire.orgs import MemberOut, OrgMembershipOut, OrgOut, PolicyOut
+from tokensmith.wire.page import Page
 
 router = APIRouter(prefix="/api/orgs", tags=["organisations"], route_class=StrictJSONRoute)
 OrgId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -38,7 +32,7 @@ UserRef = Annotated[
 )
 async def list_orgs(actor: ActorDep, services: ServicesDep) -> list[OrgMembershipOut]:
     return [
-        OrgMembershipOut(**OrgOut.of(org).model_dump(), role=role)
+        OrgMembershipOut.of(org, role=role)
         for org, role in await call_blocking(services.database, services.members.organizations_of, actor)
     ]
 
@@ -70,7 +64,7 @@ async def list_members(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[MemberOut.of(m) for m in result.items], next_cursor=result.next_cursor)
+    return Page.of(MemberOut.of, result)
 
 
 @router.post(

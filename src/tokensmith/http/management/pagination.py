@@ -1,25 +1,17 @@
 """List pagination for the management API: ``?limit=1..200`` (default 50) and an opaque ``cursor``;
-answers are ``{"items": [...], "next_cursor": str | null}``."""
+answers are :class:`tokensmith.wire.page.Page`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
-
-T = TypeVar("T")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 #: Printable, no control characters (a NUL would reach the database).
 SAFE_TEXT = r"^[^\x00-\x1f\x7f]*$"
-
-
-class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Request and response bodies of the management API (Pydantic at the edge only), and the
-conversions from service records. Times are RFC 3339 UTC."""
+"""Request bodies of the management API (Pydantic at the edge only), and its problem document.
+
+Response bodies are the records' one description, :mod:`tokensmith.wire`. Times are RFC 3339 UTC."""
 
 from __future__ import annotations
 
@@ -9,12 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from tokensmith.core.actors import Actor
-from tokensmith.core.errors import PROBLEM_CODES, Forbidden
-from tokensmith.core.records import AuditEvent, Credential, Organization, OrgPolicy, PersonalTokenRecord
+from tokensmith.core.errors import PROBLEM_CODES
 from tokensmith.core.roles import Role
-from tokensmith.services.authentication import ClientCaller
-from tokensmith.services.members import Member
 
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 _NO_NUL = r"^[^\x00]*$"
@@ -49,40 +46,6 @@ class Problem(BaseModel):
 # -- personal access tokens -----------------------------------------------------------
 
 
-class PersonalTokenOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    scopes: list[str]
-    token_hint: str
-    org_id: str
-    user_id: str
-    created_at: datetime
-    expires_at: datetime | None
-    last_used_at: datetime | None = Field(description="null: never used")
-    revoked_at: datetime | None
-
-    @classmethod
-    def of(cls, t: PersonalTokenRecord) -> PersonalTokenOut:
-        return cls(
-            id=t.id,
-            name=t.name,
-            description=t.description,
-            scopes=sorted(t.scopes),
-            token_hint=t.token_hint,
-            org_id=t.org_id,
-            user_id=t.user_id,
-            created_at=t.created_at,
-            expires_at=t.expires_at,
-            last_used_at=t.last_used_at,
-            revoked_at=t.revoked_at,
-        )
-
-
-class CreatedPersonalTokenOut(PersonalTokenOut):
-    token: str = Field(description="The token itself: shown this once, never again.")
-
-
 class PersonalTokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -107,48 +70,6 @@ class PersonalTokenPatch(BaseModel):
 
 
 # -- credentials --------------------------------------------------------------------
-
-
-class CredentialOut(BaseModel):
-    id: str
-    client_id: str
-    kind: Literal["personal", "organization"]
-    name: str
-    description: str
-    org_id: str
-    user_id: str | None
-    scopes: list[str]
-    token_format: Literal["jwt", "opaque"]
-    token_ttl: int
-    secret_hint: str
-    created_at: datetime
-    updated_at: datetime
-    last_used_at: datetime | None
-    previous_secret_expires_at: datetime | None
-
-    @classmethod
-    def of(cls, c: Credential) -> CredentialOut:
-        return cls(
-            id=c.id,
-            client_id=c.client_id,
-            kind=c.kind.value,
-            name=c.name,
-            description=c.description,
-            org_id=c.org_id,
-            user_id=c.user_id,
-            scopes=sorted(c.scopes),
-            token_format=c.token_format.value,
-            token_ttl=c.token_ttl,
-            secret_hint=c.secret_hint,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-            last_used_at=c.last_used_at,
-            previous_secret_expires_at=c.previous_secret_expires_at,
-        )
-
-
-class CreatedCredentialOut(CredentialOut):
-    client_secret: str = Field(description="The secret: shown this once, never again.")
 
 
 class CredentialCreate(BaseModel):
@@ -180,30 +101,6 @@ class Regenerate(BaseModel):
 # -- organisations, members, policy -------------------------------------------------------
 
 
-class OrgOut(BaseModel):
-    id: str
-    name: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, org: Organization) -> OrgOut:
-        return cls(id=org.id, name=org.name, created_at=org.created_at)
-
-
-class OrgMembershipOut(OrgOut):
-    role: Role
-
-
-class MemberOut(BaseModel):
-    user_id: str
-    email: str
-    role: Role
-
-    @classmethod
-    def of(cls, member: Member) -> MemberOut:
-        return cls(user_id=member.user.id, email=member.user.email, role=member.role)
-
-
 class MemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -217,26 +114,6 @@ class MemberRole(BaseModel):
     role: Role
 
 
-class PolicyOut(BaseModel):
-    allow_personal_credentials: bool
-    allow_org_credentials: bool
-    allow_personal_tokens: bool
-    pat_max_lifetime_days: int | None = Field(description="Longest personal-token life; null: no limit.")
-    pat_inactivity_days: int | None = Field(description="Personal tokens unused this long stop working.")
-    pat_expiry_required: bool
-
-    @classmethod
-    def of(cls, p: OrgPolicy) -> PolicyOut:
-        return cls(
-            allow_personal_credentials=p.allow_personal_credentials,
-            allow_org_credentials=p.allow_org_credentials,
-            allow_personal_tokens=p.allow_personal_tokens,
-            pat_max_lifetime_days=p.pat_max_lifetime_days,
-            pat_inactivity_days=p.pat_inactivity_days,
-            pat_expiry_required=p.pat_expiry_required,
-        )
-
-
 class PolicyPatch(BaseModel):
     """Fields not given keep their value; ``null`` clears a day limit."""
 
@@ -248,108 +125,3 @@ class PolicyPatch(BaseModel):
     pat_max_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
     pat_inactivity_days: int | None = Field(default=None, ge=1, le=3650)
     pat_expiry_required: bool | SkipJsonSchema[None] = None
-
-
-# -- audit and me -----------------------------------------------------------------------
-
-
-class AuditEventOut(BaseModel):
-    id: int
-    occurred_at: datetime
-    org_id: str | None
-    actor_kind: str
-    actor_id: str | None
-    actor_label: str | None
-    action: str
-    target_kind: str | None
-    target_id: str | None
-    target_hint: str | None = Field(description="Public id or prefix hint; never a secret.")
-    ip: str | None
-    transport: str
-    details: dict[str, Any]
-
-    @classmethod
-    def of(cls, e: AuditEvent) -> AuditEventOut:
-        return cls(
-            id=e.id,
-            occurred_at=e.occurred_at,
-            org_id=e.org_id,
-            actor_kind=e.actor_kind,
-            actor_id=e.actor_id,
-            actor_label=e.actor_label,
-            action=e.action,
-            target_kind=e.target_kind,
-            target_id=e.target_id,
-            target_hint=e.target_hint,
-            ip=e.ip,
-            transport=e.transport,
-            details=e.details,
-        )
-
-
-class UserRef(BaseModel):
-    id: str
-    email: str
-
-
-class OrgRef(BaseModel):
-    id: str
-    name: str
-
-
-class MeOut(BaseModel):
-    user: UserRef
-    org: OrgRef
-    role: Role
-    scopes: list[str] | None = Field(description="The token's ceiling; null for a dashboard session.")
-    auth: Literal["personal_token", "access_token", "session"]
-    subject_type: Literal["user"] = Field(description="A person is calling.")
-
-    @classmethod
-    def of(cls, actor: Actor, org: Organization) -> MeOut:
-        if actor.user_id is None or actor.email is None or actor.role is None:
-            raise Forbidden("the caller is not a member of an organisation")
-        return cls(
-            user=UserRef(id=actor.user_id, email=actor.email),
-            org=OrgRef(id=org.id, name=org.name),
-            role=actor.role,
-            scopes=sorted(actor.scopes) if actor.scopes is not None else None,
-            auth=actor.method.value,  # type: ignore[arg-type]
-            subject_type="user",
-        )
-
-
-class CredentialRef(BaseModel):
-    id: str
-    client_id: str
-    name: str
-    kind: Literal["personal", "organization"]
-
-
-class ClientMeOut(BaseModel):
-    """``GET /api/me`` for a client's access token (client credentials grant): who is calling."""
-
-    credential: CredentialRef
-    org: OrgRef
-    owner: UserRef | None = Field(
-        description="The member a personal credential acts for; null for an organisation credential."
-    )
-    scopes: list[str] = Field(description="The access token's scopes.")
-    auth: Literal["access_token"]
-    subject_type: Literal["client"] = Field(description="An OAuth client is calling.")
-
-    @classmethod
-    def of(cls, caller: ClientCaller) -> ClientMeOut:
-        c = caller.credential
-        return cls(
-            credential=CredentialRef(id=c.id, client_id=c.client_id, name=c.name, kind=c.kind.value),
-            org=OrgRef(id=caller.org.id, name=caller.org.name),
-            owner=UserRef(id=caller.owner.id, email=caller.owner.email) if caller.owner else None,
-            scopes=sorted(caller.scopes),
-            auth="access_token",
-            subject_type="client",
-        )
-
-
-#: ``GET /api/me``: a user or a client, told apart by ``subject_type``.
-AnyMeOut = Annotated[MeOut | ClientMeOut, Field(discriminator="subject_type")]

@@ -8,16 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.http.management.auth import ActorDep, ServicesDep
-from tokensmith.http.management.pagination import Page, PageDep
+from tokensmith.http.management.pagination import PageDep
 from tokensmith.http.management.problems import problems
-from tokensmith.http.management.schemas import (
-    CreatedPersonalTokenOut,
-    PersonalTokenCreate,
-    PersonalTokenOut,
-    PersonalTokenPatch,
-)
+from tokensmith.http.management.schemas import PersonalTokenCreate, PersonalTokenPatch
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.web.blocking import call_blocking
+from tokensmith.wire.page import Page
+from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
 
 router = APIRouter(prefix="/api/tokens", tags=["personal access tokens"], route_class=StrictJSONRoute)
 TokenId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -41,7 +38,7 @@ async def list_tokens(
         cursor=page.cursor,
         limit=page.limit,
     )
-    return Page(items=[PersonalTokenOut.of(t) for t in result.items], next_cursor=result.next_cursor)
+    return Page.of(PersonalTokenOut.of, result)
 
 
 @router.post(
@@ -64,7 +61,7 @@ async def create_token(
         expires_at=body.expires_at,
         expires_in_days=body.expires_in_days,
     )
-    return CreatedPersonalTokenOut(**PersonalTokenOut.of(created.token).model_dump(), token=created.plain)
+    return CreatedPersonalTokenOut.of(created.token, token=created.plain)
 
 
 @router.get("/{token_id}", response_model=PersonalTokenOut, summary="Show a personal access token")
@@ -102,7 +99,7 @@ async def regenerate_token(
     actor: ActorDep, services: ServicesDep, token_id: TokenId
 ) -> CreatedPersonalTokenOut:
     created = await call_blocking(services.database, services.personal_tokens.regenerate, actor, token_id)
-    return CreatedPersonalTokenOut(**PersonalTokenOut.of(created.token).model_dump(), token=created.plain)
+    return CreatedPersonalTokenOut.of(created.token, token=created.plain)
 
 
 @router.delete(
