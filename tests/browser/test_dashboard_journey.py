@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.browser.conftest import DemoApi
 from tests.conftest import LiveServer
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.core.roles import Role
@@ -210,7 +210,7 @@ def test_dashboard_journey(
             headers={"Origin": base},
         )
         assert answer.status == 403, action
-    assert member.goto(base + "/org/members").status == 403  # type: ignore[union-attr]
+    assert member.goto(base + "/org/members").status == 403
     member_context.close()
 
     # -- sign-out kills the session ------------------------------------------------------------

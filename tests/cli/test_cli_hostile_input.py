@@ -16,7 +16,7 @@ HOSTILE = ["esc\x1b[2Jcleared", "cr\rreturn", "lf\nline", "del\x7f", "c1\x9bcsi"
 def _refused(result: Any) -> str:
     assert result.returncode == 1, (result.returncode, result.stdout, result.stderr)
     assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
+    lines: list[str] = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     return lines[0]
 

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+
 from tests.cli.conftest import SECRET_KEY, TOKENSMITH
 
 NEW_KEY = "the-new-master-key-" + "n" * 30

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from live_serve import Served, ServeProcesses, headers_of, read_response, read_until_closed, status_of
+from tests.live_serve import Served, ServeProcesses, headers_of, read_response, read_until_closed, status_of
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role

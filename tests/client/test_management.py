@@ -191,7 +191,7 @@ def test_get_update_and_revoke_a_token() -> None:
     client = api.client()
     assert client.get_token("tok_1") == EXPECTED_TOKEN
     assert client.update_token("tok_1", name="renamed").name == "renamed"
-    assert client.revoke_token("tok/1") is None
+    client.revoke_token("tok/1")
     assert [(r.method, r.url.raw_path) for r in api.requests] == [
         ("GET", b"/api/tokens/tok_1"),
         ("PATCH", b"/api/tokens/tok_1"),
@@ -253,7 +253,7 @@ def test_credentials_round_trip() -> None:
     assert client.rename_credential("cred_1", "exports").name == "exports"
     regenerated = client.regenerate_credential_secret("cred_1", grace_seconds=3600)
     assert regenerated.previous_secret_expires_at == datetime(2026, 1, 1, 1, tzinfo=UTC)
-    assert client.delete_credential("cred_1") is None
+    client.delete_credential("cred_1")
 
     assert [(r.method, str(r.url)) for r in api.requests] == [
         ("POST", f"{BASE}/api/credentials"),

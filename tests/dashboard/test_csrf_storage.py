@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.dashboard.conftest import Team
-
 from tokensmith.services.container import Services
 from tokensmith.storage.tables import dashboard_sessions
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.dashboard.conftest import PASSWORD, Team, csrf_of
 
+from tests.dashboard.conftest import PASSWORD, Team, csrf_of
 from tokensmith.core.actors import Actor
 from tokensmith.dashboard.security import DEFAULT_NEXT, safe_next
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.dashboard.conftest import PASSWORD, Team, csrf_of
-
 from tokensmith.core import secrets as secret_format
 from tokensmith.services.container import Services
 from tokensmith.storage.tables import dashboard_sessions

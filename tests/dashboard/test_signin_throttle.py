@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from tests.dashboard.conftest import PASSWORD, Team, csrf_of
 
+from tests.dashboard.conftest import PASSWORD, Team, csrf_of
 from tokensmith.core.errors import SlowDown, Unauthenticated
 from tokensmith.services.container import Services
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.dashboard.conftest import Team
 
+from tests.dashboard.conftest import Team
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.errors import BadRequest, Forbidden, NotFound
 from tokensmith.core.records import CredentialKind

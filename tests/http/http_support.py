@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-import httpx
 import jwt
 import pytest
 
@@ -40,6 +40,18 @@ JWT_CLAIMS = {
 PRIVATE_JWK_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 
 
+class Response(Protocol):
+    """What the assertions read of a response: httpx's, or the one Starlette's TestClient returns."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
+
+
 def basic(client_id: str, client_secret: str) -> dict[str, str]:
     """``Authorization: Basic`` exactly as given (no form-encoding: tests control that)."""
     raw = f"{client_id}:{client_secret}".encode()
@@ -51,13 +63,13 @@ def basic_raw(raw: bytes | str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(data).decode()}
 
 
-def assert_no_store(response: httpx.Response) -> None:
+def assert_no_store(response: Response) -> None:
     assert response.headers.get("cache-control") == "no-store", response.headers
     assert response.headers.get("pragma") == "no-cache", response.headers
 
 
 def assert_oauth_error(
-    response: httpx.Response, status: int, error: str, *, basic_challenge: bool | None = None
+    response: Response, status: int, error: str, *, basic_challenge: bool | None = None
 ) -> dict[str, Any]:
     """RFC 6749 §5.2: exact status, ``error`` code, only ``error``/``error_description``,
     ``Cache-Control: no-store``; ``basic_challenge`` checks ``WWW-Authenticate: Basic``."""
@@ -78,7 +90,7 @@ def assert_oauth_error(
     return body  # type: ignore[no-any-return]
 
 
-def assert_token_response(response: httpx.Response, *, scope: str, expires_in: int = 3600) -> dict[str, Any]:
+def assert_token_response(response: Response, *, scope: str, expires_in: int = 3600) -> dict[str, Any]:
     """RFC 6749 §5.1 success: exact members, Bearer, no refresh token, no-store."""
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")

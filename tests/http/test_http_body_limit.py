@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from http_support import SQLITE_ONLY
 from starlette.testclient import TestClient
 
+from tests.http.http_support import SQLITE_ONLY
 from tokensmith.http.app import create_app
 from tokensmith.services.container import Services
 from tokensmith.settings import Settings

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from http_support import SQLITE_ONLY
 
-from live_serve import (
+from tests.http.http_support import SQLITE_ONLY
+from tests.live_serve import (
     ServeProcesses,
     body_of,
     headers_of,

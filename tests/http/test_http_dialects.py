@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from http_support import (
+from starlette.testclient import TestClient
+
+from tests.http.http_support import (
     CLIENT_CREDENTIALS,
     FORM,
     SQLITE_ONLY,
@@ -15,8 +17,6 @@ from http_support import (
     assert_token_response,
     basic,
 )
-from starlette.testclient import TestClient
-
 from tokensmith.core import secrets as sf
 from tokensmith.http.app import create_app
 
@@ -165,7 +165,7 @@ def test_each_dialect_can_be_switched_off(
     settings = settings_factory(**{setting: False})
     svc = services_factory(settings, issuer=settings.issuer)
     cred = make_credential()  # same database as the `services` fixture
-    requests = {
+    requests: dict[str, dict[str, Any]] = {
         "/api/oauth/token": {"data": CLIENT_CREDENTIALS},
         "/api/v0/login": {"content": json.dumps(CLIENT_CREDENTIALS), "headers": JSON},
         "/api/v1/token": {

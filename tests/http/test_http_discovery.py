@@ -6,9 +6,16 @@ from typing import Any
 
 import jwt
 import pytest
-from http_support import CLIENT_CREDENTIALS, PRIVATE_JWK_MEMBERS, SQLITE_ONLY, TOKEN, basic, verify_jwt
 from starlette.testclient import TestClient
 
+from tests.http.http_support import (
+    CLIENT_CREDENTIALS,
+    PRIVATE_JWK_MEMBERS,
+    SQLITE_ONLY,
+    TOKEN,
+    basic,
+    verify_jwt,
+)
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.http.app import create_app

@@ -9,8 +9,8 @@ import hmac
 from typing import Any
 
 import pytest
-from http_support import CLIENT_CREDENTIALS, TOKEN, assert_oauth_error, basic
 
+from tests.http.http_support import CLIENT_CREDENTIALS, TOKEN, assert_oauth_error, basic
 from tokensmith.core import ids
 from tokensmith.core import secrets as sf
 from tokensmith.core.secrets import SecretHasher
@@ -82,8 +82,9 @@ def test_the_jwt_helper_pins_the_algorithm_to_the_published_key(
     import base64
     import json
 
-    import http_support
     import jwt
+
+    from tests.http import http_support
 
     cred = make_credential()
     issued = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, cred.client_secret))
@@ -97,7 +98,7 @@ def test_the_jwt_helper_pins_the_algorithm_to_the_published_key(
         asked.append(list(kwargs["algorithms"]))
         return real_decode(*args, **kwargs)
 
-    monkeypatch.setattr(http_support.jwt, "decode", recording)
+    monkeypatch.setattr(jwt, "decode", recording)  # the module http_support calls
     header_segment, rest = token.split(".", 1)
     header = json.loads(base64.urlsafe_b64decode(header_segment + "=" * (-len(header_segment) % 4)))
     header["alg"] = "HS256"  # what an attacker would claim

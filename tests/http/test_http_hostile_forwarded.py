@@ -9,9 +9,9 @@ import uuid
 from typing import Any
 
 import pytest
-from http_support import CLIENT_CREDENTIALS, TOKEN, basic, unique_address
 from starlette.testclient import TestClient
 
+from tests.http.http_support import CLIENT_CREDENTIALS, TOKEN, basic, unique_address
 from tokensmith.core import secrets as sf
 from tokensmith.http.app import create_app
 

@@ -13,8 +13,15 @@ from typing import Any
 
 import jwt
 import pytest
-from http_support import CLIENT_CREDENTIALS, INTROSPECT, TOKEN, assert_oauth_error, basic, basic_raw
 
+from tests.http.http_support import (
+    CLIENT_CREDENTIALS,
+    INTROSPECT,
+    TOKEN,
+    assert_oauth_error,
+    basic,
+    basic_raw,
+)
 from tokensmith.core import secrets as sf
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import epoch

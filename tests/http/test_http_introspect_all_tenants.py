@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from http_support import CLIENT_CREDENTIALS, TOKEN, basic
 
+from tests.http.http_support import CLIENT_CREDENTIALS, TOKEN, basic
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.errors import Forbidden
 from tokensmith.core.records import CredentialKind

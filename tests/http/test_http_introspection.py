@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from http_support import (
+
+from tests.http.http_support import (
     CLIENT_CREDENTIALS,
     INTROSPECT,
     REVOKE,
@@ -15,7 +16,6 @@ from http_support import (
     assert_oauth_error,
     basic,
 )
-
 from tokensmith.core import secrets as sf
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import epoch
@@ -234,7 +234,8 @@ def test_rotation_with_grace_keeps_both_secrets_until_it_ends(
     rotated = services.credentials.regenerate(Actor.system(), cred.client_id, grace_seconds=300)
 
     def status(secret: str) -> int:
-        return client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, secret)).status_code
+        response = client.post(TOKEN, data=CLIENT_CREDENTIALS, headers=basic(cred.client_id, secret))
+        return int(response.status_code)
 
     assert (status(cred.client_secret), status(rotated.client_secret)) == (200, 200)
     clock.advance(seconds=299)

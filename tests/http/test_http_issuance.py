@@ -12,8 +12,8 @@ from typing import Any
 
 import jwt
 import pytest
-from http_support import CLIENT_CREDENTIALS, INTROSPECT, TOKEN, assert_oauth_error, basic
 
+from tests.http.http_support import CLIENT_CREDENTIALS, INTROSPECT, TOKEN, assert_oauth_error, basic
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind, Organization, TokenFormat
 from tokensmith.core.roles import Role

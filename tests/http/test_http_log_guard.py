@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from http_support import CLIENT_CREDENTIALS, SQLITE_ONLY, TOKEN, basic
+
+from tests.http.http_support import CLIENT_CREDENTIALS, SQLITE_ONLY, TOKEN, basic
 
 
 @SQLITE_ONLY

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from http_support import CLIENT_CREDENTIALS, INTROSPECT, TOKEN, assert_oauth_error, basic
 from starlette.testclient import TestClient
 
+from tests.http.http_support import CLIENT_CREDENTIALS, INTROSPECT, TOKEN, assert_oauth_error, basic
 from tokensmith.core import ids
 from tokensmith.core import secrets as sf
 from tokensmith.http.app import create_app

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from http_support import CLIENT_CREDENTIALS, TOKEN, assert_oauth_error, basic, unique_address
 from starlette.testclient import TestClient
 
+from tests.http.http_support import CLIENT_CREDENTIALS, TOKEN, assert_oauth_error, basic, unique_address
 from tokensmith.core import ids
 from tokensmith.core import secrets as sf
 from tokensmith.http.app import create_app

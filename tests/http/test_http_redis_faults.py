@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from faultproxy import FaultProxy
+from tests.faultproxy import FaultProxy
 from tokensmith.services.auth_failures import AuthFailureLimiter
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from http_support import CLIENT_CREDENTIALS, TOKEN, basic
-
+from tests.http.http_support import CLIENT_CREDENTIALS, TOKEN, basic
 from tokensmith.core.actors import Actor
 from tokensmith.services.audit_query import AuditFilters
 from tokensmith.services.container import Services

@@ -7,7 +7,8 @@ from typing import Any
 
 import jwt
 import pytest
-from http_support import (
+
+from tests.http.http_support import (
     CLIENT_CREDENTIALS,
     JWT_CLAIMS,
     TOKEN,
@@ -16,7 +17,6 @@ from http_support import (
     basic,
     verify_jwt,
 )
-
 from tokensmith.core import secrets as sf
 from tokensmith.core.clock import epoch
 from tokensmith.services.container import Services

@@ -8,7 +8,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from http_support import (
+from sqlalchemy import event
+
+from tests.http.http_support import (
     CLIENT_CREDENTIALS,
     FORM,
     SQLITE_ONLY,
@@ -17,8 +19,6 @@ from http_support import (
     assert_token_response,
     basic,
 )
-from sqlalchemy import event
-
 from tokensmith.core import ids
 from tokensmith.core import secrets as sf
 from tokensmith.services.container import Services

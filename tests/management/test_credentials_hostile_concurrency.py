@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import LiveServer
 
+from tests.conftest import LiveServer
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.core.roles import Role

@@ -15,8 +15,8 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
-from tests.conftest import TEST_SECRET_KEY, LiveServer
 
+from tests.conftest import TEST_SECRET_KEY, LiveServer
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role

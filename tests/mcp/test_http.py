@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+
 from tests.conftest import LiveServer
 from tests.mcp.conftest import (
     ALL_MANAGEMENT,
@@ -17,7 +18,6 @@ from tests.mcp.conftest import (
     http_session,
     structured,
 )
-
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import Unauthenticated
 from tokensmith.core.records import Organization, SubjectKind, TokenFormat

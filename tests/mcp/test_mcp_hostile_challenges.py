@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.conftest import LiveServer
 from tests.mcp.conftest import Member
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role

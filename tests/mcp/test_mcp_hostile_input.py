@@ -8,9 +8,9 @@ from typing import Any
 
 import anyio
 import pytest
+
 from tests.conftest import LiveServer
 from tests.mcp.conftest import Member, error_text, http_session, structured
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role

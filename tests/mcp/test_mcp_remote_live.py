@@ -21,9 +21,9 @@ import httpx
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult
+
 from tests.conftest import LiveServer, LogLeakGuard
 from tests.mcp.conftest import TOOL_NAMES, Member, error_text, structured, tokensmith_executable
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role

@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+
 from tests.conftest import TEST_SECRET_KEY
 from tests.mcp.conftest import (
     TOOL_NAMES,
@@ -18,7 +19,6 @@ from tests.mcp.conftest import (
     structured,
     tokensmith_executable,
 )
-
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import Unauthenticated
 from tokensmith.core.records import Organization

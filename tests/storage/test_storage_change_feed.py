@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from faultproxy import FaultProxy
+from tests.faultproxy import FaultProxy
 from tokensmith.core import ids
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import InvalidClient, StorageUnavailable

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from faultproxy import FaultProxy
+from tests.faultproxy import FaultProxy
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.core.roles import Role

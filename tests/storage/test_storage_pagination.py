@@ -290,7 +290,7 @@ def test_postgresql_keeps_the_keyset_index_when_the_owner_rows_are_the_oldest(
 ) -> None:
     _skewed(db, tenants)
     org, alice = tenants["org"], tenants["alice"]
-    cases = {
+    cases: dict[str, Callable[[Connection], object]] = {
         "ix_audit_events_org_page": lambda c: AuditRepository(c).list(org_id=org, limit=51),
         "ix_personal_tokens_user_page": lambda c: PersonalTokenRepository(c).list_for_user(
             org, alice, limit=51

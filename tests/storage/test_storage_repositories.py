@@ -158,7 +158,7 @@ def test_previous_secret_grace_round_trip(db: Database, org_id: str) -> None:
     assert stored.secret_hash == "kid12345:" + "b" * 64
     assert stored.previous_secret_hash == record.secret_hash
     assert stored.previous_secret_expires_at == until
-    assert stored.previous_secret_expires_at.tzinfo is not None  # type: ignore[union-attr]
+    assert stored.previous_secret_expires_at.tzinfo is not None
     assert stored.updated_at == T0 + timedelta(minutes=1)
     with db.transaction() as c:  # regenerate without grace clears the previous secret
         CredentialRepository(c).replace_secret(
@@ -179,9 +179,9 @@ def test_previous_secret_grace_round_trip(db: Database, org_id: str) -> None:
 
 def test_credential_list_filters_rename_touch_delete(db: Database, org_id: str) -> None:
     with db.transaction() as c:
-        repo = OrganizationRepository(c)
-        repo.insert_user("u1", "a@example.test", None, T0)
-        repo.add_member(org_id, "u1", Role.MEMBER, T0)
+        orgs = OrganizationRepository(c)
+        orgs.insert_user("u1", "a@example.test", None, T0)
+        orgs.add_member(org_id, "u1", Role.MEMBER, T0)
     org_wide, personal = credential(org_id), credential(org_id, user_id="u1")
     with db.transaction() as c:
         repo = CredentialRepository(c)
