@@ -30,6 +30,8 @@ from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.api_console import TIMEOUT_SECONDS as CONSOLE_TIMEOUT_SECONDS
 from tokensmith.services.container import Services
 from tokensmith.services.sessions import ActiveSession
+from tokensmith.web import csrf
+from tokensmith.web.session_cookies import session_cookie_name
 
 log = logging.getLogger("tokensmith.dashboard")
 HERE = Path(__file__).parent
@@ -125,6 +127,24 @@ class Page:
 Route = Callable[[Page], Response]
 
 
+@dataclass(frozen=True)
+class PageRoute:
+    """One entry of the route table: each page area lists its own (``ROUTES``)."""
+
+    path: str
+    methods: tuple[str, ...]
+    handler: Route
+    public: bool = False
+
+
+def get(path: str, handler: Route, *, public: bool = False) -> PageRoute:
+    return PageRoute(path, ("GET",), handler, public)
+
+
+def post(path: str, handler: Route, *, public: bool = False) -> PageRoute:
+    return PageRoute(path, ("POST",), handler, public)
+
+
 def redirect(url: str) -> RedirectResponse:
     """Post/Redirect/Get: 303 so the browser follows with GET."""
     return RedirectResponse(url, status_code=303)
@@ -139,15 +159,15 @@ def page(
 ) -> Callable[[Request], Any]:
     """Wrap ``handler`` with the session, CSRF and error handling every page needs."""
     settings = services.settings
-    cookie_name = security.session_cookie_name(settings)
+    cookie_name = session_cookie_name(settings)
     public_origin = _issuer_origin(services.issuer)
 
     async def endpoint(request: Request) -> Response:
         ip = client_ip(request, settings.trust_forwarded_for, settings.forwarded_hops)
-        unsafe = request.method not in security.SAFE_METHODS
+        unsafe = request.method not in csrf.SAFE_METHODS
         form: FormData | None = None
         if unsafe:
-            if not security.same_origin(request, public_origin):
+            if not csrf.same_origin(request, public_origin):
                 return security.add_page_headers(HTMLResponse("Cross-site request refused.", status_code=403))
             form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
         try:
@@ -159,7 +179,7 @@ def page(
             return security.add_page_headers(HTMLResponse("The service is temporarily unavailable.", 503))
         current = Page(request, services, session, form, ip, env, dict(request.path_params))
         if unsafe and not public:
-            presented = request.headers.get(security.CSRF_HEADER) or current.field(security.CSRF_FIELD)
+            presented = request.headers.get(csrf.CSRF_HEADER) or current.field(csrf.CSRF_FIELD)
             if session is None or not session.csrf_matches(presented):
                 return security.add_page_headers(
                     _error_page(

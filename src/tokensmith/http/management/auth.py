@@ -23,10 +23,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import BadRequest, Forbidden, Unauthenticated
-from tokensmith.dashboard.security import CSRF_HEADER, SAFE_METHODS, session_cookie_name
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.container import Services
+from tokensmith.web.csrf import CSRF_HEADER, SAFE_METHODS
+from tokensmith.web.session_cookies import session_cookie_name
 
 bearer_scheme = HTTPBearer(
     auto_error=False,

@@ -1,0 +1,1 @@
+"""Browser-facing pieces shared by the HTTP API and the dashboard (no route lives here)."""
