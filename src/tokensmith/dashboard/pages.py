@@ -29,6 +29,7 @@ from tokensmith.http.blocking import run_in_worker
 from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.api_console import TIMEOUT_SECONDS as CONSOLE_TIMEOUT_SECONDS
 from tokensmith.services.container import Services
+from tokensmith.services.reveals import new_form_nonce
 from tokensmith.services.sessions import ActiveSession
 from tokensmith.web import csrf
 from tokensmith.web.session_cookies import session_cookie_name
@@ -119,6 +120,8 @@ class Page:
             "path": self.request.url.path,
             "notice": NOTICES.get(self.query("done")),
             "issuer": self.services.issuer,
+            "form_nonce": new_form_nonce,
+            "reveal_minutes": self.services.reveals.ttl_minutes,
             **values,
         }
         return HTMLResponse(self.env.get_template(template).render(context), status_code=status)

@@ -10,13 +10,23 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tokensmith.dashboard.areas import audit, credentials, members, policy, sign_in, test_call, tokens
+from tokensmith.dashboard.areas import (
+    audit,
+    credential_secrets,
+    credentials,
+    members,
+    policy,
+    sign_in,
+    test_call,
+    tokens,
+)
 from tokensmith.dashboard.pages import HERE, PageRoute, build_environment, page
 from tokensmith.services.container import Services
 
 AREAS: tuple[list[PageRoute], ...] = (
     sign_in.ROUTES,
     credentials.ROUTES,
+    credential_secrets.ROUTES,
     test_call.ROUTES,
     tokens.ROUTES,
     members.ROUTES,

@@ -1,4 +1,4 @@
-"""API credentials (seed 000): list, create, detail, rename, generate a token, regenerate, delete."""
+"""API credentials (seed 000): list, create, detail, rename, delete (the secrets: credential_secrets)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from tokensmith.core import permissions
 from tokensmith.core.errors import BadRequest, Forbidden
 from tokensmith.core.records import Credential, CredentialKind
 from tokensmith.dashboard import widgets
+from tokensmith.dashboard.areas.credential_secrets import secret_outcome
+from tokensmith.dashboard.once import Outcome, run_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.services.reveals import Claim
 
 
 def _can_change(page: Page, credential: Credential) -> bool:
@@ -37,25 +40,23 @@ def credential_create(page: Page) -> Response:
     session = page.signed_in
     if session.org is None:
         raise Forbidden("this account belongs to no organisation")
+    org_id = session.org.id
     kind_value = page.field("kind", "personal")
     if kind_value not in ("personal", "organization"):
         raise BadRequest("choose personal or organisation")
-    created = page.services.credentials.create(
-        session.actor(),
-        org_id=session.org.id,
-        name=page.field("name"),
-        kind=CredentialKind(kind_value),
-        scopes=page.fields("scopes"),
-        description=page.field("description"),
-    )
-    return page.render(
-        "credential_secret.html",
-        credential=created.credential,
-        secret=created.client_secret,
-        samples=widgets.samples(page, created.credential, created.client_secret),
-        token_url=widgets.token_url(page),
-        regenerated=False,
-    )
+
+    def create(claim: Claim) -> Outcome:
+        created = page.services.credentials.create(
+            session.actor(),
+            org_id=org_id,
+            name=page.field("name"),
+            kind=CredentialKind(kind_value),
+            scopes=page.fields("scopes"),
+            description=page.field("description"),
+        )
+        return secret_outcome(claim, created.credential, created.client_secret, regenerated=False)
+
+    return run_once(page, create, fallback="/credentials")
 
 
 def credential_detail(page: Page) -> Response:
@@ -80,41 +81,15 @@ def credential_rename(page: Page) -> Response:
     return redirect(f"/credentials/{credential.id}?done=credential-renamed")
 
 
-def credential_token(page: Page) -> Response:
-    generated = page.services.studio.generate(page.signed_in.actor(), page.path_params["ref"])
-    return page.render(
-        "credential_token.html",
-        generated=generated,
-        credential=generated.credential,
-        console=widgets.console(page, token=generated.issued.access_token),
-    )
-
-
-def credential_regenerate(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("tick the confirmation box to regenerate the secret")
-    try:
-        grace = int(page.field("grace_seconds", "0") or 0)
-    except ValueError:
-        raise BadRequest("the grace period must be a number of seconds") from None
-    created = page.services.credentials.regenerate(
-        page.signed_in.actor(), page.path_params["ref"], grace_seconds=grace
-    )
-    return page.render(
-        "credential_secret.html",
-        credential=created.credential,
-        secret=created.client_secret,
-        samples=widgets.samples(page, created.credential, created.client_secret),
-        token_url=widgets.token_url(page),
-        regenerated=True,
-    )
-
-
 def credential_delete(page: Page) -> Response:
     if page.field("confirm") != "yes":
         raise BadRequest("tick the confirmation box to delete the credential")
-    page.services.credentials.delete(page.signed_in.actor(), page.path_params["ref"])
-    return redirect("/credentials?done=credential-deleted")
+
+    def delete(claim: Claim) -> Outcome:
+        page.services.credentials.delete(page.signed_in.actor(), page.path_params["ref"])
+        return "/credentials?done=credential-deleted", None
+
+    return run_once(page, delete, fallback="/credentials")
 
 
 ROUTES: list[PageRoute] = [
@@ -122,7 +97,5 @@ ROUTES: list[PageRoute] = [
     post("/credentials", credential_create),
     get("/credentials/{ref}", credential_detail),
     post("/credentials/{ref}", credential_rename),
-    post("/credentials/{ref}/token", credential_token),
-    post("/credentials/{ref}/regenerate", credential_regenerate),
     post("/credentials/{ref}/delete", credential_delete),
 ]

@@ -7,7 +7,9 @@ from starlette.responses import Response
 from tokensmith.core import permissions
 from tokensmith.core.errors import BadRequest
 from tokensmith.core.roles import Role
+from tokensmith.dashboard.once import Outcome, run_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.services.reveals import Claim
 from tokensmith.web.session_cookies import set_session_cookie
 
 
@@ -51,16 +53,24 @@ def member_add(page: Page) -> Response:
         role = Role(page.field("role", "member"))
     except ValueError:
         raise BadRequest("choose owner, admin or member") from None
-    page.services.members.add(page.signed_in.actor(), org_id(page), page.field("email"), role)
-    return redirect("/org/members?done=member-added")
+
+    def add(claim: Claim) -> Outcome:
+        page.services.members.add(page.signed_in.actor(), org_id(page), page.field("email"), role)
+        return "/org/members?done=member-added", None
+
+    return run_once(page, add, fallback="/org/members")
 
 
 def member_remove(page: Page) -> Response:
     if page.field("confirm") != "yes":
         raise BadRequest("confirm that you want to remove the member")
     user_id = page.path_params["user_id"]
-    page.services.members.remove(page.signed_in.actor(), org_id(page), user_id)  # ends their sessions
-    return redirect("/org/members?done=member-removed")
+
+    def remove(claim: Claim) -> Outcome:
+        page.services.members.remove(page.signed_in.actor(), org_id(page), user_id)  # ends their sessions
+        return "/org/members?done=member-removed", None
+
+    return run_once(page, remove, fallback="/org/members")
 
 
 ROUTES: list[PageRoute] = [
