@@ -25,13 +25,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tokensmith.core.errors import ProblemError, SlowDown, StorageUnavailable, Unauthenticated
 from tokensmith.dashboard import security
-from tokensmith.http.blocking import run_in_worker
-from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.api_console import TIMEOUT_SECONDS as CONSOLE_TIMEOUT_SECONDS
 from tokensmith.services.container import Services
 from tokensmith.services.reveals import new_form_nonce
 from tokensmith.services.sessions import ActiveSession
 from tokensmith.web import csrf
+from tokensmith.web.blocking import run_in_worker
+from tokensmith.web.client_ip import client_ip
 from tokensmith.web.session_cookies import session_cookie_name
 
 log = logging.getLogger("tokensmith.dashboard")

@@ -15,7 +15,7 @@ from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
-from tokensmith.services.keys import KeyRing
+from tokensmith.services.keyring import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
@@ -27,7 +27,9 @@ from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.settings import Settings
-from tokensmith.storage.database import Database, create_database_engine, migrate
+from tokensmith.storage.database import Database
+from tokensmith.storage.engine import create_database_engine
+from tokensmith.storage.migrate import migrate
 
 
 @dataclass

@@ -1,1 +1,3 @@
-"""Browser-facing pieces shared by the HTTP API and the dashboard (no route lives here)."""
+"""What every ASGI adapter (the HTTP API, the dashboard, the MCP server) shares: running the
+blocking service layer from async handlers (:mod:`~tokensmith.web.blocking`), the caller's
+address (:mod:`~tokensmith.web.client_ip`), the session cookie and the CSRF defences."""
