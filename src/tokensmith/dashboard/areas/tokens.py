@@ -1,4 +1,4 @@
-"""Account tokens (seed 001): list, create, detail, rename, revoke."""
+"""Account tokens (seed 001): list, create, detail, rename, regenerate, revoke."""
 
 from __future__ import annotations
 
@@ -94,11 +94,25 @@ def token_revoke(page: Page) -> Response:
     return run_once(page, revoke, fallback="/tokens")
 
 
+def token_regenerate(page: Page) -> Response:
+    if page.field("confirm") != "yes":
+        raise BadRequest("confirm that you want to regenerate the token")
+
+    def regenerate(claim: Claim) -> Outcome:
+        created = page.services.personal_tokens.regenerate(
+            page.signed_in.actor(), page.path_params["token_id"]
+        )
+        return token_outcome(claim, created.token.id, created.plain, regenerated=True)
+
+    return run_once(page, regenerate, fallback=f"/tokens/{page.path_params['token_id']}")
+
+
 ROUTES: list[PageRoute] = [
     get("/tokens", tokens_list),
     post("/tokens", token_create),
     get("/tokens/{token_id}", token_detail),
     get("/tokens/{token_id}/secret/{reveal}", token_secret),
     post("/tokens/{token_id}", token_update),
+    post("/tokens/{token_id}/regenerate", token_regenerate),
     post("/tokens/{token_id}/revoke", token_revoke),
 ]
