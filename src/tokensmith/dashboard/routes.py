@@ -482,7 +482,7 @@ def audit_page(page: Page) -> Response:
 
 
 def dashboard_routes(services: Services) -> list[BaseRoute]:
-    env = build_environment()
+    env = build_environment(services.clock)
 
     def r(path: str, handler: Any, methods: list[str], *, public: bool = False) -> Route:
         return Route(
