@@ -13,7 +13,6 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,8 +22,9 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from tokensmith.core.clock import Clock
 from tokensmith.core.errors import ProblemError, SlowDown, StorageUnavailable, Unauthenticated
-from tokensmith.dashboard import security
+from tokensmith.dashboard import formatting, security
 from tokensmith.services.api_console import TIMEOUT_SECONDS as CONSOLE_TIMEOUT_SECONDS
 from tokensmith.services.container import Services
 from tokensmith.services.reveals import new_form_nonce
@@ -53,29 +53,18 @@ NOTICES = {
 }
 
 
-def _when(value: datetime | None, never: str = "Never") -> str:
-    if value is None:
-        return never
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat(timespec="seconds") if value else ""
-
-
 def _pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=False)
 
 
-def build_environment() -> Environment:
+def build_environment(clock: Clock) -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = _when
-    env.filters["iso"] = _iso
+    formatting.register(env, clock)
     env.filters["pretty_json"] = _pretty_json
     return env
 

@@ -36,7 +36,7 @@ AREAS: tuple[list[PageRoute], ...] = (
 
 
 def dashboard_routes(services: Services) -> list[BaseRoute]:
-    env = build_environment()
+    env = build_environment(services.clock)
     table: list[BaseRoute] = [
         Route(
             entry.path,
