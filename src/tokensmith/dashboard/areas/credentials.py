@@ -9,7 +9,7 @@ from tokensmith.core.errors import BadRequest, Forbidden
 from tokensmith.core.records import Credential, CredentialKind
 from tokensmith.dashboard import widgets
 from tokensmith.dashboard.areas.credential_secrets import secret_outcome
-from tokensmith.dashboard.forms import CONFIRMED_FIELD, Form, check_labels, submit, unconfirmed
+from tokensmith.dashboard.forms import CONFIRMED_FIELD, Form, check_labels, place_error, submit, unconfirmed
 from tokensmith.dashboard.once import Outcome, run_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 from tokensmith.services import listings
@@ -85,6 +85,12 @@ def credential_create(page: Page) -> Response:
     if form.values["kind"] not in ("personal", "organization"):
         form.errors["kind"] = "Choose personal or organisation."
     check_labels(form, FIELDS)
+    if form.values["kind"] == "organization":
+        try:  # the service's own rule, asked before the confirm step below
+            permissions.require_admin(session.actor(), "create organisation credentials")
+        except Forbidden as exc:
+            place_error(form, exc, FIELDS, fallback="kind")
+            return _render_form(page, form, exc.status)
     if form.errors:
         return _render_form(page, form, 400)
     warnings = {} if form.values["scopes"] else {"scopes": NO_SCOPE_WARNING}
