@@ -397,3 +397,27 @@ def test_the_async_client_shares_the_same_calls() -> None:
     ]
     assert all(r.headers["Authorization"] == f"Bearer {PAT}" for r in api.requests)
     assert api.body(2) == {"name": "billing", "kind": "personal"}
+
+
+def test_regenerate_a_token() -> None:
+    api = FakeApi(httpx.Response(200, json={**TOKEN_JSON, "token": NEW_TOKEN}))
+    regenerated = api.client().regenerate_token("tok/1")
+    assert isinstance(regenerated, CreatedPersonalToken)
+    assert (regenerated.id, regenerated.token) == ("tok_1", NEW_TOKEN)
+    assert NEW_TOKEN not in repr(regenerated)
+    assert [(r.method, r.url.raw_path, r.content) for r in api.requests] == [
+        ("POST", b"/api/tokens/tok%2F1/regenerate", b"")
+    ]
+
+    async def main() -> CreatedPersonalToken:
+        http = httpx.AsyncClient(
+            transport=httpx.MockTransport(
+                FakeApi(httpx.Response(200, json={**TOKEN_JSON, "token": NEW_TOKEN}))
+            )
+        )
+        async with AsyncManagementClient(BASE, PersonalTokenAuth(PAT), http_client=http) as client:
+            result = await client.regenerate_token("tok_1")
+        await http.aclose()
+        return result
+
+    assert asyncio.run(main()).token == NEW_TOKEN

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tokensmith.core.actors import Actor
+from tokensmith.core.records import CredentialKind, TokenFormat
 from tokensmith.core.roles import Role
 from tokensmith.http.management import hot_reads
 from tokensmith.services.container import Services
@@ -96,3 +97,46 @@ def test_anything_but_the_plainest_request_goes_through_fastapi(
     assert answered_fast == []
     assert client.get("/api/me", headers={**bearer, "Content-Length": "0"}).status_code == 200  # no body
     assert answered_fast == ["/api/me"]
+
+
+@pytest.mark.parametrize("token_format", [TokenFormat.JWT, TokenFormat.OPAQUE])
+@pytest.mark.parametrize("kind", [CredentialKind.ORGANIZATION, CredentialKind.PERSONAL])
+def test_a_clients_token_is_described_alike(
+    kind: CredentialKind,
+    token_format: TokenFormat,
+    client: Any,
+    services: Services,
+    make_org: Any,
+    answered_fast: list[str],
+) -> None:
+    """``GET /api/me`` for a client's access token (the dashboard's Test API Call default)."""
+    org = make_org()
+    owner = services.organizations.create_user(
+        Actor.system(), f"hot-{uuid.uuid4().hex[:8]}@example.test", org_id=org.id, role=Role.MEMBER
+    )
+    created = services.credentials.create(
+        Actor.system(),
+        org_id=org.id,
+        name="caller",
+        kind=kind,
+        user_id=owner.id if kind is CredentialKind.PERSONAL else None,
+        token_format=token_format,
+    )
+    issued = client.post(
+        "/oauth2/token",
+        data={"grant_type": "client_credentials"},
+        auth=(created.credential.client_id, created.client_secret),
+    )
+    headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    fast = client.get("/api/me", headers=headers)
+    slow = client.get(VIA_FASTAPI["/api/me"], headers=headers)
+    assert answered_fast == ["/api/me"]
+    assert fast.status_code == 200, fast.text
+    assert fast.json()["subject_type"] == "client"
+    assert fast.json()["credential"]["kind"] == kind.value
+    _same(fast, slow)
+    # Every other hot read still refuses it, on both paths alike.
+    fast = client.get("/api/tokens", headers=headers)
+    slow = client.get(VIA_FASTAPI["/api/tokens"], headers=headers)
+    assert fast.status_code == 401
+    _same(fast, slow)

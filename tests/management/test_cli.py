@@ -104,3 +104,18 @@ def test_members_and_policy(cli: Callable[..., Any]) -> None:
 
 def test_notify_expiring(cli: Callable[..., Any]) -> None:
     assert cli("tokens", "notify-expiring", "--json") == {"notices": 0}
+
+
+def test_tokens_regenerate(cli: Callable[..., Any]) -> None:
+    cli("orgs", "create", "regen-org", "--json")
+    cli("users", "create", "regen@example.test", "--org", "regen-org", "--role", "member", "--json")
+    created = cli(
+        "tokens", "create", "--user", "regen@example.test", "--name", "CI", "--expires-in", "30", "--json"
+    )
+    regenerated = cli("tokens", "regenerate", created["id"], "--json")
+    assert set(regenerated) == {"id", "token", "scopes", "expires_at"}
+    assert regenerated["id"] == created["id"] and regenerated["token"] != created["token"]
+    assert (regenerated["scopes"], regenerated["expires_at"]) == (created["scopes"], created["expires_at"])
+    assert "shown once" in cli("tokens", "regenerate", created["id"])
+    cli("tokens", "revoke", created["id"], "--json")
+    assert "no such token" in cli("tokens", "regenerate", created["id"], ok=False)

@@ -110,6 +110,7 @@ OPERATIONS = [
     ("POST", "/api/tokens"),
     ("GET", "/api/tokens/{token_id}"),
     ("PATCH", "/api/tokens/{token_id}"),
+    ("POST", "/api/tokens/{token_id}/regenerate"),
     ("DELETE", "/api/tokens/{token_id}"),
     ("GET", "/api/credentials"),
     ("POST", "/api/credentials"),

@@ -246,5 +246,6 @@ def test_a_client_access_token_is_not_a_user(client: Any, world: World) -> None:
     issued = world.services.client_credentials.issue(
         credential.credential.client_id, credential.client_secret, None, None
     )
-    response = client.get("/api/me", headers={"Authorization": f"Bearer {issued.access_token}"})
+    # GET /api/me describes a client's token (test_me_api.py); the other operations refuse it.
+    response = client.get("/api/tokens", headers={"Authorization": f"Bearer {issued.access_token}"})
     assert response.status_code == 401 and problem_code(response) == "invalid_token"

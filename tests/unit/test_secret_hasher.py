@@ -110,3 +110,12 @@ def test_the_hasher_keeps_no_master_key_string() -> None:
         assert isinstance(key.key, bytes) and len(key.key) == 32
     assert K1 not in held and K2 not in held
     assert all(K1 not in repr(v) and K2 not in repr(v) for v in vars(hasher).values())
+
+
+def test_a_new_secret_comes_hashed_and_hinted_and_keeps_out_of_its_repr() -> None:
+    hasher = sf.SecretHasher([K1])
+    new = sf.new_secret(hasher, "tsp_")
+    assert sf.is_well_formed(new.plain, "tsp_")
+    assert hasher.verify(new.plain, new.hashed)
+    assert new.hint == sf.hint(new.plain, "tsp_")
+    assert new.plain not in repr(new)

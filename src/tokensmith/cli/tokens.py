@@ -8,6 +8,7 @@ from tokensmith.cli.context import emit, fail, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import PersonalTokenRecord
 from tokensmith.services.container import Services
+from tokensmith.services.personal_tokens import CreatedPersonalToken
 
 tokens = typer.Typer(help="Personal access tokens.", no_args_is_help=True)
 
@@ -63,6 +64,10 @@ def create(
         org_id=_org_of(services, owner.id, org),
         user_id=owner.id,
     )
+    _show_once(created, as_json)
+
+
+def _show_once(created: CreatedPersonalToken, as_json: bool) -> None:
     t = created.token
     emit(
         {
@@ -118,6 +123,15 @@ def revoke(token_id: str, as_json: bool = typer.Option(False, "--json")) -> None
     services = load_services()
     token = services.personal_tokens.revoke(Actor.system(), token_id)
     emit({"id": token.id, "revoked": True}, as_json, f"revoked {token.id} ({token.token_hint})")
+
+
+@tokens.command("regenerate")
+@handles_errors
+def regenerate(token_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Give a personal token a new value (shown once): same name, scopes and expiry; the old value
+    stops working at once."""
+    services = load_services()
+    _show_once(services.personal_tokens.regenerate(Actor.system(), token_id), as_json)
 
 
 @tokens.command("notify-expiring")

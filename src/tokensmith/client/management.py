@@ -150,6 +150,10 @@ class ManagementClient:
         """``PATCH /api/tokens/{id}``: name and description only (scopes and expiry are immutable)."""
         return self._run(op.update_token(token_id, name=name, description=description))
 
+    def regenerate_token(self, token_id: str) -> CreatedPersonalToken:
+        """``POST /api/tokens/{id}/regenerate``: a new ``token`` value (shown once); the old one dies now."""
+        return self._run(op.regenerate_token(token_id))
+
     def revoke_token(self, token_id: str) -> None:
         """``DELETE /api/tokens/{id}``: immediate and irreversible."""
         self._run(op.revoke_token(token_id))
@@ -299,6 +303,9 @@ class AsyncManagementClient:
         self, token_id: str, name: str | None = None, description: str | None = None
     ) -> PersonalToken:
         return await self._run(op.update_token(token_id, name=name, description=description))
+
+    async def regenerate_token(self, token_id: str) -> CreatedPersonalToken:
+        return await self._run(op.regenerate_token(token_id))
 
     async def revoke_token(self, token_id: str) -> None:
         await self._run(op.revoke_token(token_id))

@@ -141,6 +141,10 @@ def update_token(
     return Call("PATCH", f"/api/tokens/{_id(token_id)}", PersonalToken.from_json, json=body)
 
 
+def regenerate_token(token_id: str) -> Call[CreatedPersonalToken]:
+    return Call("POST", f"/api/tokens/{_id(token_id)}/regenerate", CreatedPersonalToken.from_json)
+
+
 def revoke_token(token_id: str) -> Call[None]:
     return Call("DELETE", f"/api/tokens/{_id(token_id)}", _no_body)
 

@@ -1,13 +1,24 @@
-"""Personal-token lifetime rules (seed 001's optional expiry, seed 002's "30 days of no use
-or 3 months from creation"), as pure functions of the organisation's policy and a time."""
+"""Organisation policy rules, as pure functions of the policy and a time: personal-token
+lifetimes (seed 001's optional expiry, seed 002's "30 days of no use or 3 months from
+creation") and which credential kinds may get tokens."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from tokensmith.core.errors import BadRequest, Forbidden
-from tokensmith.core.records import OrgPolicy, PersonalTokenRecord
+from tokensmith.core.errors import BadRequest, Forbidden, UnauthorizedClient
+from tokensmith.core.permissions import check_credential_kind_allowed
+from tokensmith.core.records import CredentialKind, OrgPolicy, PersonalTokenRecord
+
+
+def check_client_allowed(policy: OrgPolicy, kind: CredentialKind) -> None:
+    """RFC 6749 §5.2 ``unauthorized_client`` when ``policy`` disallows credentials of ``kind``:
+    the one check of every door that authenticates a client or issues it a token."""
+    try:
+        check_credential_kind_allowed(policy, kind)
+    except Forbidden as exc:
+        raise UnauthorizedClient(exc.description) from None
 
 
 def resolve_expiry(

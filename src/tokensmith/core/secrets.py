@@ -27,7 +27,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tokensmith.token_format import BASE62 as BASE62
 from tokensmith.token_format import BODY_LENGTH as BODY_LENGTH
@@ -141,3 +141,19 @@ class SecretHasher:
             key, stored = self._keys[0], None
         computed = hmac.new(key.key, secret.encode("utf-8"), hashlib.sha256).hexdigest()
         return hmac.compare_digest(computed, digest) and stored is not None
+
+
+@dataclass(frozen=True)
+class NewSecret:
+    """A secret just generated: the plain value (shown once, never in a repr), its stored keyed
+    hash and its hint."""
+
+    plain: str = field(repr=False)
+    hashed: str
+    hint: str
+
+
+def new_secret(hasher: SecretHasher, prefix: str) -> NewSecret:
+    """A fresh secret with ``prefix``, hashed for storage and hinted for display."""
+    plain = generate(prefix)
+    return NewSecret(plain, hasher.hash(plain), hint(plain, prefix))

@@ -4,24 +4,51 @@ Accepted (PRODUCT.md part 5): a personal access token directly (seed 001), or a 
 token issued to a *user* (``sub_kind: user``, e.g. exchanged from a personal token) whose
 scopes are then the ceiling. A client's access token never passes as a user's. The role
 always comes from the current membership, never from the token.
+
+One question has an answer for a client's token too: *who is calling?* (``GET /api/me``).
+:meth:`BearerAuthenticator.identify` answers it with a :class:`ClientCaller` — a description,
+never an :class:`~tokensmith.core.actors.Actor`, so no service can be called with it and
+every other door keeps refusing a client's token exactly as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Literal, TypeVar, overload
+
+from sqlalchemy.engine import Connection
 
 from tokensmith.core.actors import Actor, AuthMethod, Transport
+from tokensmith.core.clock import Clock
 from tokensmith.core.errors import TooManyRequests, Unauthenticated
-from tokensmith.core.secrets import MAX_PRESENTED_TOKEN_LENGTH
+from tokensmith.core.records import Credential, Organization, SubjectKind, User
+from tokensmith.core.secrets import MAX_PRESENTED_TOKEN_LENGTH, SecretHasher, is_well_formed
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.minting import TokenMinter
 from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
+from tokensmith.storage.repositories.credentials import CredentialRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
 MAX_BEARER_LENGTH = MAX_PRESENTED_TOKEN_LENGTH
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ClientCaller:
+    """A live access token issued to a client (RFC 6749 §4.4): the credential, its organisation,
+    the member a personal credential acts for (``None`` for an organisation credential) and the
+    token's scopes. Only describes the caller; it authorises nothing."""
+
+    credential: Credential
+    org: Organization
+    owner: User | None
+    scopes: frozenset[str]
+    token_id: str
 
 
 class BearerAuthenticator:
@@ -31,25 +58,50 @@ class BearerAuthenticator:
         minter: TokenMinter,
         personal_tokens: PersonalTokenService,
         limiter: AuthFailureLimiter,
+        *,
+        clock: Clock,
+        hasher: SecretHasher,
+        opaque_prefix: str,
     ) -> None:
         self._db = database
         self._minter = minter
         self._personal_tokens = personal_tokens
         self._limiter = limiter
+        self._clock = clock
+        self._hasher = hasher
+        self._opaque_prefix = opaque_prefix
 
     def authenticate(self, token: str, *, transport: Transport, ip: str | None = None) -> Actor:
         """The caller behind ``token``. Failed attempts count against the address's limit
         (shared with the token endpoint): an address over it gets 429 until its window moves on."""
+        return self._limited(ip, lambda: self._authenticate(token, transport, ip))
+
+    def identify(self, token: str, *, transport: Transport, ip: str | None = None) -> Actor | ClientCaller:
+        """Like :meth:`authenticate`, and a client's live access token is described instead of
+        refused (for ``GET /api/me`` only)."""
+        return self._limited(ip, lambda: self._authenticate(token, transport, ip, clients=True))
+
+    def _limited(self, ip: str | None, attempt: Callable[[], T]) -> T:
         wait = self._limiter.address_blocked(ip)
         if wait is not None:
             raise TooManyRequests(wait)
         try:
-            return self._authenticate(token, transport, ip)
+            return attempt()
         except Unauthenticated:
             self._limiter.record_failure("", ip)
             raise
 
-    def _authenticate(self, token: str, transport: Transport, ip: str | None) -> Actor:
+    @overload
+    def _authenticate(
+        self, token: str, transport: Transport, ip: str | None, *, clients: Literal[False] = False
+    ) -> Actor: ...
+    @overload
+    def _authenticate(
+        self, token: str, transport: Transport, ip: str | None, *, clients: bool
+    ) -> Actor | ClientCaller: ...
+    def _authenticate(
+        self, token: str, transport: Transport, ip: str | None, *, clients: bool = False
+    ) -> Actor | ClientCaller:
         if not token:
             raise Unauthenticated("a bearer token is required", code="unauthenticated")
         if len(token) > MAX_BEARER_LENGTH:
@@ -73,17 +125,65 @@ class BearerAuthenticator:
                 ip=ip,
                 token_id=found.token.id,
             )
-        return self._access_token(token, transport, ip)
-
-    def _access_token(self, token: str, transport: Transport, ip: str | None) -> Actor:
+        if clients and token.startswith(self._opaque_prefix):
+            return self._opaque_client_token(token)
         claims = self._minter.decode(token)
         if claims is None:
             raise Unauthenticated("the access token is invalid or expired", code="invalid_token")
+        if clients and claims.get("sub_kind") == "client":
+            return self._client_token(claims)
         if claims.get("sub_kind") != "user":
             raise Unauthenticated(
                 "this access token was issued to a client, not a user; use a personal token or exchange it",
                 code="invalid_token",
             )
+        return self._user_token(claims, transport, ip)
+
+    def _client_token(self, claims: dict[str, Any]) -> ClientCaller:
+        """A client's JWT, live as introspection judges it: not revoked, its credential not deleted."""
+        with self._db.transaction() as connection:
+            if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):
+                raise Unauthenticated("the access token was revoked", code="invalid_token")
+            credential = CredentialRepository(connection).by_client_id(str(claims.get("client_id", "")))
+            return self._described(
+                connection, credential, claims.get("org_id"), str(claims.get("scope", "")), str(claims["jti"])
+            )
+
+    def _opaque_client_token(self, token: str) -> ClientCaller:
+        """A client's opaque token (seed 004), live as introspection judges it: stored, unexpired."""
+        record = None
+        if is_well_formed(token, self._opaque_prefix):
+            with self._db.transaction() as connection:
+                record = AccessTokenRepository(connection).by_hashes(self._hasher.candidates(token))
+                if (
+                    record is not None
+                    and record.subject_kind is SubjectKind.CLIENT
+                    and record.credential_id is not None
+                    and record.expires_at > self._clock.now()
+                ):
+                    credential = CredentialRepository(connection).get(record.credential_id)
+                    return self._described(
+                        connection, credential, record.org_id, " ".join(record.scopes), record.jti
+                    )
+        raise Unauthenticated("the access token is invalid or expired", code="invalid_token")
+
+    @staticmethod
+    def _described(
+        connection: Connection, credential: Credential | None, org_id: object, scope: str, token_id: str
+    ) -> ClientCaller:
+        orgs = OrganizationRepository(connection)
+        org = orgs.get(credential.org_id) if credential is not None else None
+        if credential is None or org is None or credential.org_id != org_id:
+            raise Unauthenticated("the access token's credential was deleted", code="invalid_token")
+        return ClientCaller(
+            credential=credential,
+            org=org,
+            owner=orgs.user(credential.user_id) if credential.user_id is not None else None,
+            scopes=frozenset(scope.split()),
+            token_id=token_id,
+        )
+
+    def _user_token(self, claims: dict[str, Any], transport: Transport, ip: str | None) -> Actor:
         client_id = str(claims.get("client_id", ""))
         with self._db.transaction() as connection:
             if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):

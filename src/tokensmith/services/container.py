@@ -138,8 +138,8 @@ def build_services(
         database,
         clock,
         hasher,
-        audit,
         usage,
+        audit,
         prefix=settings.personal_token_prefix,
         scope_registry=registry,
     )
@@ -176,7 +176,15 @@ def build_services(
         token_exchange=PersonalTokenExchangeGrant(
             personal_tokens, issuance, limiter, clock, default_ttl=settings.default_token_ttl_seconds
         ),
-        bearer=BearerAuthenticator(database, minter, personal_tokens, limiter),
+        bearer=BearerAuthenticator(
+            database,
+            minter,
+            personal_tokens,
+            limiter,
+            clock=clock,
+            hasher=hasher,
+            opaque_prefix=settings.opaque_token_prefix,
+        ),
         scope_registry=registry,
         members=members,
         policies=PolicyService(database, audit),

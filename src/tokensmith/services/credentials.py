@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
-from tokensmith.core import delegation, ids, permissions
+from sqlalchemy.engine import Connection
+
+from tokensmith.core import delegation, ids, permissions, policies
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
@@ -21,11 +24,11 @@ from tokensmith.core.errors import (
     Forbidden,
     InvalidClient,
     NotFound,
-    UnauthorizedClient,
 )
 from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Credential, CredentialKind, Organization, TokenFormat
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.pages import Page, PendingUse
 from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
@@ -42,10 +45,7 @@ class CreatedCredential:
     client_secret: str
 
 
-@dataclass(frozen=True)
-class CredentialPage:
-    items: list[Credential]
-    next_cursor: str | None
+CredentialPage = Page[Credential]
 
 
 class CredentialService:
@@ -69,6 +69,7 @@ class CredentialService:
         self._rehasher = Rehasher(hasher, usage)
         self._audit = audit
         self._usage = usage
+        self._with_pending_use = PendingUse(usage, USAGE_KIND)
         self._prefix = secret_prefix
         self._registry = scope_registry
         self._default_ttl = default_ttl
@@ -112,7 +113,7 @@ class CredentialService:
             user_id = actor.user_id
         elif user_id is None:
             raise BadRequest("a personal credential needs a user")
-        secret = secret_format.generate(self._prefix)
+        secret = secret_format.new_secret(self._hasher, self._prefix)
         now = self._clock.now()
         credential = Credential(
             id=ids.new_id(),
@@ -121,8 +122,8 @@ class CredentialService:
             user_id=user_id,
             name=name,
             description=clean_description(description),
-            secret_hash=self._hasher.hash(secret),
-            secret_hint=secret_format.hint(secret, self._prefix),
+            secret_hash=secret.hashed,
+            secret_hint=secret.hint,
             previous_secret_hash=None,
             previous_secret_expires_at=None,
             scopes=granted,
@@ -146,18 +147,10 @@ class CredentialService:
                 # A personal credential acts for its owner: never more than their role may grant.
                 delegation.check_owner_may_grant(owner.role, granted)
             CredentialRepository(connection).insert(credential)
-            self._audit.record(
-                connection,
-                actor,
-                "credential.created",
-                org_id=org_id,
-                target_kind="credential",
-                target_id=credential.client_id,
-                target_hint=credential.name,
-                details={"kind": kind.value, "scopes": sorted(granted), "token_format": token_format.value},
-            )
+            details = {"kind": kind.value, "scopes": sorted(granted), "token_format": token_format.value}
+            self._audited(connection, actor, "created", credential, credential.name, details)
         # Shown once, only now that the record is committed.
-        return CreatedCredential(credential, secret)
+        return CreatedCredential(credential, secret.plain)
 
     def list(
         self,
@@ -189,9 +182,7 @@ class CredentialService:
                 mine = repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=limit + 1)
                 org_wide = repo.list(org_id, organization_only=True, after_id=cursor, limit=limit + 1)
                 items = sorted(mine + org_wide, key=lambda c: c.id)[: limit + 1]
-        items = [self._with_pending_use(c) for c in items]
-        next_cursor = items[limit - 1].id if len(items) > limit else None
-        return CredentialPage(items[:limit], next_cursor)
+        return self._with_pending_use.page(items, limit)
 
     def get(self, actor: Actor, credential_ref: str) -> Credential:
         permissions.require_scope(actor, "credentials:read")
@@ -223,16 +214,8 @@ class CredentialService:
             )
             now = self._clock.now()
             repo.rename(credential.id, new_name, new_description, now)
-            self._audit.record(
-                connection,
-                actor,
-                "credential.renamed",
-                org_id=credential.org_id,
-                target_kind="credential",
-                target_id=credential.client_id,
-                target_hint=new_name,
-                details={"old_name": credential.name, "name": new_name},
-            )
+            details = {"old_name": credential.name, "name": new_name}
+            self._audited(connection, actor, "renamed", credential, new_name, details)
         return replace(credential, name=new_name, description=new_description, updated_at=now)
 
     def regenerate(self, actor: Actor, credential_ref: str, *, grace_seconds: int = 0) -> CreatedCredential:
@@ -245,7 +228,7 @@ class CredentialService:
         permissions.require_scope(actor, "credentials:write")
         if not 0 <= grace_seconds <= MAX_GRACE_SECONDS:
             raise BadRequest(f"grace_seconds must be between 0 and {MAX_GRACE_SECONDS}")
-        secret = secret_format.generate(self._prefix)
+        secret = secret_format.new_secret(self._hasher, self._prefix)
         now = self._clock.now()
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
@@ -254,8 +237,8 @@ class CredentialService:
             previous_until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
             updated = replace(
                 credential,
-                secret_hash=self._hasher.hash(secret),
-                secret_hint=secret_format.hint(secret, self._prefix),
+                secret_hash=secret.hashed,
+                secret_hint=secret.hint,
                 previous_secret_hash=previous_hash,
                 previous_secret_expires_at=previous_until,
                 updated_at=now,
@@ -273,17 +256,9 @@ class CredentialService:
                 # Compare-and-set lost: another regeneration replaced the secret after we read it.
                 # Answering 200 would show a secret that never works (issue 10 row 10).
                 raise Conflict("the secret was regenerated by another request meanwhile; reload and retry")
-            self._audit.record(
-                connection,
-                actor,
-                "credential.secret_regenerated",
-                org_id=credential.org_id,
-                target_kind="credential",
-                target_id=credential.client_id,
-                target_hint=updated.secret_hint,
-                details={"grace_seconds": grace_seconds},
-            )
-        return CreatedCredential(updated, secret)
+            details = {"grace_seconds": grace_seconds}
+            self._audited(connection, actor, "secret_regenerated", credential, secret.hint, details)
+        return CreatedCredential(updated, secret.plain)
 
     def delete(self, actor: Actor, credential_ref: str) -> Credential:
         """Delete the credential; its opaque tokens go with it and its JWTs stop introspecting active."""
@@ -292,16 +267,29 @@ class CredentialService:
             repo = CredentialRepository(connection)
             credential = self._changeable(repo, actor, credential_ref)
             repo.delete(credential.id)
-            self._audit.record(
-                connection,
-                actor,
-                "credential.deleted",
-                org_id=credential.org_id,
-                target_kind="credential",
-                target_id=credential.client_id,
-                target_hint=credential.name,
-            )
+            self._audited(connection, actor, "deleted", credential, credential.name)
         return credential
+
+    def _audited(
+        self,
+        connection: Connection,
+        actor: Actor,
+        action: str,
+        credential: Credential,
+        hint: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Audit ``credential.<action>`` of ``credential`` (its client ID, and ``hint`` to show)."""
+        self._audit.record(
+            connection,
+            actor,
+            f"credential.{action}",
+            org_id=credential.org_id,
+            target_kind="credential",
+            target_id=credential.client_id,
+            target_hint=hint,
+            details=details,
+        )
 
     def _find(self, repo: CredentialRepository, ref: str) -> Credential | None:
         return repo.by_client_id(ref) if ids.is_client_id(ref) else repo.get(ref)
@@ -316,12 +304,6 @@ class CredentialService:
         credential = self._visible(repo, actor, ref)
         if not permissions.can_change_credential(actor, credential):
             raise Forbidden("only organisation owners and admins can change organisation credentials")
-        return credential
-
-    def _with_pending_use(self, credential: Credential) -> Credential:
-        pending = self._usage.pending(USAGE_KIND, credential.id)
-        if pending and (credential.last_used_at is None or pending > credential.last_used_at):
-            return replace(credential, last_used_at=pending)
         return credential
 
     # -- the token endpoint's hot path -----------------------------------------
@@ -349,10 +331,7 @@ class CredentialService:
             ok = self._hasher.verify(client_secret, credential.previous_secret_hash)
         if not ok:
             raise InvalidClient(detail="wrong secret")
-        try:
-            permissions.check_credential_kind_allowed(org.policy, credential.kind)
-        except Forbidden as exc:
-            raise UnauthorizedClient(exc.description) from None
+        policies.check_client_allowed(org.policy, credential.kind)
         self._usage.note(USAGE_KIND, credential.id, now)
         # Success only: a hash made under an old master key moves to the current one (deferred).
         self._rehasher.credential_used(credential, client_secret, now)

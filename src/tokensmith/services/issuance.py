@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tokensmith.core import delegation, permissions
+from tokensmith.core import delegation, policies
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import Forbidden, InvalidScope, InvalidSubjectToken, UnauthorizedClient
+from tokensmith.core.errors import InvalidScope, InvalidSubjectToken, UnauthorizedClient
 from tokensmith.core.records import Credential, CredentialKind, Organization, SubjectKind, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
@@ -45,10 +45,7 @@ def narrow(requested: frozenset[str], allowed: frozenset[str], refusal: str) -> 
 
 def usable_scopes(credential: Credential, org: Organization) -> frozenset[str]:
     """What ``credential`` may still put in a token, or ``unauthorized_client`` if nothing."""
-    try:
-        permissions.check_credential_kind_allowed(org.policy, credential.kind)
-    except Forbidden as exc:
-        raise UnauthorizedClient(exc.description) from None
+    policies.check_client_allowed(org.policy, credential.kind)
     if credential.kind is CredentialKind.ORGANIZATION:
         return credential.scopes
     if credential.owner_role is None:

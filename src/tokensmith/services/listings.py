@@ -18,7 +18,7 @@ from typing import Any
 
 from tokensmith.core import policies
 from tokensmith.core.records import Credential, OrgPolicy, PersonalTokenRecord
-from tokensmith.services.personal_tokens import NOTICES
+from tokensmith.services.expiry_notices import NOTICES
 
 #: A token that stops working this soon is "expiring" (the 7-day expiry notice's window).
 EXPIRING_WITHIN = NOTICES[0][2]

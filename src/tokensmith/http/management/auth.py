@@ -8,6 +8,10 @@ Accepted, in this order (docs/contracts.md, "Management API"):
 2. The dashboard session cookie (+ ``X-CSRF-Token`` on unsafe methods) — see
    :func:`_session_actor`.
 
+``GET /api/me`` alone resolves its caller with :func:`resolve_caller`, which also describes a
+client's access token (a :class:`~tokensmith.services.authentication.ClientCaller`, never an
+Actor); every other route keeps refusing it.
+
 A request that presents an ``Authorization`` header is judged by that header alone: a bad
 bearer token never falls back to the cookie. A token in the URL (``?access_token=…``, RFC 6750
 §2.3) is refused outright with 400 ``invalid_request`` (RFC 9700 §4.3.2: URLs end up in logs,
@@ -23,6 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import BadRequest, Forbidden, Unauthenticated
+from tokensmith.services.authentication import ClientCaller
 from tokensmith.services.container import Services
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
@@ -54,15 +59,37 @@ def resolve_actor(request: Request) -> Actor:
     :func:`~tokensmith.web.blocking.call_blocking`. Dashboard sessions are resolved in
     :func:`_session_actor`; keep this function's order of checks.
     """
+    services, ip, token = _presented(request)
+    if token is not None:
+        return services.bearer.authenticate(token, transport=Transport.API, ip=ip)
+    return _session_or_refuse(request, services, ip)
+
+
+def resolve_caller(request: Request) -> Actor | ClientCaller:
+    """:func:`resolve_actor`, except that a client's live access token is described, not refused
+    (``GET /api/me`` only: a :class:`ClientCaller` authorises nothing)."""
+    services, ip, token = _presented(request)
+    if token is not None:
+        return services.bearer.identify(token, transport=Transport.API, ip=ip)
+    return _session_or_refuse(request, services, ip)
+
+
+def _presented(request: Request) -> tuple[Services, str | None, str | None]:
+    """The services, the caller's address and the bearer token of the ``Authorization`` header
+    (``None`` without one); a malformed header or a token in the URL is refused here."""
     services = services_of(request)
     reject_token_in_url(request)
     ip = client_ip(request, services.settings.trust_forwarded_for, services.settings.forwarded_hops)
     header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, value = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise Unauthenticated("use Authorization: Bearer <personal token or access token>")
-        return services.bearer.authenticate(value.strip(), transport=Transport.API, ip=ip)
+    if header is None:
+        return services, ip, None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthenticated("use Authorization: Bearer <personal token or access token>")
+    return services, ip, value.strip()
+
+
+def _session_or_refuse(request: Request, services: Services, ip: str | None) -> Actor:
     actor = _session_actor(request, services, ip)
     if actor is not None:
         return actor
@@ -118,5 +145,14 @@ async def current_actor(
     return await call_blocking(services_of(request).database, resolve_actor, request)
 
 
+async def current_caller(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
+) -> Actor | ClientCaller:
+    """:func:`current_actor` for ``GET /api/me``: a client's access token is described too."""
+    return await call_blocking(services_of(request).database, resolve_caller, request)
+
+
 ActorDep = Annotated[Actor, Depends(current_actor)]
+CallerDep = Annotated[Actor | ClientCaller, Depends(current_caller)]
 ServicesDep = Annotated[Services, Depends(get_services)]

@@ -10,9 +10,10 @@ Anything else — a page cursor, a dashboard session, a token in the URL — goe
 usual.
 
 Nothing is written twice: the answer comes from the very route function FastAPI calls, after the
-same :func:`~tokensmith.http.management.auth.resolve_actor`, serialised from the same response
-model, and every error is rendered by the one renderer (:mod:`tokensmith.http.errors`). A test
-compares both paths byte for byte.
+same resolver (:func:`~tokensmith.http.management.auth.resolve_actor`, or for ``/api/me``
+:func:`~tokensmith.http.management.auth.resolve_caller`, which also describes a client's
+token), serialised from the same response model, and every error is rendered by the one
+renderer (:mod:`tokensmith.http.errors`). A test compares both paths byte for byte.
 """
 
 from __future__ import annotations
@@ -24,23 +25,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from tokensmith.core.actors import Actor
 from tokensmith.http.errors import handle_tokensmith_error
 from tokensmith.http.management import me, tokens
-from tokensmith.http.management.auth import resolve_actor, services_of
+from tokensmith.http.management.auth import resolve_actor, resolve_caller, services_of
 from tokensmith.http.management.pagination import DEFAULT_LIMIT, PageParams
 from tokensmith.services.container import Services
 from tokensmith.web.blocking import call_blocking
 
-Read = Callable[[Actor, Services], Awaitable[BaseModel]]
+#: A hot read: resolve the caller as its route does, then call the route's own function.
+Read = Callable[[Request, Services], Awaitable[BaseModel]]
 
 
-async def _first_page_of_tokens(actor: Actor, services: Services) -> BaseModel:
+async def _me(request: Request, services: Services) -> BaseModel:
+    return await me.me(await call_blocking(services.database, resolve_caller, request), services)
+
+
+async def _first_page_of_tokens(request: Request, services: Services) -> BaseModel:
+    actor = await call_blocking(services.database, resolve_actor, request)
     return await tokens.list_tokens(actor, services, PageParams(limit=DEFAULT_LIMIT, cursor=None))
 
 
 #: path → the read it answers with (the route's own function, with its parameters' defaults).
-READS: dict[str, Read] = {"/api/me": me.me, "/api/tokens": _first_page_of_tokens}
+READS: dict[str, Read] = {"/api/me": _me, "/api/tokens": _first_page_of_tokens}
 
 
 def is_plain(scope: Scope) -> bool:
@@ -58,10 +64,8 @@ def is_plain(scope: Scope) -> bool:
 
 
 async def answer(request: Request, read: Read) -> Response:
-    services = services_of(request)
     try:
-        actor = await call_blocking(services.database, resolve_actor, request)
-        result = await read(actor, services)
+        result = await read(request, services_of(request))
     except Exception as exc:  # noqa: BLE001 - every error goes to the one renderer
         return await handle_tokensmith_error(request, exc)
     return JSONResponse(result.model_dump(mode="json"))

@@ -1,20 +1,39 @@
-"""``/api/me``: who the management API sees (no scope needed)."""
+"""``/api/me``: who the management API sees (no scope needed) — a user, or a client.
+
+A user's answer (a personal token, a user's access token, a dashboard session) names the user,
+the organisation acted in, the role and the token's scopes. A client's access token is
+described too (``subject_type: client``): the credential, its kind, organisation, owner and the
+token's scopes. Every other management operation still refuses a client's token.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from tokensmith.core.actors import Actor
 from tokensmith.core.errors import Unauthenticated
-from tokensmith.http.management.auth import ActorDep, ServicesDep
-from tokensmith.http.management.schemas import MeOut
+from tokensmith.http.management.auth import CallerDep, ServicesDep
+from tokensmith.http.management.schemas import AnyMeOut, ClientMeOut, MeOut
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.services.authentication import ClientCaller
+from tokensmith.services.container import Services
 from tokensmith.web.blocking import call_blocking
 
 router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
 
 
-@router.get("", response_model=MeOut, summary="The caller, the organisation acted in, and the token's scopes")
-async def me(actor: ActorDep, services: ServicesDep) -> MeOut:
+@router.get(
+    "",
+    response_model=AnyMeOut,
+    summary="The caller (a user or a client), the organisation acted in, and the token's scopes",
+)
+async def me(caller: CallerDep, services: ServicesDep) -> MeOut | ClientMeOut:
+    if isinstance(caller, ClientCaller):
+        return ClientMeOut.of(caller)
+    return await _user(caller, services)
+
+
+async def _user(actor: Actor, services: Services) -> MeOut:
     if actor.org_id is None:
         # A session of a user who belongs to no organisation any more (RFC 9457 problem, not a 500).
         raise Unauthenticated("this session acts in no organisation; sign in again", code="unauthenticated")

@@ -92,6 +92,19 @@ async def update_token(
     return PersonalTokenOut.of(token)
 
 
+@router.post(
+    "/{token_id}/regenerate",
+    response_model=CreatedPersonalTokenOut,
+    responses=problems(409),
+    summary="Regenerate a personal access token (the new value is shown once; the old one dies at once)",
+)
+async def regenerate_token(
+    actor: ActorDep, services: ServicesDep, token_id: TokenId
+) -> CreatedPersonalTokenOut:
+    created = await call_blocking(services.database, services.personal_tokens.regenerate, actor, token_id)
+    return CreatedPersonalTokenOut(**PersonalTokenOut.of(created.token).model_dump(), token=created.plain)
+
+
 @router.delete(
     "/{token_id}", status_code=204, response_class=Response, summary="Revoke a personal access token"
 )

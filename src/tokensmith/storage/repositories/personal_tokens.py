@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.sql.elements import ColumnElement
 
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
@@ -208,27 +209,20 @@ class PersonalTokenRepository:
         )
 
     def revoke(self, token_id: str, now: datetime) -> bool:
-        result = self.c.execute(
-            update(personal_tokens)
-            .where(personal_tokens.c.id == token_id, personal_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        return bool(result.rowcount)
+        return self._update_live(token_id, {"revoked_at": now})
 
     def replace_hash(self, token_id: str, *, token_hash: str, token_hint: str, expected_hash: str) -> bool:
         """Install a new value's hash on a live token, only if the stored hash is still
-        ``expected_hash`` (compare-and-set: of racing regenerations exactly one wins). Whether a
-        row changed."""
-        result = self.c.execute(
-            update(personal_tokens)
-            .where(
-                personal_tokens.c.id == token_id,
-                personal_tokens.c.token_hash == expected_hash,
-                personal_tokens.c.revoked_at.is_(None),
-            )
-            .values(token_hash=token_hash, token_hint=token_hint)
+        ``expected_hash`` (compare-and-set: of racing regenerations exactly one wins)."""
+        values = {"token_hash": token_hash, "token_hint": token_hint}
+        return self._update_live(token_id, values, personal_tokens.c.token_hash == expected_hash)
+
+    def _update_live(self, token_id: str, values: dict[str, Any], *conditions: ColumnElement[bool]) -> bool:
+        """Update a token that is not revoked (and meets ``conditions``); whether it was."""
+        statement = update(personal_tokens).where(
+            personal_tokens.c.id == token_id, personal_tokens.c.revoked_at.is_(None), *conditions
         )
-        return result.rowcount == 1
+        return self.c.execute(statement.values(values)).rowcount == 1
 
     def touch_many(self, uses: dict[str, tuple[datetime, str | None]]) -> None:
         if not uses:

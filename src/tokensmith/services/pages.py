@@ -1,0 +1,45 @@
+"""What listing credentials and personal tokens shares: keyset pages, and the last use noted in
+memory but not yet written.
+
+Last uses are noted by :class:`~tokensmith.services.usage.UsageRecorder` and written every few
+seconds, so a record read from the database may be behind this process's own knowledge; every
+record a service hands out has the newer of the two (:class:`PendingUse`). Pages are keyset
+pages by id: the repository reads ``limit + 1`` rows after the cursor, and the extra row only
+says that there is a next page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
+
+from tokensmith.core.records import Credential, PersonalTokenRecord
+from tokensmith.services.usage import UsageRecorder
+
+R = TypeVar("R", Credential, PersonalTokenRecord)
+
+
+@dataclass(frozen=True)
+class Page(Generic[R]):
+    items: list[R]
+    next_cursor: str | None
+
+
+class PendingUse:
+    """Lays the last uses of one usage kind, noted in memory and not yet written, over records."""
+
+    def __init__(self, usage: UsageRecorder, kind: str) -> None:
+        self._usage = usage
+        self._kind = kind
+
+    def __call__(self, record: R) -> R:
+        pending = self._usage.pending(self._kind, record.id)
+        if pending and (record.last_used_at is None or pending > record.last_used_at):
+            return replace(record, last_used_at=pending)
+        return record
+
+    def page(self, rows: list[R], limit: int) -> Page[R]:
+        """``rows`` as read with ``limit + 1``: the first ``limit`` of them, each with its pending
+        use, and the cursor of the next page (``None`` on the last one)."""
+        next_cursor = rows[limit - 1].id if len(rows) > limit else None
+        return Page([self(r) for r in rows[:limit]], next_cursor)
