@@ -1,6 +1,6 @@
 """The whole dashboard journey in a real Chromium against a live server (seeds 000 and 001).
 
-Sign in; create a personal credential and copy its secret; run the curl sample from the
+Sign in; create a personal credential ("New credential") and copy its secret; run the curl sample from the
 instructions panel against the live server; generate a token and read its claims; test an API
 call (the demo API); create an account token, see "Never", use it, see a last-used time, revoke
 it and see it refused; a member cannot reach organisation-credential actions; a cross-site POST
@@ -70,6 +70,7 @@ def test_dashboard_journey(
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
 
     # -- create a personal credential; the secret is shown once, with a copy button -------------
+    page.get_by_role("link", name="New credential").click()
     page.get_by_label("Name", exact=True).fill("Billing service")
     page.get_by_role("button", name="Create credential").click()
     page.get_by_role("heading", name="Credential Billing service created").wait_for()
@@ -131,6 +132,7 @@ def test_dashboard_journey(
     page.screenshot(path=str(screenshot_dir / "credentials.png"), full_page=True)
 
     # -- an organisation credential, which the member must not be able to act on ---------------
+    page.get_by_role("link", name="New credential").click()
     page.get_by_label("Name", exact=True).fill("Org pipeline")
     page.get_by_label(re.compile("Organisation — a global credential")).check()
     page.get_by_role("button", name="Create credential").click()
@@ -141,6 +143,7 @@ def test_dashboard_journey(
 
     # -- account tokens: create, "Never", use, last used, revoke, refused -----------------------
     page.get_by_role("link", name="Account tokens").click()
+    page.get_by_role("link", name="New token").click()
     page.get_by_label("Name").fill("CI deploy")
     page.get_by_label(re.compile(r"project:read —")).check()
     page.get_by_label("Expiration").select_option("30")
@@ -193,7 +196,10 @@ def test_dashboard_journey(
     member_context = browser.new_context(viewport={"width": 1280, "height": 900})
     member = member_context.new_page()
     sign_in(member, base, "bob@acme.test")
+    member.goto(base + "/credentials/new")
+    member.get_by_label("Name", exact=True).wait_for()
     assert member.get_by_label(re.compile("Organisation — a global credential")).count() == 0
+    member.goto(base + "/credentials")
     org_row = member.locator("tr", has_text="Org pipeline")
     assert org_row.get_by_role("button", name=re.compile("Generate Token")).count() == 0
     assert "Admins only" in org_row.inner_text()

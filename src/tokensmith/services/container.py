@@ -22,6 +22,7 @@ from tokensmith.services.minting import TokenMinter
 from tokensmith.services.org_policies import PolicyService
 from tokensmith.services.organizations import OrganizationService
 from tokensmith.services.personal_tokens import PersonalTokenService
+from tokensmith.services.reveals import RevealService
 from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
 from tokensmith.services.usage import UsageRecorder
@@ -60,6 +61,7 @@ class Services:
     sessions: SessionService
     studio: TokenStudio
     api_console: ApiConsole
+    reveals: RevealService
 
     def close(self) -> None:
         try:
@@ -192,4 +194,5 @@ def build_services(
         ),
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
+        reveals=RevealService(database, clock, master_keys),
     )

@@ -27,11 +27,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import BadRequest, Forbidden, Unauthenticated
-from tokensmith.dashboard.security import CSRF_HEADER, SAFE_METHODS, session_cookie_name
 from tokensmith.services.authentication import ClientCaller
 from tokensmith.services.container import Services
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
+from tokensmith.web.csrf import CSRF_HEADER, SAFE_METHODS
+from tokensmith.web.session_cookies import session_cookie_name
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
