@@ -50,7 +50,8 @@ from tokensmith.core.roles import Role
 from tokensmith.services import minting
 from tokensmith.services.container import Services, build_services
 from tokensmith.settings import Settings
-from tokensmith.storage.database import create_database_engine, migrate, normalise_url
+from tokensmith.storage.engine import create_database_engine, normalise_url
+from tokensmith.storage.migrate import migrate
 
 #: The master key every test server uses (≥ 32 characters).
 TEST_SECRET_KEY = "test-master-key-0123456789abcdefghijklmnopqrstuvwxyz"

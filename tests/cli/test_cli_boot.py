@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from tokensmith.storage.database import normalise_url
+from tokensmith.storage.engine import normalise_url
 from tokensmith.storage.tables import signing_keys
 
 TOKENSMITH = str(Path(sys.executable).with_name("tokensmith"))

@@ -21,7 +21,7 @@ from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
 from tokensmith.settings import Settings
 from tokensmith.storage import tables
-from tokensmith.storage.database import create_database_engine
+from tokensmith.storage.engine import create_database_engine
 
 SYSTEM = Actor.system()
 

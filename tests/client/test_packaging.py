@@ -32,6 +32,7 @@ BLOCKED = (
     "tokensmith.services",
     "tokensmith.storage",
     "tokensmith.http",
+    "tokensmith.web",
     "tokensmith.dashboard",
     "tokensmith.mcp",
     "tokensmith.cli",

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from tokensmith.core import ids
 from tokensmith.core import secrets as sf
 from tokensmith.http.app import create_app
-from tokensmith.storage.database import create_database_engine
+from tokensmith.storage.engine import create_database_engine
 
 
 def closed_port_url() -> str:

@@ -20,7 +20,8 @@ from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
 from tokensmith.settings import Settings
 from tokensmith.storage.change_feed import LookupCache, PostgresChangeFeed, SQLiteChangeFeed, change_feed
-from tokensmith.storage.database import Database, create_database_engine
+from tokensmith.storage.database import Database
+from tokensmith.storage.engine import create_database_engine
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
 #: Generous liveness bound for PostgreSQL's notification delivery (usually well under 1 ms).

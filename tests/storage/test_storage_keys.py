@@ -17,7 +17,8 @@ from sqlalchemy import select, update
 from tokensmith.core.actors import Actor
 from tokensmith.core.secrets import derive_key
 from tokensmith.services.container import Services
-from tokensmith.services.keys import KeyEncryptor, KeyRing
+from tokensmith.services.key_encryption import KeyEncryptor
+from tokensmith.services.keyring import KeyRing
 from tokensmith.services.master_key import MasterKeyMismatch
 from tokensmith.services.minting import Grant
 from tokensmith.settings import Settings

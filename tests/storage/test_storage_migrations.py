@@ -7,7 +7,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from tokensmith.storage.database import alembic_config, create_database_engine, migrate
+from tokensmith.storage.engine import create_database_engine
+from tokensmith.storage.migrate import alembic_config, migrate
 from tokensmith.storage.tables import metadata
 
 

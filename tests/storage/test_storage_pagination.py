@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection
 from tokensmith.core import ids
 from tokensmith.core.records import Credential, OrgPolicy, PersonalTokenRecord, TokenFormat
 from tokensmith.core.roles import Role
-from tokensmith.storage.database import Database, create_database_engine
+from tokensmith.storage.database import Database
+from tokensmith.storage.engine import create_database_engine
 from tokensmith.storage.repositories.audit import AuditRepository
 from tokensmith.storage.repositories.credentials import CredentialRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository

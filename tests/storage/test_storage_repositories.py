@@ -18,7 +18,8 @@ from tokensmith.core.records import (
     TokenFormat,
 )
 from tokensmith.core.roles import Role
-from tokensmith.storage.database import Database, create_database_engine
+from tokensmith.storage.database import Database
+from tokensmith.storage.engine import create_database_engine
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 from tokensmith.storage.repositories.audit import AuditRepository
 from tokensmith.storage.repositories.credentials import CredentialLookup, CredentialRepository

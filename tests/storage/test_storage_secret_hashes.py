@@ -26,7 +26,7 @@ def test_only_live_hashes_are_counted_per_key_id(
     make_credential: Callable[..., Any],
     make_org: Callable[..., Organization],
 ) -> None:
-    key_id = services.hasher.current_key_id
+    key_id = services.hasher.key_ids[0]
     graced = make_credential()
     services.credentials.regenerate(SYSTEM, graced.client_id, grace_seconds=60)
     make_credential()
@@ -63,7 +63,7 @@ def test_status_names_what_stays_under_the_old_key(
     before = retirement_status(rotated.database, rotated.clock, rotated.hasher, rotated.keyring)
     assert not before.ready_to_retire
     assert (before.current.role, [k.role for k in before.old]) == ("current", ["old"])
-    assert before.old[0].hash_key_id == services.hasher.current_key_id
+    assert before.old[0].hash_key_id == services.hasher.key_ids[0]
     assert before.old[0].hashes["client_secret"] == 2 and before.signing_keys_to_rewrap == 1
 
     rotated.credentials.authenticate(used.client_id, used.client_secret)
@@ -78,7 +78,7 @@ def test_status_names_what_stays_under_the_old_key(
     # Had the old key been dropped now, the idle secret would be reported as unusable.
     early = services_factory(settings_factory(secret_key=NEW_KEY, old_secret_keys=""))
     dropped = retirement_status(early.database, early.clock, early.hasher, early.keyring)
-    assert dropped.unusable_hashes == {"client_secret": {services.hasher.current_key_id: 1}}
+    assert dropped.unusable_hashes == {"client_secret": {services.hasher.key_ids[0]: 1}}
 
     rotated.credentials.regenerate(SYSTEM, idle.client_id)
     done = retirement_status(rotated.database, rotated.clock, rotated.hasher, rotated.keyring)

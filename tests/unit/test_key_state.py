@@ -1,11 +1,11 @@
-"""Signing-key states derived from timestamps (``tokensmith.services.keys.key_state``)."""
+"""Signing-key states derived from timestamps (``tokensmith.core.key_states.key_state``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from tokensmith.core.key_states import KeyState, key_state
 from tokensmith.core.records import SigningKeyRecord
-from tokensmith.services.keys import KeyState, key_state
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 MAX_TTL = 3600

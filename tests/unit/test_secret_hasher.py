@@ -20,7 +20,7 @@ def test_hash_is_key_id_colon_hex_hmac() -> None:
     stored = hasher.hash(secret)
     key_id, _, digest = stored.partition(":")
     assert re.fullmatch(r"[a-z2-7]{8}", key_id)
-    assert key_id == hasher.current_key_id
+    assert key_id == hasher.key_ids[0]
     key = sf.derive_key(K1, "tokensmith secret hash v1")
     assert digest == hmac.new(key, secret.encode(), hashlib.sha256).hexdigest()
     assert secret not in stored
@@ -29,7 +29,7 @@ def test_hash_is_key_id_colon_hex_hmac() -> None:
 def test_different_master_keys_have_different_ids_and_hashes() -> None:
     secret = sf.generate("tss_")
     a, b = sf.SecretHasher([K1]), sf.SecretHasher([K2])
-    assert a.current_key_id != b.current_key_id
+    assert a.key_ids[0] != b.key_ids[0]
     assert a.hash(secret) != b.hash(secret)
     assert sf.SecretHasher([K1]).hash(secret) == a.hash(secret)  # deterministic
 
@@ -48,7 +48,7 @@ def test_retired_master_key_still_verifies_and_new_hashes_use_the_current_key() 
     stored_under_k1 = sf.SecretHasher([K1]).hash(secret)
     rotated = sf.SecretHasher([K2, K1])
     assert rotated.verify(secret, stored_under_k1)
-    assert rotated.hash(secret).split(":")[0] == sf.SecretHasher([K2]).current_key_id
+    assert rotated.hash(secret).split(":")[0] == sf.SecretHasher([K2]).key_ids[0]
     assert stored_under_k1 in rotated.candidates(secret)
     assert len(rotated.candidates(secret)) == 2
     # Once K1 is dropped entirely, its hashes no longer verify.
@@ -59,7 +59,7 @@ def test_the_tag_selects_the_key() -> None:
     secret = sf.generate("tss_")
     both = sf.SecretHasher([K1, K2])
     digest_under_k1 = sf.SecretHasher([K1]).hash(secret).split(":", 1)[1]
-    k2_id = sf.SecretHasher([K2]).current_key_id
+    k2_id = sf.SecretHasher([K2]).key_ids[0]
     assert not both.verify(secret, f"{k2_id}:{digest_under_k1}")
 
 
@@ -88,12 +88,12 @@ def test_needs_rehash_only_for_hashes_not_under_the_current_key() -> None:
     secret = sf.generate("tss_")
     old_stored = sf.SecretHasher([K1]).hash(secret)
     rotated = sf.SecretHasher([K2, K1])
-    assert rotated.key_ids == [sf.SecretHasher([K2]).current_key_id, sf.SecretHasher([K1]).current_key_id]
+    assert rotated.key_ids == [sf.SecretHasher([K2]).key_ids[0], sf.SecretHasher([K1]).key_ids[0]]
     assert rotated.needs_rehash(old_stored)
     assert rotated.verify(secret, old_stored)
     new_stored = rotated.hash(secret)
     assert not rotated.needs_rehash(new_stored)
-    assert sf.hash_key_id(new_stored) == rotated.current_key_id
+    assert sf.hash_key_id(new_stored) == rotated.key_ids[0]
     assert sf.hash_key_id(old_stored) == rotated.key_ids[1]
     assert sf.hash_key_id("no-tag-here") == ""
     # Once the old key is gone, the old form neither verifies nor counts as current.

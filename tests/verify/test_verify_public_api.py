@@ -28,7 +28,7 @@ def test_public_names_are_pinned() -> None:
 
 BLOCKED = ["fastapi", "starlette", "sqlalchemy", "pydantic", "pydantic_settings", "alembic", "jinja2",
            "tokensmith.core", "tokensmith.settings", "tokensmith.services", "tokensmith.storage",
-           "tokensmith.http"]  # fmt: skip
+           "tokensmith.http", "tokensmith.web"]  # fmt: skip
 
 SCRIPT = textwrap.dedent(
     """

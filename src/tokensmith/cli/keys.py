@@ -8,8 +8,8 @@ import typer
 
 from tokensmith.cli.context import emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
+from tokensmith.core.key_states import KeyInfo
 from tokensmith.services.key_retirement import RetirementStatus, retirement_status
-from tokensmith.services.keys import KeyInfo
 
 keys = typer.Typer(help="Token signing keys.", no_args_is_help=True)
 

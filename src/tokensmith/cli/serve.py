@@ -13,10 +13,11 @@ from uvicorn.supervisors import Multiprocess
 
 from tokensmith.cli.context import handles_errors
 from tokensmith.http.connection_limits import ConnectionLimits, ServerConfig
-from tokensmith.services.keys import check_master_keys
+from tokensmith.services.keyring import check_master_keys
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.settings import Settings
-from tokensmith.storage.database import Database, create_database_engine, migrate
+from tokensmith.storage.engine import create_database_engine
+from tokensmith.storage.migrate import migrate
 
 
 def configure_logging() -> None:
@@ -36,7 +37,7 @@ def serve(
         os.environ["TOKENSMITH_ISSUER"] = f"http://{host}:{port}"
     engine = create_database_engine(settings.database_url)
     # A wrong master key stops here with one line, before migrating and before any worker starts.
-    check_master_keys(Database(engine), resolve_master_keys(settings))
+    check_master_keys(engine, resolve_master_keys(settings))
     migrate(engine)
     engine.dispose()
     run_server(server_config(settings, host=host, port=port, workers=workers))

@@ -12,7 +12,6 @@
     │   ├── UnsupportedGrantType   400 unsupported_grant_type
     │   ├── InvalidScope           400 invalid_scope
     │   ├── InvalidTarget          400 invalid_target (RFC 8693 §2.2.2: audience/resource not served)
-    │   ├── InvalidToken           401 invalid_token (RFC 6750 §3.1)
     │   ├── SlowDown               429 slow_down — too many failed authentications
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
     ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
@@ -96,11 +95,6 @@ class InvalidTarget(OAuthError):
     """RFC 8693 §2.2.2: the ``audience`` or ``resource`` asked for is not one this server serves."""
 
     error = "invalid_target"
-
-
-class InvalidToken(OAuthError):
-    error = "invalid_token"
-    status = 401
 
 
 class SlowDown(OAuthError):

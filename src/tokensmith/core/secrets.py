@@ -103,10 +103,6 @@ class SecretHasher:
         self._dummy = self.hash("tokensmith-dummy-" + secrets.token_hex(16))
 
     @property
-    def current_key_id(self) -> str:
-        return self._keys[0].key_id
-
-    @property
     def key_ids(self) -> list[str]:
         """Every configured key id, current first."""
         return [k.key_id for k in self._keys]

@@ -25,11 +25,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import ProblemError, SlowDown, StorageUnavailable, Unauthenticated
 from tokensmith.dashboard import formatting, security
-from tokensmith.http.blocking import run_in_worker
-from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.api_console import TIMEOUT_SECONDS as CONSOLE_TIMEOUT_SECONDS
 from tokensmith.services.container import Services
+from tokensmith.services.reveals import new_form_nonce
 from tokensmith.services.sessions import ActiveSession
+from tokensmith.web import csrf
+from tokensmith.web.blocking import run_in_worker
+from tokensmith.web.client_ip import client_ip
+from tokensmith.web.session_cookies import session_cookie_name
 
 log = logging.getLogger("tokensmith.dashboard")
 HERE = Path(__file__).parent
@@ -106,12 +109,32 @@ class Page:
             "path": self.request.url.path,
             "notice": NOTICES.get(self.query("done")),
             "issuer": self.services.issuer,
+            "form_nonce": new_form_nonce,
+            "reveal_minutes": self.services.reveals.ttl_minutes,
             **values,
         }
         return HTMLResponse(self.env.get_template(template).render(context), status_code=status)
 
 
 Route = Callable[[Page], Response]
+
+
+@dataclass(frozen=True)
+class PageRoute:
+    """One entry of the route table: each page area lists its own (``ROUTES``)."""
+
+    path: str
+    methods: tuple[str, ...]
+    handler: Route
+    public: bool = False
+
+
+def get(path: str, handler: Route, *, public: bool = False) -> PageRoute:
+    return PageRoute(path, ("GET",), handler, public)
+
+
+def post(path: str, handler: Route, *, public: bool = False) -> PageRoute:
+    return PageRoute(path, ("POST",), handler, public)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -128,15 +151,15 @@ def page(
 ) -> Callable[[Request], Any]:
     """Wrap ``handler`` with the session, CSRF and error handling every page needs."""
     settings = services.settings
-    cookie_name = security.session_cookie_name(settings)
+    cookie_name = session_cookie_name(settings)
     public_origin = _issuer_origin(services.issuer)
 
     async def endpoint(request: Request) -> Response:
         ip = client_ip(request, settings.trust_forwarded_for, settings.forwarded_hops)
-        unsafe = request.method not in security.SAFE_METHODS
+        unsafe = request.method not in csrf.SAFE_METHODS
         form: FormData | None = None
         if unsafe:
-            if not security.same_origin(request, public_origin):
+            if not csrf.same_origin(request, public_origin):
                 return security.add_page_headers(HTMLResponse("Cross-site request refused.", status_code=403))
             form = await request.form(max_fields=MAX_FORM_FIELDS, max_files=0)
         try:
@@ -148,7 +171,7 @@ def page(
             return security.add_page_headers(HTMLResponse("The service is temporarily unavailable.", 503))
         current = Page(request, services, session, form, ip, env, dict(request.path_params))
         if unsafe and not public:
-            presented = request.headers.get(security.CSRF_HEADER) or current.field(security.CSRF_FIELD)
+            presented = request.headers.get(csrf.CSRF_HEADER) or current.field(csrf.CSRF_FIELD)
             if session is None or not session.csrf_matches(presented):
                 return security.add_page_headers(
                     _error_page(

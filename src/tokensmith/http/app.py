@@ -23,7 +23,6 @@ from tokensmith.core.actors import Transport
 from tokensmith.core.clock import Clock
 from tokensmith.dashboard import dashboard_routes
 from tokensmith.http.access_log import AccessLogMiddleware
-from tokensmith.http.blocking import run_in_worker
 from tokensmith.http.body_limit import BodyCaps, BodyLimit
 from tokensmith.http.errors import EXCEPTION_HANDLERS
 from tokensmith.http.management import hot_reads
@@ -34,6 +33,7 @@ from tokensmith.http.token_endpoint import TokenEndpoint
 from tokensmith.mcp.http import McpEndpoint
 from tokensmith.services.container import Services, build_services
 from tokensmith.settings import Settings
+from tokensmith.web.blocking import run_in_worker
 
 log = logging.getLogger(__name__)
 USAGE_FLUSH_SECONDS = 5.0
@@ -150,7 +150,7 @@ async def _flush_usage_forever(services: Services) -> None:
 
 async def _housekeeping_forever(services: Services) -> None:
     """Housekeeping, safe from every process at once: audit events when personal tokens cross
-    7 days / 1 day before expiry (issue 3 part 6), and forgetting expired opaque tokens and
+    7 days / 1 day before expiry, and forgetting expired opaque tokens and
     revocations of expired JWTs."""
     while True:
         try:

@@ -2,9 +2,9 @@
 
 * OAuth endpoints: RFC 6749 §5.2 JSON (``error``, ``error_description``) with
   ``Cache-Control: no-store``; 401 ``invalid_client`` adds ``WWW-Authenticate: Basic`` when the
-  client used Basic (§5.2); RFC 6750 §3 ``WWW-Authenticate: Bearer`` for bearer errors;
-  ``Retry-After`` on 429/503.
-* Management API: RFC 9457 problem details with a stable ``code``.
+  client used Basic (§5.2); ``Retry-After`` on 429/503.
+* Management API: RFC 9457 problem details with a stable ``code``; RFC 6750 §3
+  ``WWW-Authenticate: Bearer`` on 401 and on 403 ``insufficient_scope``.
 * Anything unexpected becomes ``server_error`` / ``internal_error`` with no detail; the
   traceback goes to the log (which never sees secrets: they are not in exception texts).
 """
@@ -23,7 +23,6 @@ from starlette.responses import JSONResponse, Response
 from tokensmith.core.errors import (
     InsufficientScope,
     InvalidClient,
-    InvalidToken,
     OAuthError,
     ProblemError,
     StorageUnavailable,
@@ -69,8 +68,6 @@ def oauth_error_response(
     headers = dict(NO_STORE)
     if isinstance(exc, InvalidClient) and basic_used:
         headers["WWW-Authenticate"] = f'Basic realm="{realm}", charset="UTF-8"'
-    if isinstance(exc, InvalidToken) or exc.error == "insufficient_scope":
-        headers["WWW-Authenticate"] = f'Bearer realm="{realm}", error="{exc.error}"'
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
     if exc.detail:

@@ -26,7 +26,6 @@ from tokensmith.core.errors import (
     StorageUnavailable,
 )
 from tokensmith.core.records import Credential
-from tokensmith.http.blocking import call_blocking
 from tokensmith.http.errors import (
     NO_STORE,
     NoStoreJSON,
@@ -38,7 +37,6 @@ from tokensmith.http.oauth_request import (
     ClientAuth,
     authorization,
     client_auth,
-    client_ip,
     json_string,
     read_form,
     read_json,
@@ -46,6 +44,8 @@ from tokensmith.http.oauth_request import (
 )
 from tokensmith.http.token_endpoint import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE, TokenEndpoint, token_body
 from tokensmith.services.container import Services
+from tokensmith.web.blocking import call_blocking
+from tokensmith.web.client_ip import client_ip
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 P = ParamSpec("P")

@@ -7,8 +7,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from tokensmith.core.errors import StorageUnavailable
-from tokensmith.http.blocking import run_in_worker
 from tokensmith.services.container import Services
+from tokensmith.web.blocking import run_in_worker
 
 
 def ops_routes(services: Services) -> list[BaseRoute]:

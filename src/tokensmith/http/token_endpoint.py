@@ -3,7 +3,7 @@
 Each grant type maps to a handler that receives the parsed parameters, the client
 authentication (if any) and the caller's address, and returns an
 :class:`~tokensmith.services.minting.IssuedToken`. Handlers block (they call the services):
-the routes run them through :func:`~tokensmith.http.blocking.call_blocking`.
+the routes run them through :func:`~tokensmith.web.blocking.call_blocking`.
 """
 
 from __future__ import annotations

@@ -31,11 +31,11 @@ from starlette.types import Message, Receive, Scope, Send
 
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import StorageUnavailable, TooManyRequests, Unauthenticated
-from tokensmith.http.blocking import call_blocking
-from tokensmith.http.oauth_request import client_ip
 from tokensmith.mcp.server import ACTOR_STATE_KEY, build_server, request_resolver
 from tokensmith.mcp.tools import REQUIRED_SCOPES
 from tokensmith.services.container import Services
+from tokensmith.web.blocking import call_blocking
+from tokensmith.web.client_ip import client_ip
 
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"

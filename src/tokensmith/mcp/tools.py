@@ -17,10 +17,10 @@ from mcp.types import ToolAnnotations
 from pydantic import AwareDatetime, Field
 from starlette.requests import Request
 
-from tokensmith.http.blocking import run_in_worker
 from tokensmith.mcp import schemas
 from tokensmith.mcp.backend import Backend, tool_errors
 from tokensmith.storage.database import Database
+from tokensmith.web.blocking import run_in_worker
 
 T = TypeVar("T")
 
@@ -70,7 +70,7 @@ class Tools:
 
     def __init__(self, resolve: BackendResolver, database: Database | None = None) -> None:
         """``database``: the one a local backend works on, whose deadline bounds each call
-        (:func:`~tokensmith.http.blocking.run_in_worker`); ``None`` for a remote backend, whose
+        (:func:`~tokensmith.web.blocking.run_in_worker`); ``None`` for a remote backend, whose
         HTTP client has time-outs of its own."""
         self._resolve = resolve
         self._database = database

@@ -15,18 +15,21 @@ from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
-from tokensmith.services.keys import KeyRing
+from tokensmith.services.keyring import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
 from tokensmith.services.org_policies import PolicyService
 from tokensmith.services.organizations import OrganizationService
 from tokensmith.services.personal_tokens import PersonalTokenService
+from tokensmith.services.reveals import RevealService
 from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.settings import Settings
-from tokensmith.storage.database import Database, create_database_engine, migrate
+from tokensmith.storage.database import Database
+from tokensmith.storage.engine import create_database_engine
+from tokensmith.storage.migrate import migrate
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Services:
     sessions: SessionService
     studio: TokenStudio
     api_console: ApiConsole
+    reveals: RevealService
 
     def close(self) -> None:
         try:
@@ -182,4 +186,5 @@ def build_services(
         ),
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
+        reveals=RevealService(database, clock, master_keys),
     )

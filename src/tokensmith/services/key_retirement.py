@@ -21,7 +21,8 @@ from datetime import datetime
 
 from tokensmith.core.clock import Clock
 from tokensmith.core.secrets import SecretHasher
-from tokensmith.services.keys import KeyEncryptionInfo, KeyRing
+from tokensmith.services.key_encryption import KeyEncryptionInfo
+from tokensmith.services.keyring import KeyRing
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.secret_hashes import HashHolder, SecretHashRepository
 

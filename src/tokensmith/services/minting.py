@@ -23,7 +23,7 @@ from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.delegation import OWNER_CLAIM
 from tokensmith.core.records import AccessTokenRecord, Credential, SubjectKind, TokenFormat
 from tokensmith.core.scopes import format_scopes
-from tokensmith.services.keys import KeyRing
+from tokensmith.services.keyring import KeyRing
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 from tokensmith.verify.claims import DEFAULT_LEEWAY, check_not_before

@@ -43,10 +43,6 @@ def ensure_may_block() -> None:
         raise WouldBlock
 
 
-def blocking_forbidden() -> bool:
-    return _FORBIDDEN.get()
-
-
 def call_inline(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """``func(*args, **kwargs)`` with blocking forbidden; raises :class:`WouldBlock` if it must wait."""
     token = _FORBIDDEN.set(True)

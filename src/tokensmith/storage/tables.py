@@ -217,3 +217,19 @@ dashboard_sessions = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     UniqueConstraint("csrf_token"),
 )
+
+#: A dashboard form's one-time outcome (services/reveals.py): the form nonce it was submitted
+#: with, where its result is shown, and (for a new secret) that secret sealed with AES-GCM
+#: under a master-key subkey until its first view or ``expires_at``, whichever comes first.
+one_time_reveals = Table(
+    "one_time_reveals",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("session_hash", String(100), nullable=False),
+    Column("form_nonce", String(64), nullable=False),
+    Column("result_url", Text, nullable=True),
+    Column("sealed", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
+    UniqueConstraint("session_hash", "form_nonce"),
+)

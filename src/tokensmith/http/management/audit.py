@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
 from tokensmith.http.management.schemas import AuditEventOut, UtcDatetime
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.audit_query import AuditFilters
+from tokensmith.web.blocking import call_blocking
 
 router = APIRouter(prefix="/api/audit", tags=["audit"], route_class=StrictJSONRoute)
 Text = Annotated[str | None, Query(max_length=200, pattern=SAFE_TEXT)]

@@ -23,10 +23,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import BadRequest, Forbidden, Unauthenticated
-from tokensmith.dashboard.security import CSRF_HEADER, SAFE_METHODS, session_cookie_name
-from tokensmith.http.blocking import call_blocking
-from tokensmith.http.oauth_request import client_ip
 from tokensmith.services.container import Services
+from tokensmith.web.blocking import call_blocking
+from tokensmith.web.client_ip import client_ip
+from tokensmith.web.csrf import CSRF_HEADER, SAFE_METHODS
+from tokensmith.web.session_cookies import session_cookie_name
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -50,7 +51,7 @@ def resolve_actor(request: Request) -> Actor:
     """The Actor a management request acts as, or :class:`Unauthenticated` (401).
 
     Blocking (it reads the database): called through
-    :func:`~tokensmith.http.blocking.call_blocking`. Dashboard sessions are resolved in
+    :func:`~tokensmith.web.blocking.call_blocking`. Dashboard sessions are resolved in
     :func:`_session_actor`; keep this function's order of checks.
     """
     services = services_of(request)

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.core.records import CredentialKind, TokenFormat
-from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep, org_of
 from tokensmith.http.management.pagination import Page, PageDep
 from tokensmith.http.management.problems import problems
@@ -19,6 +18,7 @@ from tokensmith.http.management.schemas import (
     Regenerate,
 )
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.web.blocking import call_blocking
 
 router = APIRouter(prefix="/api/credentials", tags=["credentials"], route_class=StrictJSONRoute)
 CredentialRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]

@@ -25,12 +25,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from tokensmith.core.actors import Actor
-from tokensmith.http.blocking import call_blocking
 from tokensmith.http.errors import handle_tokensmith_error
 from tokensmith.http.management import me, tokens
 from tokensmith.http.management.auth import resolve_actor, services_of
 from tokensmith.http.management.pagination import DEFAULT_LIMIT, PageParams
 from tokensmith.services.container import Services
+from tokensmith.web.blocking import call_blocking
 
 Read = Callable[[Actor, Services], Awaitable[BaseModel]]
 

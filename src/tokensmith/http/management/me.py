@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from tokensmith.core.errors import Unauthenticated
-from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.schemas import MeOut
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.web.blocking import call_blocking
 
 router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
 

@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from tokensmith.core.roles import Role
-from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, Page, PageDep
 from tokensmith.http.management.problems import problems
@@ -25,6 +24,7 @@ from tokensmith.http.management.schemas import (
     PolicyPatch,
 )
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.web.blocking import call_blocking
 
 router = APIRouter(prefix="/api/orgs", tags=["organisations"], route_class=StrictJSONRoute)
 OrgId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import Page, PageDep
 from tokensmith.http.management.problems import problems
@@ -18,6 +17,7 @@ from tokensmith.http.management.schemas import (
     PersonalTokenPatch,
 )
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.web.blocking import call_blocking
 
 router = APIRouter(prefix="/api/tokens", tags=["personal access tokens"], route_class=StrictJSONRoute)
 TokenId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]

@@ -215,6 +215,21 @@ class PersonalTokenRepository:
         )
         return bool(result.rowcount)
 
+    def replace_hash(self, token_id: str, *, token_hash: str, token_hint: str, expected_hash: str) -> bool:
+        """Install a new value's hash on a live token, only if the stored hash is still
+        ``expected_hash`` (compare-and-set: of racing regenerations exactly one wins). Whether a
+        row changed."""
+        result = self.c.execute(
+            update(personal_tokens)
+            .where(
+                personal_tokens.c.id == token_id,
+                personal_tokens.c.token_hash == expected_hash,
+                personal_tokens.c.revoked_at.is_(None),
+            )
+            .values(token_hash=token_hash, token_hint=token_hint)
+        )
+        return result.rowcount == 1
+
     def touch_many(self, uses: dict[str, tuple[datetime, str | None]]) -> None:
         if not uses:
             return

@@ -11,8 +11,9 @@ import anyio
 import pytest
 
 from tokensmith.core.errors import StorageUnavailable
-from tokensmith.http.blocking import call_blocking, run_in_worker
-from tokensmith.storage.database import Database, create_database_engine
+from tokensmith.storage.database import Database
+from tokensmith.storage.engine import create_database_engine
+from tokensmith.web.blocking import call_blocking, run_in_worker
 
 
 @pytest.fixture

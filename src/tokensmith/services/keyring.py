@@ -1,18 +1,7 @@
-"""Signing keys: creation, encryption at rest, rotation, and the in-memory key ring.
+"""The key ring: the signing keys as one process sees them, and their rotation.
 
-Keys live in the database, private parts encrypted with AES-256-GCM (NIST SP 800-38D) under
-a subkey of the master key (:class:`KeyEncryptor`). The associated data binds the ciphertext
-to the row's key id, algorithm and generation, so a stored key cannot be moved to another row
-or relabelled with another algorithm without failing to decrypt. Each key has a
-``generation`` (unique) and an ``activates_at``:
-
-* the **active** key is the newest whose ``activates_at`` has passed — it signs;
-* newer keys are **next**: published in the JWKS before they sign, so verifiers that cache
-  the JWKS already know them (``TOKENSMITH_KEY_PUBLISH_DELAY_SECONDS``);
-* older keys are **retired**: still published until every token they signed has expired
-  (their successor's activation plus the longest token lifetime), then **expired**.
-
-States are derived from timestamps, so no job has to flip them. Processes load the ring
+Keys live in the database, private parts encrypted at rest (:mod:`~tokensmith.services.key_encryption`);
+their states follow from timestamps (:mod:`~tokensmith.core.key_states`). Processes load the ring
 once and refresh it every ``key_refresh_seconds``, never per request.
 
 A token is verified only with the algorithm of the key its ``kid`` names
@@ -24,53 +13,38 @@ master key and the current format, so an old master key can be retired.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import os
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import jwt
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jwt.utils import base64url_encode
 from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
+from tokensmith.core.key_states import KeyInfo, KeyState, key_state
 from tokensmith.core.records import SigningKeyRecord
-from tokensmith.core.secrets import derive_key, key_id_of
 from tokensmith.services.audit import AuditLog
-from tokensmith.services.master_key import MasterKeyMismatch
+from tokensmith.services.key_encryption import (
+    KeyEncryptionInfo,
+    KeyEncryptor,
+    PrivateKey,
+    decrypt_private_key,
+    generate_private_key,
+    is_legacy_format,
+    private_der,
+    public_jwk,
+)
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.signing_keys import SigningKeyRepository
 from tokensmith.storage.tables import signing_keys
-
-PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey
-
-
-class KeyState(StrEnum):
-    NEXT = "next"
-    ACTIVE = "active"
-    RETIRED = "retired"
-    EXPIRED = "expired"
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    kid: str
-    algorithm: str
-    generation: int
-    state: KeyState
-    created_at: datetime
-    activates_at: datetime
 
 
 @dataclass(frozen=True)
@@ -100,122 +74,6 @@ class LoadedKey:
         return (signing_input + b"." + signature).decode("ascii")
 
 
-#: The stored form of a private key: ``v2:`` + base64(nonce ‖ ciphertext ‖ tag). A blob without
-#: the prefix is the first format, whose associated data was the key id alone.
-ENCRYPTION_FORMAT = "v2"
-_V2_PREFIX = ENCRYPTION_FORMAT + ":"
-
-
-def associated_data(kid: str, algorithm: str, generation: int) -> bytes:
-    """AES-GCM associated data of a signing key: what the ciphertext is bound to."""
-    return b"tokensmith signing key v2\x00" + "\x00".join((kid, algorithm, str(generation))).encode()
-
-
-class KeyEncryptor:
-    """AES-256-GCM of private keys under master-key subkeys (any known key decrypts).
-
-    Only the AES-GCM objects of the derived subkeys are kept, never the master key strings.
-    """
-
-    PURPOSE = "tokensmith signing-key encryption v1"
-
-    def __init__(self, master_keys: list[str]) -> None:
-        derived = [derive_key(k, self.PURPOSE) for k in master_keys]
-        self._keys = [(key_id_of(k), AESGCM(k)) for k in derived]
-        self._by_id = dict(self._keys)
-
-    @property
-    def key_id(self) -> str:
-        return self._keys[0][0]
-
-    @property
-    def key_ids(self) -> list[str]:
-        """Every configured key id, current first."""
-        return [key_id for key_id, _ in self._keys]
-
-    def seal(self, der: bytes, *, kid: str, algorithm: str, generation: int) -> str:
-        """Encrypt ``der`` under the current key, bound to the row's kid, algorithm and generation."""
-        nonce = os.urandom(12)
-        aad = associated_data(kid, algorithm, generation)
-        sealed = nonce + self._keys[0][1].encrypt(nonce, der, aad)
-        return _V2_PREFIX + base64.b64encode(sealed).decode()
-
-    def open(self, record: SigningKeyRecord) -> bytes:
-        """The DER private key of ``record``; :class:`MasterKeyMismatch` if it cannot be had."""
-        aead = self._by_id.get(record.master_key_id)
-        if aead is None:
-            raise MasterKeyMismatch(
-                f"TOKENSMITH_SECRET_KEY cannot decrypt the signing keys (kid {record.kid} is encrypted "
-                f"under master key id {record.master_key_id}; configured: {', '.join(self.key_ids)}); "
-                "set the key they were made with, or list it in TOKENSMITH_OLD_SECRET_KEYS"
-            )
-        blob = record.private_key
-        if blob.startswith(_V2_PREFIX):
-            blob, aad = (
-                blob[len(_V2_PREFIX) :],
-                associated_data(record.kid, record.algorithm, record.generation),
-            )
-        else:
-            aad = record.kid.encode()
-        try:
-            raw = base64.b64decode(blob, validate=True)
-            return aead.decrypt(raw[:12], raw[12:], aad)
-        except (InvalidTag, ValueError, binascii.Error):
-            raise MasterKeyMismatch(
-                f"signing key {record.kid} does not decrypt under master key id {record.master_key_id}: "
-                "its stored row was altered (ciphertext, algorithm or generation)"
-            ) from None
-
-    def is_current(self, record: SigningKeyRecord) -> bool:
-        """True when ``record`` is encrypted under the current key in the current format."""
-        return record.master_key_id == self.key_id and record.private_key.startswith(_V2_PREFIX)
-
-
-def _check_public_part(record: SigningKeyRecord, private_key: PrivateKey) -> None:
-    """The published JWK must be the public half of the decrypted key."""
-    expected = public_jwk(private_key, record.algorithm, record.kid)
-    if {k: record.public_jwk.get(k) for k in expected} != expected:
-        raise MasterKeyMismatch(
-            f"signing key {record.kid}: its published public key is not the public half of its private key"
-        )
-
-
-def decrypt_private_key(encryptor: KeyEncryptor, record: SigningKeyRecord) -> PrivateKey:
-    der = encryptor.open(record)
-    private_key = serialization.load_der_private_key(der, password=None)
-    if not isinstance(
-        private_key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, rsa.RSAPrivateKey)
-    ):
-        raise MasterKeyMismatch(f"signing key {record.kid} is not an ES256, EdDSA or RS256 key")
-    _check_public_part(record, private_key)
-    return private_key
-
-
-def check_master_keys(database: Database, master_keys: list[str]) -> int:
-    """Decrypt every stored signing key once, so a wrong master key stops start-up with one
-    line (:class:`MasterKeyMismatch`) instead of failing in every worker. Returns the count
-    (0 on a database not migrated yet)."""
-    encryptor = KeyEncryptor(master_keys)
-    if not inspect(database.engine).has_table(signing_keys.name):
-        return 0
-    with database.transaction() as connection:
-        records = SigningKeyRepository(connection).all()
-    for record in records:
-        decrypt_private_key(encryptor, record)
-    return len(records)
-
-
-@dataclass(frozen=True)
-class KeyEncryptionInfo:
-    """How one signing key is stored: under which master key id, in which format."""
-
-    kid: str
-    generation: int
-    master_key_id: str
-    current: bool
-    legacy_format: bool
-
-
 @dataclass(frozen=True)
 class RewrapResult:
     total: int
@@ -225,34 +83,18 @@ class RewrapResult:
     rewrapped_kids: tuple[str, ...]
 
 
-def generate_private_key(algorithm: str) -> PrivateKey:
-    if algorithm == "ES256":
-        return ec.generate_private_key(ec.SECP256R1())
-    if algorithm == "EdDSA":
-        return ed25519.Ed25519PrivateKey.generate()
-    if algorithm == "RS256":
-        return rsa.generate_private_key(public_exponent=65537, key_size=3072)
-    raise ValueError(f"unsupported signing algorithm {algorithm!r}")
-
-
-def public_jwk(private_key: PrivateKey, algorithm: str, kid: str) -> dict[str, Any]:
-    algo = jwt.get_algorithm_by_name(algorithm)
-    jwk: dict[str, Any] = json.loads(algo.to_jwk(private_key.public_key()))
-    jwk.update({"kid": kid, "alg": algorithm, "use": "sig"})
-    return jwk
-
-
-def key_state(keys: list[SigningKeyRecord], key: SigningKeyRecord, now: datetime, max_ttl: int) -> KeyState:
-    activated = [k for k in keys if k.activates_at <= now]
-    if key.activates_at > now:
-        # A first-ever key signs at once: there is nothing else to sign with.
-        return KeyState.ACTIVE if not activated and key is keys[0] else KeyState.NEXT
-    active = max(activated, key=lambda k: k.generation)
-    if key.generation == active.generation:
-        return KeyState.ACTIVE
-    successor = min((k for k in activated if k.generation > key.generation), key=lambda k: k.generation)
-    retired_until = successor.activates_at + timedelta(seconds=max_ttl + 300)
-    return KeyState.RETIRED if now < retired_until else KeyState.EXPIRED
+def check_master_keys(engine: Engine, master_keys: list[str]) -> int:
+    """Decrypt every stored signing key once, so a wrong master key stops start-up with one
+    line (:class:`MasterKeyMismatch`) instead of failing in every worker. Returns the count
+    (0 on a database not migrated yet)."""
+    encryptor = KeyEncryptor(master_keys)
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(signing_keys.name):
+            return 0
+        records = SigningKeyRepository(connection).all()
+    for record in records:
+        decrypt_private_key(encryptor, record)
+    return len(records)
 
 
 class KeyRing:
@@ -346,17 +188,7 @@ class KeyRing:
     def describe(self) -> list[KeyInfo]:
         self.reload()
         now = self._clock.now()
-        return [
-            KeyInfo(
-                r.kid,
-                r.algorithm,
-                r.generation,
-                key_state(self._records, r, now, self._max_ttl),
-                r.created_at,
-                r.activates_at,
-            )
-            for r in self._records
-        ]
+        return [KeyInfo.of(r, key_state(self._records, r, now, self._max_ttl)) for r in self._records]
 
     @property
     def master_key_ids(self) -> list[str]:
@@ -373,7 +205,7 @@ class KeyRing:
                 r.generation,
                 r.master_key_id,
                 self._encryptor.is_current(r),
-                not r.private_key.startswith(_V2_PREFIX),
+                is_legacy_format(r),
             )
             for r in records
         ]
@@ -395,13 +227,11 @@ class KeyRing:
                 if self._encryptor.is_current(record):
                     continue
                 private_key = decrypt_private_key(self._encryptor, record)
-                der = private_key.private_bytes(
-                    serialization.Encoding.DER,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
                 blob = self._encryptor.seal(
-                    der, kid=record.kid, algorithm=record.algorithm, generation=record.generation
+                    private_der(private_key),
+                    kid=record.kid,
+                    algorithm=record.algorithm,
+                    generation=record.generation,
                 )
                 if repo.replace_encryption(record.kid, record.private_key, blob, self._encryptor.key_id):
                     rewrapped.append(record.kid)
@@ -446,15 +276,7 @@ class KeyRing:
             algorithm=algorithm,
         )
         self.reload()
-        records = self._records
-        return KeyInfo(
-            record.kid,
-            record.algorithm,
-            record.generation,
-            key_state(records, record, now, self._max_ttl),
-            record.created_at,
-            record.activates_at,
-        )
+        return KeyInfo.of(record, key_state(self._records, record, now, self._max_ttl))
 
     def _create(
         self, *, generation: int, activates_at: datetime, algorithm: str | None = None
@@ -462,15 +284,14 @@ class KeyRing:
         algorithm = algorithm or self._algorithm
         private_key = generate_private_key(algorithm)
         kid = base64.urlsafe_b64encode(os.urandom(12)).decode().rstrip("=")
-        der = private_key.private_bytes(
-            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
         record = SigningKeyRecord(
             kid=kid,
             generation=generation,
             algorithm=algorithm,
             public_jwk=public_jwk(private_key, algorithm, kid),
-            private_key=self._encryptor.seal(der, kid=kid, algorithm=algorithm, generation=generation),
+            private_key=self._encryptor.seal(
+                private_der(private_key), kid=kid, algorithm=algorithm, generation=generation
+            ),
             master_key_id=self._encryptor.key_id,
             created_at=self._clock.now(),
             activates_at=activates_at,

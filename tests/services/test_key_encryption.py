@@ -14,7 +14,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tokensmith.core.records import SigningKeyRecord
 from tokensmith.core.secrets import derive_key
-from tokensmith.services.keys import KeyEncryptor, decrypt_private_key, generate_private_key, public_jwk
+from tokensmith.services.key_encryption import (
+    KeyEncryptor,
+    decrypt_private_key,
+    generate_private_key,
+    public_jwk,
+)
 from tokensmith.services.master_key import MasterKeyMismatch
 
 K1 = "first-master-key-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"

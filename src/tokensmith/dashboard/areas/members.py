@@ -1,0 +1,81 @@
+"""Organisation members (owners and admins): list, add, change a role, remove."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from tokensmith.core import permissions
+from tokensmith.core.errors import BadRequest
+from tokensmith.core.roles import Role
+from tokensmith.dashboard.once import Outcome, run_once
+from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.services.reveals import Claim
+from tokensmith.web.session_cookies import set_session_cookie
+
+
+def org_id(page: Page) -> str:
+    """The signed-in session's organisation (400 when it has none)."""
+    session = page.signed_in
+    if session.org is None:
+        raise BadRequest("you are not a member of any organisation")
+    return session.org.id
+
+
+def members_page(page: Page) -> Response:
+    actor = page.signed_in.actor()
+    permissions.require_admin(actor, "manage members")
+    listing = page.services.members.list(actor, org_id(page), cursor=page.query("cursor") or None, limit=100)
+    return page.render(
+        "members.html", members=listing.items, next_cursor=listing.next_cursor, roles=list(Role)
+    )
+
+
+def member_role(page: Page) -> Response:
+    session = page.signed_in
+    try:
+        role = Role(page.field("role"))
+    except ValueError:
+        raise BadRequest("choose owner, admin or member") from None
+    user_id = page.path_params["user_id"]
+    # The service ends the member's sessions (this one too, when it is their own role).
+    page.services.members.set_role(session.actor(), org_id(page), user_id, role)
+    response = redirect("/org/members?done=role-changed")
+    if user_id == session.user.id:
+        # Own privileges changed: a new session id in the same organisation.
+        issued = page.services.sessions.rotate(session)
+        settings = page.services.settings
+        set_session_cookie(response, settings, issued.session_id, settings.session_ttl_seconds)
+    return response
+
+
+def member_add(page: Page) -> Response:
+    try:
+        role = Role(page.field("role", "member"))
+    except ValueError:
+        raise BadRequest("choose owner, admin or member") from None
+
+    def add(claim: Claim) -> Outcome:
+        page.services.members.add(page.signed_in.actor(), org_id(page), page.field("email"), role)
+        return "/org/members?done=member-added", None
+
+    return run_once(page, add, fallback="/org/members")
+
+
+def member_remove(page: Page) -> Response:
+    if page.field("confirm") != "yes":
+        raise BadRequest("confirm that you want to remove the member")
+    user_id = page.path_params["user_id"]
+
+    def remove(claim: Claim) -> Outcome:
+        page.services.members.remove(page.signed_in.actor(), org_id(page), user_id)  # ends their sessions
+        return "/org/members?done=member-removed", None
+
+    return run_once(page, remove, fallback="/org/members")
+
+
+ROUTES: list[PageRoute] = [
+    get("/org/members", members_page),
+    post("/org/members", member_add),
+    post("/org/members/{user_id}/role", member_role),
+    post("/org/members/{user_id}/remove", member_remove),
+]

@@ -1,0 +1,118 @@
+"""Account tokens (seed 001): list, create, detail, rename, regenerate, revoke."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from tokensmith.core.errors import BadRequest
+from tokensmith.dashboard import widgets
+from tokensmith.dashboard.once import Outcome, already_shown, revealed, run_once
+from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.services.reveals import Claim
+
+
+def tokens_list(page: Page) -> Response:
+    session = page.signed_in
+    if session.org is None:
+        return page.render("no_org.html")
+    listing = page.services.personal_tokens.list(session.actor(), limit=200)
+    return page.render(
+        "tokens.html",
+        tokens=listing.items,
+        scopes=widgets.scope_choices(page, set()),
+        expiry_choices=widgets.expiry_choices(session.org.policy),
+        policy=session.org.policy,
+    )
+
+
+def token_create(page: Page) -> Response:
+    days = page.field("expires_in_days")
+    try:
+        expires_in_days = int(days) if days else None
+    except ValueError:
+        raise BadRequest("choose an expiry from the list") from None
+
+    def create(claim: Claim) -> Outcome:
+        created = page.services.personal_tokens.create(
+            page.signed_in.actor(),
+            name=page.field("name"),
+            scopes=page.fields("scopes"),
+            description=page.field("description"),
+            expires_in_days=expires_in_days,
+        )
+        return token_outcome(claim, created.token.id, created.plain, regenerated=False)
+
+    return run_once(page, create, fallback="/tokens")
+
+
+def token_outcome(claim: Claim, token_id: str, plain: str, *, regenerated: bool) -> Outcome:
+    """Where a new account token is shown, and what is sealed for that page."""
+    return f"/tokens/{token_id}/secret/{claim.reveal_id}", {
+        "token_id": token_id,
+        "plain": plain,
+        "regenerated": regenerated,
+    }
+
+
+def token_secret(page: Page) -> Response:
+    token = page.services.personal_tokens.get(page.signed_in.actor(), page.path_params["token_id"])
+    secret = revealed(page, page.path_params["reveal"])
+    if secret is None or secret.get("token_id") != token.id:
+        return already_shown(page, "account token", f"/tokens/{token.id}", "Open the token")
+    return page.render(
+        "token_secret.html",
+        token=token,
+        plain=secret["plain"],
+        regenerated=bool(secret.get("regenerated")),
+        console=widgets.console(page, token=secret["plain"]),
+    )
+
+
+def token_detail(page: Page) -> Response:
+    token = page.services.personal_tokens.get(page.signed_in.actor(), page.path_params["token_id"])
+    return page.render("token.html", token=token)
+
+
+def token_update(page: Page) -> Response:
+    token = page.services.personal_tokens.update(
+        page.signed_in.actor(),
+        page.path_params["token_id"],
+        name=page.field("name"),
+        description=page.field("description"),
+    )
+    return redirect(f"/tokens?done=token-updated#token-{token.id}")
+
+
+def token_revoke(page: Page) -> Response:
+    if page.field("confirm") != "yes":
+        raise BadRequest("confirm that you want to revoke the token")
+
+    def revoke(claim: Claim) -> Outcome:
+        page.services.personal_tokens.revoke(page.signed_in.actor(), page.path_params["token_id"])
+        return "/tokens?done=token-revoked", None
+
+    return run_once(page, revoke, fallback="/tokens")
+
+
+def token_regenerate(page: Page) -> Response:
+    if page.field("confirm") != "yes":
+        raise BadRequest("confirm that you want to regenerate the token")
+
+    def regenerate(claim: Claim) -> Outcome:
+        created = page.services.personal_tokens.regenerate(
+            page.signed_in.actor(), page.path_params["token_id"]
+        )
+        return token_outcome(claim, created.token.id, created.plain, regenerated=True)
+
+    return run_once(page, regenerate, fallback=f"/tokens/{page.path_params['token_id']}")
+
+
+ROUTES: list[PageRoute] = [
+    get("/tokens", tokens_list),
+    post("/tokens", token_create),
+    get("/tokens/{token_id}", token_detail),
+    get("/tokens/{token_id}/secret/{reveal}", token_secret),
+    post("/tokens/{token_id}", token_update),
+    post("/tokens/{token_id}/regenerate", token_regenerate),
+    post("/tokens/{token_id}/revoke", token_revoke),
+]
