@@ -220,6 +220,11 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.get_by_label("URL").fill("http://169.254.169.254/latest/meta-data/")
     _submit(page, "Send request")
     check(page, "test-call-refused")
+    _submit(page, "Send request")
+    _reload_if_redirected(page, check, "test-call-already-shown", base + "/test-call")
+    page.goto(detail)
+    _submit(page, "Generate Token")
+    _reload_if_redirected(page, check, "generated-token-already-shown", detail + "/token")
     page.goto(base + "/credentials")
     page.get_by_label("Name", exact=True).fill("Org pipeline")
     page.get_by_label(re.compile("Organisation — ")).check()
@@ -231,6 +236,7 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.get_by_label(re.compile("I understand that code using the old secret")).check()
     _submit(page, "Regenerate secret")
     check(page, "secret-regenerated")
+    _reload_if_redirected(page, check, "regenerated-secret-already-shown", detail + "/regenerate")
     page.goto(base + "/credentials/no-such-credential")
     check(page, "error-not-found")
 
@@ -249,6 +255,14 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.goto(base + "/tokens")
     page.get_by_role("link", name="CI deploy").first.click()
     check(page, "token")
+    token_page = page.url
+    page.get_by_label(re.compile("I understand that code using the current value")).check()
+    _submit(page, "Regenerate token")
+    check(page, "token-regenerated")
+    page.goto(token_page)
+    page.get_by_label(re.compile("I understand that revoked tokens stop working")).check()
+    _submit(page, "Revoke token")
+    check(page, "token-revoked")
 
     # -- organisation pages ----------------------------------------------------------------------
     for path, state in (("/org/members", "members"), ("/org/policy", "policy"), ("/org/audit", "audit")):
