@@ -165,6 +165,14 @@ def _submit(page: Any, button: str) -> None:
     page.wait_for_load_state()
 
 
+def _sign_out(page: Any) -> None:
+    """Sign out; on a phone the button is behind the Menu button."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
+        menu.click()
+    _submit(page, "Sign out")
+
+
 def _reload_if_redirected(page: Any, check: Check, state: str, post_target: str) -> None:
     """A show-once page with its own address (post/redirect/get) shows "already shown" when
     reloaded; a page that is still the POST's answer is not reloaded (that would post again)."""
@@ -189,7 +197,7 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     check(page, "sign-in-error")
     sign_in(page, base, team.orphan)
     check(page, "no-organisation")
-    _submit(page, "Sign out")
+    _sign_out(page)
     check(page, "signed-out")
 
     # -- API credentials -------------------------------------------------------------------------
@@ -274,7 +282,7 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.get_by_label(re.compile("I understand that this cannot be undone")).check()
     _submit(page, "Delete credential")
     check(page, "credential-deleted")
-    _submit(page, "Sign out")
+    _sign_out(page)
 
     # -- a member -------------------------------------------------------------------------------
     sign_in(page, base, team.member)
