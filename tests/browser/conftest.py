@@ -156,6 +156,15 @@ def dashboard_team(live_server: LiveServer) -> DashboardTeam:
     return DashboardTeam(live_server.url, svc, org, owner, member, orphan)
 
 
+#: Tour states photographed for the README, and the file name each is saved under
+#: (``<name>-dark.png``, ``<name>-mobile.png``; the journey test takes the light ones).
+SCREENSHOT_STATES = {
+    "credentials": "credentials",
+    "credential-created": "credential-created",
+    "generated-token": "generated-token",
+    "tokens": "account-tokens",
+}
+
 #: ``check(page, state)``: called on every page and state the tour reaches.
 Check = Callable[[Any, str], None]
 

@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.browser.conftest import DashboardTeam, axe_violations, describe_violations, tour_dashboard
+from tests.browser.conftest import (
+    SCREENSHOT_STATES,
+    DashboardTeam,
+    axe_violations,
+    describe_violations,
+    tour_dashboard,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
-
-#: States photographed in the dark theme (docs/screenshots/<state>-dark.png).
-DARK_SCREENSHOTS = ("credentials", "credential-created", "generated-token", "tokens")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -33,8 +36,9 @@ def test_every_page_and_state_has_no_axe_violation(
         checked.append(state)
         if violations:
             failures[f"{state} ({page.url})"] = describe_violations(violations)
-        if scheme == "dark" and state in DARK_SCREENSHOTS:
-            page.screenshot(path=str(screenshot_dir / f"{state}-dark.png"), full_page=True)
+        if scheme == "dark" and state in SCREENSHOT_STATES:
+            shot = screenshot_dir / f"{SCREENSHOT_STATES[state]}-dark.png"
+            page.screenshot(path=str(shot), full_page=True)
 
     tour_dashboard(page, dashboard_team, check)
     context.close()

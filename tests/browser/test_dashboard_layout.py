@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from tests.browser.conftest import (
+    SCREENSHOT_STATES,
     DashboardTeam,
     axe_violations,
     describe_violations,
@@ -25,8 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sql
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 WIDTHS = "[document.documentElement.scrollWidth, window.innerWidth]"
-#: States photographed on the phone (docs/screenshots/<state>-mobile.png).
-MOBILE_SCREENSHOTS = ("credentials", "credential-created", "tokens")
 
 
 def _luminance(rgb: tuple[float, float, float]) -> float:
@@ -66,8 +65,9 @@ def test_no_page_is_wider_than_a_phone(
         found = axe_violations(page)
         if found:
             violations[state] = describe_violations(found)
-        if state in MOBILE_SCREENSHOTS:
-            page.screenshot(path=str(screenshot_dir / f"{state}-mobile.png"), full_page=True)
+        if state in SCREENSHOT_STATES:
+            shot = screenshot_dir / f"{SCREENSHOT_STATES[state]}-mobile.png"
+            page.screenshot(path=str(shot), full_page=True)
 
     tour_dashboard(page, dashboard_team, check)
     context.close()
