@@ -18,6 +18,7 @@ from tokensmith.dashboard.areas import (
     policy,
     sign_in,
     test_call,
+    token_new,
     tokens,
 )
 from tokensmith.dashboard.pages import HERE, PageRoute, build_environment, page
@@ -28,6 +29,7 @@ AREAS: tuple[list[PageRoute], ...] = (
     credentials.ROUTES,
     credential_secrets.ROUTES,
     test_call.ROUTES,
+    token_new.ROUTES,
     tokens.ROUTES,
     members.ROUTES,
     policy.ROUTES,

@@ -1,4 +1,4 @@
-"""API credentials (seed 000): list, create, detail, rename, delete (the secrets: credential_secrets)."""
+"""API credentials (seed 000): list, new, create, detail, rename, delete (the secrets: credential_secrets)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,22 @@ from tokensmith.core.errors import BadRequest, Forbidden
 from tokensmith.core.records import Credential, CredentialKind
 from tokensmith.dashboard import widgets
 from tokensmith.dashboard.areas.credential_secrets import secret_outcome
+from tokensmith.dashboard.forms import CONFIRMED_FIELD, Form, check_labels, submit, unconfirmed
 from tokensmith.dashboard.once import Outcome, run_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
+
+#: Which field a refusal is about, by the words of its message (forms.place_error).
+FIELDS: list[tuple[str, tuple[str, ...]]] = [
+    ("name", ("name",)),
+    ("description", ("description",)),
+    ("scopes", ("scope",)),
+    ("kind", ("credential", "personal", "organisation", "organization")),
+]
+NO_SCOPE_WARNING = (
+    "No scope is chosen: tokens of this credential will carry no permission, so APIs will refuse them."
+)
 
 
 def _can_change(page: Page, credential: Credential) -> bool:
@@ -23,17 +36,37 @@ def credentials_list(page: Page) -> Response:
     actor = session.actor()
     if session.org is None:
         return page.render("no_org.html")
+    query, sort = page.query("q").strip(), page.query("sort", "created")
     listing = page.services.credentials.list(actor, org_id=session.org.id, limit=200)
-    personal = [c for c in listing.items if c.kind is CredentialKind.PERSONAL]
-    organization = [c for c in listing.items if c.kind is CredentialKind.ORGANIZATION]
+    found = listings.credentials(listing.items, query=query, sort=sort)
     return page.render(
         "credentials.html",
-        personal=personal,
-        organization=organization,
+        personal=[c for c in found if c.kind is CredentialKind.PERSONAL],
+        organization=[c for c in found if c.kind is CredentialKind.ORGANIZATION],
+        total=len(listing.items),
+        query=query,
+        sort=sort if sort in listings.CREDENTIAL_SORTS else "created",
+        sorts=listings.CREDENTIAL_SORTS,
+    )
+
+
+def _render_form(page: Page, form: Form, status: int = 200) -> Response:
+    session = page.signed_in
+    if session.org is None:
+        return page.render("no_org.html")
+    return page.render(
+        "credential_new.html",
+        status=status,
+        form=form,
         policy=session.org.policy,
-        scopes=widgets.scope_choices(page, set(page.services.credentials.default_scopes)),
+        scope_groups=widgets.scope_groups(page, set(form.value("scopes", [])), credential=True),
         can_create_org=session.is_admin,
     )
+
+
+def credential_new(page: Page) -> Response:
+    defaults = {"kind": "personal", "scopes": sorted(page.services.credentials.default_scopes)}
+    return _render_form(page, Form(values=defaults))
 
 
 def credential_create(page: Page) -> Response:
@@ -41,22 +74,42 @@ def credential_create(page: Page) -> Response:
     if session.org is None:
         raise Forbidden("this account belongs to no organisation")
     org_id = session.org.id
-    kind_value = page.field("kind", "personal")
-    if kind_value not in ("personal", "organization"):
-        raise BadRequest("choose personal or organisation")
+    form = Form(
+        values={
+            "name": page.field("name"),
+            "description": page.field("description"),
+            "kind": page.field("kind", "personal"),
+            "scopes": page.fields("scopes"),
+        }
+    )
+    if form.values["kind"] not in ("personal", "organization"):
+        form.errors["kind"] = "Choose personal or organisation."
+    check_labels(form, FIELDS)
+    if form.errors:
+        return _render_form(page, form, 400)
+    warnings = {} if form.values["scopes"] else {"scopes": NO_SCOPE_WARNING}
+    if unconfirmed(form, page.fields(CONFIRMED_FIELD), warnings):
+        return _render_form(page, form)
 
     def create(claim: Claim) -> Outcome:
         created = page.services.credentials.create(
             session.actor(),
             org_id=org_id,
-            name=page.field("name"),
-            kind=CredentialKind(kind_value),
-            scopes=page.fields("scopes"),
-            description=page.field("description"),
+            name=form.values["name"],
+            kind=CredentialKind(form.values["kind"]),
+            scopes=form.values["scopes"],
+            description=form.values["description"],
         )
         return secret_outcome(claim, created.credential, created.client_secret, regenerated=False)
 
-    return run_once(page, create, fallback="/credentials")
+    return submit(
+        page,
+        form,
+        create,
+        fallback_url="/credentials",
+        rules=FIELDS,
+        render=lambda f, s: _render_form(page, f, s),
+    )
 
 
 def credential_detail(page: Page) -> Response:
@@ -95,6 +148,7 @@ def credential_delete(page: Page) -> Response:
 ROUTES: list[PageRoute] = [
     get("/credentials", credentials_list),
     post("/credentials", credential_create),
+    get("/credentials/new", credential_new),
     get("/credentials/{ref}", credential_detail),
     post("/credentials/{ref}", credential_rename),
     post("/credentials/{ref}/delete", credential_delete),

@@ -1,4 +1,5 @@
-"""Account tokens (seed 001): list, create, detail, rename, regenerate, revoke."""
+"""Account tokens (seed 001): list, detail, rename, regenerate, revoke, and the one-time page of a
+new token's value (the form and the create action: token_new)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from tokensmith.core.errors import BadRequest
 from tokensmith.dashboard import widgets
 from tokensmith.dashboard.once import Outcome, already_shown, revealed, run_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
 
 
@@ -15,34 +17,29 @@ def tokens_list(page: Page) -> Response:
     session = page.signed_in
     if session.org is None:
         return page.render("no_org.html")
-    listing = page.services.personal_tokens.list(session.actor(), limit=200)
+    query = page.query("q").strip()
+    status = page.query("status", "current")
+    status = status if status in listings.STATUS_FILTERS else "current"
+    sort = page.query("sort", "created")
+    sort = sort if sort in listings.TOKEN_SORTS else "created"
+    listing = page.services.personal_tokens.list(
+        session.actor(), limit=200, include_revoked=listings.wants_revoked(status)
+    )
+    rows = listings.tokens(
+        listing.items, session.org.policy, page.services.clock.now(), query=query, status=status, sort=sort
+    )
     return page.render(
         "tokens.html",
-        tokens=listing.items,
-        scopes=widgets.scope_choices(page, set()),
-        expiry_choices=widgets.expiry_choices(session.org.policy),
+        rows=rows,
+        total=len(listing.items),
+        query=query,
+        status_filter=status,
+        sort=sort,
+        statuses=listings.STATUS_FILTERS,
+        sorts=listings.TOKEN_SORTS,
+        filtered=bool(query) or status != "current",
         policy=session.org.policy,
     )
-
-
-def token_create(page: Page) -> Response:
-    days = page.field("expires_in_days")
-    try:
-        expires_in_days = int(days) if days else None
-    except ValueError:
-        raise BadRequest("choose an expiry from the list") from None
-
-    def create(claim: Claim) -> Outcome:
-        created = page.services.personal_tokens.create(
-            page.signed_in.actor(),
-            name=page.field("name"),
-            scopes=page.fields("scopes"),
-            description=page.field("description"),
-            expires_in_days=expires_in_days,
-        )
-        return token_outcome(claim, created.token.id, created.plain, regenerated=False)
-
-    return run_once(page, create, fallback="/tokens")
 
 
 def token_outcome(claim: Claim, token_id: str, plain: str, *, regenerated: bool) -> Outcome:
@@ -69,8 +66,11 @@ def token_secret(page: Page) -> Response:
 
 
 def token_detail(page: Page) -> Response:
-    token = page.services.personal_tokens.get(page.signed_in.actor(), page.path_params["token_id"])
-    return page.render("token.html", token=token)
+    session = page.signed_in
+    token = page.services.personal_tokens.get(session.actor(), page.path_params["token_id"])
+    policy = session.org.policy if session.org else None
+    row = listings.token_status(token, policy, page.services.clock.now()) if policy else None
+    return page.render("token.html", token=token, row=row)
 
 
 def token_update(page: Page) -> Response:
@@ -109,7 +109,6 @@ def token_regenerate(page: Page) -> Response:
 
 ROUTES: list[PageRoute] = [
     get("/tokens", tokens_list),
-    post("/tokens", token_create),
     get("/tokens/{token_id}", token_detail),
     get("/tokens/{token_id}/secret/{reveal}", token_secret),
     post("/tokens/{token_id}", token_update),

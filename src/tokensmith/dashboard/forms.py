@@ -1,0 +1,100 @@
+"""A form as its page shows it again after a refusal: what the user typed, and each error next
+to the field it is about (``aria-invalid`` + ``aria-describedby`` in ``_fields.html``).
+
+The rules stay in the services: a refusal (``BadRequest``, ``Forbidden``) is caught here only to
+be placed next to the field its message is about. Warnings that need a second deliberate click
+(no scope, no expiry) are a server-side confirm step: the form comes back with the warning and a
+hidden ``confirmed`` field, so no JavaScript is needed for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.responses import Response
+
+from tokensmith.core.errors import BadRequest, Forbidden, ProblemError
+from tokensmith.core.labels import clean_description, clean_name
+from tokensmith.dashboard.once import Outcome, run_once
+from tokensmith.dashboard.pages import Page
+from tokensmith.services.reveals import Claim
+
+#: Which refusals a form shows next to a field (the others keep the error page).
+FORM_ERRORS = (BadRequest, Forbidden)
+CONFIRMED_FIELD = "confirmed"
+
+
+@dataclass
+class Form:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    #: Warnings the user confirms by submitting again (``confirmed`` carries their names).
+    warnings: dict[str, str] = field(default_factory=dict)
+
+    def value(self, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default)
+
+
+def sentence(text: str) -> str:
+    """A service's message as a sentence: capitalised, with a full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def place_error(
+    form: Form, exc: ProblemError, rules: Sequence[tuple[str, Sequence[str]]], fallback: str
+) -> None:
+    """Put ``exc``'s message next to the first field whose keywords it mentions.
+
+    ``rules`` is ``[(field, keywords), ...]``; a ``scope_not_allowed`` refusal is always about
+    the ``scopes`` field and a lifetime refusal about ``expiry`` when the form has them.
+    """
+    names = {name for name, _ in rules}
+    text = exc.description.casefold()
+    target = fallback
+    if exc.code == "scope_not_allowed" and "scopes" in names:
+        target = "scopes"
+    elif exc.code == "lifetime_not_allowed" and "expiry" in names:
+        target = "expiry"
+    else:
+        target = next((name for name, words in rules if any(w in text for w in words)), fallback)
+    form.errors[target] = sentence(exc.description)
+
+
+def unconfirmed(form: Form, confirmed: Sequence[str], warnings: dict[str, str]) -> bool:
+    """Record the ``warnings`` not yet confirmed; ``True`` when any remain (show the form again)."""
+    form.warnings = {name: text for name, text in warnings.items() if name not in confirmed}
+    return bool(form.warnings)
+
+
+def check_labels(form: Form, rules: Sequence[tuple[str, Sequence[str]]]) -> None:
+    """Name and description through the labels rule the service applies again (here so that their
+    errors show before any confirm step)."""
+    for name, clean in (("name", clean_name), ("description", clean_description)):
+        try:
+            clean(form.values.get(name, ""))
+        except ProblemError as exc:
+            place_error(form, exc, rules, fallback=name)
+
+
+def submit(
+    page: Page,
+    form: Form,
+    action: Callable[[Claim], Outcome],
+    *,
+    fallback_url: str,
+    rules: Sequence[tuple[str, Sequence[str]]],
+    render: Callable[[Form, int], Response],
+) -> Response:
+    """Run a create form's action once (post/redirect/get); a refusal shows the form again with
+    the error next to its field, with the refusal's status."""
+    try:
+        return run_once(page, action, fallback=fallback_url)
+    except FORM_ERRORS as exc:
+        place_error(form, exc, rules, fallback=rules[0][0])
+        return render(form, exc.status)
