@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from tests.conftest import LiveServer
 
+from tests.conftest import LiveServer
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.conftest import LiveServer
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Credential, Organization, PersonalTokenRecord
 from tokensmith.core.roles import Role

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.browser.conftest import (
     SCREENSHOT_STATES,
     DashboardTeam,

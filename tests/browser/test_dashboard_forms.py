@@ -10,9 +10,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+
 from tests.browser.flows import MEMBER, OWNER, SYSTEM, make_world, new_page
 from tests.conftest import LiveServer
-
 from tokensmith.core.clock import FrozenClock
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.browser.flows import MEMBER, OWNER, SYSTEM, make_world, new_page
 from tests.conftest import LiveServer
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.browser.flows import OWNER, make_world, new_page
 from tests.conftest import LiveServer
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.dashboard.conftest import Team
 
+from tests.dashboard.conftest import Team
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import FrozenClock
 from tokensmith.core.records import CredentialKind

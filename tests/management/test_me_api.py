@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.management.conftest import ACCESS_TOKEN_TYPE, Person, World, problem_code
 
+from tests.management.conftest import ACCESS_TOKEN_TYPE, Person, World, problem_code
 from tokensmith.core.clock import FrozenClock
 from tokensmith.core.records import Credential, CredentialKind, TokenFormat
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from tests.conftest import LiveServer
 from tests.management.conftest import World, problem_code
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.roles import Role
 from tokensmith.services.personal_tokens import PersonalTokenService

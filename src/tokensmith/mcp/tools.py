@@ -17,9 +17,9 @@ from mcp.types import ToolAnnotations
 from pydantic import AwareDatetime, Field
 from starlette.requests import Request
 
-from tokensmith.web.blocking import run_in_worker
 from tokensmith.mcp.backend import Backend, tool_errors
 from tokensmith.storage.database import Database
+from tokensmith.web.blocking import run_in_worker
 from tokensmith.wire.credentials import (
     CreatedCredentialOut,
     CredentialKindName,
