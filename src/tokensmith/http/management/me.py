@@ -8,16 +8,56 @@ token's scopes. Every other management operation still refuses a client's token.
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import Unauthenticated
 from tokensmith.http.blocking import call_blocking
 from tokensmith.http.management.auth import CallerDep, ServicesDep
-from tokensmith.http.management.schemas import AnyMeOut, ClientMeOut, MeOut
+from tokensmith.http.management.schemas import MeOut, OrgRef, UserRef
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.authentication import ClientCaller
 from tokensmith.services.container import Services
+
+
+class CredentialRef(BaseModel):
+    id: str
+    client_id: str
+    name: str
+    kind: Literal["personal", "organization"]
+
+
+class ClientMeOut(BaseModel):
+    """``GET /api/me`` for a client's access token (client credentials grant): who is calling."""
+
+    credential: CredentialRef
+    org: OrgRef
+    owner: UserRef | None = Field(
+        description="The member a personal credential acts for; null for an organisation credential."
+    )
+    scopes: list[str] = Field(description="The access token's scopes.")
+    auth: Literal["access_token"]
+    subject_type: Literal["client"] = Field(description="An OAuth client is calling.")
+
+    @classmethod
+    def of(cls, caller: ClientCaller) -> ClientMeOut:
+        c = caller.credential
+        return cls(
+            credential=CredentialRef(id=c.id, client_id=c.client_id, name=c.name, kind=c.kind.value),
+            org=OrgRef(id=caller.org.id, name=caller.org.name),
+            owner=UserRef(id=caller.owner.id, email=caller.owner.email) if caller.owner else None,
+            scopes=sorted(caller.scopes),
+            auth="access_token",
+            subject_type="client",
+        )
+
+
+#: ``GET /api/me``: a user or a client, told apart by ``subject_type``.
+AnyMeOut = Annotated[MeOut | ClientMeOut, Field(discriminator="subject_type")]
+
 
 router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
 
@@ -28,6 +68,9 @@ router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
     summary="The caller (a user or a client), the organisation acted in, and the token's scopes",
 )
 async def me(caller: CallerDep, services: ServicesDep) -> MeOut | ClientMeOut:
+    """A user (`subject_type: user`): a personal token, a user's access token or a dashboard
+    session. A client (`subject_type: client`): an access token from the client credentials grant,
+    JWT or opaque — the only operation that accepts one."""
     if isinstance(caller, ClientCaller):
         return ClientMeOut.of(caller)
     return await _user(caller, services)

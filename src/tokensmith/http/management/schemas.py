@@ -13,7 +13,6 @@ from tokensmith.core.actors import Actor
 from tokensmith.core.errors import PROBLEM_CODES, Forbidden
 from tokensmith.core.records import AuditEvent, Credential, Organization, OrgPolicy, PersonalTokenRecord
 from tokensmith.core.roles import Role
-from tokensmith.services.authentication import ClientCaller
 from tokensmith.services.members import Member
 
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
@@ -317,39 +316,3 @@ class MeOut(BaseModel):
             auth=actor.method.value,  # type: ignore[arg-type]
             subject_type="user",
         )
-
-
-class CredentialRef(BaseModel):
-    id: str
-    client_id: str
-    name: str
-    kind: Literal["personal", "organization"]
-
-
-class ClientMeOut(BaseModel):
-    """``GET /api/me`` for a client's access token (client credentials grant): who is calling."""
-
-    credential: CredentialRef
-    org: OrgRef
-    owner: UserRef | None = Field(
-        description="The member a personal credential acts for; null for an organisation credential."
-    )
-    scopes: list[str] = Field(description="The access token's scopes.")
-    auth: Literal["access_token"]
-    subject_type: Literal["client"] = Field(description="An OAuth client is calling.")
-
-    @classmethod
-    def of(cls, caller: ClientCaller) -> ClientMeOut:
-        c = caller.credential
-        return cls(
-            credential=CredentialRef(id=c.id, client_id=c.client_id, name=c.name, kind=c.kind.value),
-            org=OrgRef(id=caller.org.id, name=caller.org.name),
-            owner=UserRef(id=caller.owner.id, email=caller.owner.email) if caller.owner else None,
-            scopes=sorted(caller.scopes),
-            auth="access_token",
-            subject_type="client",
-        )
-
-
-#: ``GET /api/me``: a user or a client, told apart by ``subject_type``.
-AnyMeOut = Annotated[MeOut | ClientMeOut, Field(discriminator="subject_type")]

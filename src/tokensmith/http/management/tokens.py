@@ -18,6 +18,7 @@ from tokensmith.http.management.schemas import (
     PersonalTokenPatch,
 )
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.services.personal_tokens import CreatedPersonalToken
 
 router = APIRouter(prefix="/api/tokens", tags=["personal access tokens"], route_class=StrictJSONRoute)
 TokenId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
@@ -64,7 +65,7 @@ async def create_token(
         expires_at=body.expires_at,
         expires_in_days=body.expires_in_days,
     )
-    return CreatedPersonalTokenOut(**PersonalTokenOut.of(created.token).model_dump(), token=created.plain)
+    return _shown_once(created)
 
 
 @router.get("/{token_id}", response_model=PersonalTokenOut, summary="Show a personal access token")
@@ -102,7 +103,7 @@ async def regenerate_token(
     actor: ActorDep, services: ServicesDep, token_id: TokenId
 ) -> CreatedPersonalTokenOut:
     created = await call_blocking(services.database, services.personal_tokens.regenerate, actor, token_id)
-    return CreatedPersonalTokenOut(**PersonalTokenOut.of(created.token).model_dump(), token=created.plain)
+    return _shown_once(created)
 
 
 @router.delete(
@@ -111,3 +112,8 @@ async def regenerate_token(
 async def revoke_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -> Response:
     await call_blocking(services.database, services.personal_tokens.revoke, actor, token_id)
     return Response(status_code=204)
+
+
+def _shown_once(created: CreatedPersonalToken) -> CreatedPersonalTokenOut:
+    """A token with its value: the one answer that ever carries it."""
+    return CreatedPersonalTokenOut(**PersonalTokenOut.of(created.token).model_dump(), token=created.plain)
