@@ -6,13 +6,19 @@ every other management operation still refuses it exactly as before."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 
+from tests.conftest import LiveServer
 from tests.management.conftest import ACCESS_TOKEN_TYPE, Person, World, problem_code
+from tests.management.test_openapi_fuzz import OPERATIONS
+from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import FrozenClock
 from tokensmith.core.records import Credential, CredentialKind, TokenFormat
+from tokensmith.core.roles import Role
 
 TOKEN = "/oauth2/token"
 EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -151,29 +157,8 @@ def test_a_revoked_or_orphaned_client_token_is_refused(client: Any, world: World
     assert response.json()["detail"] == "the access token's credential was deleted"
 
 
-OTHER_OPERATIONS = [
-    ("GET", "/api/tokens"),
-    ("POST", "/api/tokens"),
-    ("GET", "/api/tokens/{token_id}"),
-    ("PATCH", "/api/tokens/{token_id}"),
-    ("POST", "/api/tokens/{token_id}/regenerate"),
-    ("DELETE", "/api/tokens/{token_id}"),
-    ("GET", "/api/credentials"),
-    ("POST", "/api/credentials"),
-    ("GET", "/api/credentials/{credential_id}"),
-    ("PATCH", "/api/credentials/{credential_id}"),
-    ("POST", "/api/credentials/{credential_id}/regenerate"),
-    ("DELETE", "/api/credentials/{credential_id}"),
-    ("GET", "/api/orgs"),
-    ("GET", "/api/orgs/{org_id}"),
-    ("GET", "/api/orgs/{org_id}/members"),
-    ("POST", "/api/orgs/{org_id}/members"),
-    ("PATCH", "/api/orgs/{org_id}/members/{user}"),
-    ("DELETE", "/api/orgs/{org_id}/members/{user}"),
-    ("GET", "/api/orgs/{org_id}/policy"),
-    ("PATCH", "/api/orgs/{org_id}/policy"),
-    ("GET", "/api/audit"),
-]
+#: Every management operation but ``GET /api/me`` (the contract test's list of them all).
+OTHER_OPERATIONS = [operation for operation in OPERATIONS if operation != ("GET", "/api/me")]
 
 
 def test_every_other_operation_is_listed(app: Any) -> None:
@@ -201,3 +186,55 @@ def test_every_other_operation_still_refuses_a_client_token(
     assert response.status_code == 401 and problem_code(response) == "invalid_token"
     assert response.json()["detail"] == CLIENT_REFUSAL
     assert client.get(f"/api/tokens/{owner.pat_id}", headers=owner.headers()).json()["revoked_at"] is None
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_test_api_calls_default_url_answers_every_token_the_dashboard_generates(
+    live_server: LiveServer, make_org: Any
+) -> None:
+    """The dashboard's own path, against a live server: Generate Token for a personal and an
+    organisation credential (JWT and opaque), and a token exchanged from a personal token, each
+    sent by Test API Call to its default URL, ``{issuer}/api/me``."""
+    svc = live_server.services
+    org = make_org()
+    owner = svc.organizations.create_user(
+        Actor.system(), "console@example.test", org_id=org.id, role=Role.OWNER
+    )
+    session = Actor(
+        method=AuthMethod.SESSION,
+        transport=Transport.DASHBOARD,
+        user_id=owner.id,
+        email=owner.email,
+        org_id=org.id,
+        role=Role.OWNER,
+    )
+    default_url = live_server.url + "/api/me"
+    tokens: dict[str, str] = {}
+    for kind in CredentialKind:
+        for token_format in TokenFormat:
+            created = svc.credentials.create(
+                session, org_id=org.id, name=f"{kind}-{token_format}", kind=kind, token_format=token_format
+            )
+            tokens[f"{kind}-{token_format}"] = svc.studio.generate(
+                session, created.credential.id
+            ).issued.access_token
+    pat = svc.personal_tokens.create(session, name="console", scopes=["api/access"]).plain
+    exchanged = httpx.post(
+        live_server.url + TOKEN,
+        data={"grant_type": EXCHANGE, "subject_token": pat, "subject_token_type": ACCESS_TOKEN_TYPE},
+        timeout=30,
+    )
+    tokens["exchanged"] = exchanged.json()["access_token"]
+
+    for label, token in tokens.items():
+        answer = svc.api_console.call("GET", default_url, token)
+        assert answer.status == 200, (label, answer.body)
+        body = json.loads(answer.body)
+        assert body["org"] == {"id": org.id, "name": org.name}
+        if label == "exchanged":
+            assert (body["subject_type"], body["user"]["id"]) == ("user", owner.id)
+        else:
+            assert body["subject_type"] == "client" and body["credential"]["kind"] == label.split("-")[0]
+            assert body["owner"] == (
+                {"id": owner.id, "email": owner.email} if label.startswith("personal") else None
+            )

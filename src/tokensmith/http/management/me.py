@@ -28,6 +28,9 @@ router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
     summary="The caller (a user or a client), the organisation acted in, and the token's scopes",
 )
 async def me(caller: CallerDep, services: ServicesDep) -> MeOut | ClientMeOut:
+    """A user (`subject_type: user`): a personal token, a user's access token or a dashboard
+    session. A client (`subject_type: client`): an access token from the client credentials grant,
+    JWT or opaque — the only operation that accepts one."""
     if isinstance(caller, ClientCaller):
         return ClientMeOut.of(caller)
     return await _user(caller, services)
