@@ -115,6 +115,7 @@ def test_me() -> None:
                 "role": "admin",
                 "scopes": None,
                 "auth": "personal_token",
+                "subject_type": "user",
             },
         )
     )
@@ -124,6 +125,7 @@ def test_me() -> None:
         role="admin",
         scopes=None,
         auth="personal_token",
+        subject_type="user",
     )
     request = api.requests[0]
     assert (request.method, str(request.url)) == ("GET", f"{BASE}/api/me")

@@ -19,7 +19,7 @@ from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.records import Organization, OrgPolicy
 from tokensmith.core.roles import Role
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
-from tokensmith.wire.me import MeOut
+from tokensmith.wire.me import ClientMeOut, CredentialRef, MeOut
 from tokensmith.wire.orgs import OrgRef, UserRef
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
 
@@ -32,6 +32,8 @@ PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
     (client.User, UserRef),
     (client.Organization, OrgRef),
     (client.Me, MeOut),
+    (client.CredentialRef, CredentialRef),
+    (client.ClientMe, ClientMeOut),
 ]
 SDK_NAME = {wire.__name__: sdk.__name__ for sdk, wire in PAIRS}
 
@@ -139,4 +141,29 @@ def test_me_round_trips_with_its_nested_user_and_organisation() -> None:
         role="admin",
         scopes=("api/access", "tokens:read"),
         auth="personal_token",
+        subject_type="user",
     )
+
+
+def test_a_clients_me_round_trips_and_is_told_apart_from_a_users() -> None:
+    sent = ClientMeOut(
+        credential=CredentialRef(id="crd_1", client_id="abc", name="ci", kind="personal"),
+        org=OrgRef(id="org_1", name="acme"),
+        owner=UserRef(id="usr_1", email="dev@example.test"),
+        scopes=["api/access"],
+        auth="access_token",
+        subject_type="client",
+    ).model_dump(mode="json")
+    read = client.ClientMe.from_json(sent)
+    assert read == client.ClientMe(
+        credential=client.CredentialRef(id="crd_1", client_id="abc", name="ci", kind="personal"),
+        org=client.Organization(id="org_1", name="acme"),
+        owner=client.User(id="usr_1", email="dev@example.test"),
+        scopes=("api/access",),
+        auth="access_token",
+        subject_type="client",
+    )
+    from tokensmith.client.models import me_from_json
+
+    assert me_from_json(sent) == read
+    assert me_from_json({**sent, "owner": None}) == dataclasses.replace(read, owner=None)

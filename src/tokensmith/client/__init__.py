@@ -27,9 +27,11 @@ from tokensmith.client.errors import (
 )
 from tokensmith.client.management import AsyncManagementClient, ManagementClient
 from tokensmith.client.models import (
+    ClientMe,
     CreatedCredential,
     CreatedPersonalToken,
     Credential,
+    CredentialRef,
     Me,
     Organization,
     Page,
@@ -47,11 +49,13 @@ __all__ = [
     "Backoff",
     "BadRequestError",
     "ClientCredentialsAuth",
+    "ClientMe",
     "ConflictError",
     "CreatedCredential",
     "CreatedPersonalToken",
     "Credential",
     "CredentialKind",
+    "CredentialRef",
     "DiscoveryError",
     "ManagementClient",
     "Me",

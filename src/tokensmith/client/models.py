@@ -11,10 +11,22 @@ are left out of ``repr``.
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    Self,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from tokensmith.client.errors import ResponseFormatError
 
@@ -112,8 +124,22 @@ class _Model:
         values: dict[str, Any] = {}
         for name, kind in _field_types(cls).items():
             reader = _READERS.get(kind)
-            values[name] = reader(body, name) if reader is not None else kind._read(body.get(name), name)
+            if reader is not None:
+                values[name] = reader(body, name)
+                continue
+            model, nullable = _nested(kind)
+            raw = body.get(name)
+            values[name] = None if nullable and raw is None else model._read(raw, name)
         return cls(**values)
+
+
+def _nested(kind: Any) -> tuple[type[_Model], bool]:
+    """The model a nested field holds, and whether it may be null (``User | None``)."""
+    args = get_args(kind)
+    if get_origin(kind) in (Union, types.UnionType) and type(None) in args:
+        (inner,) = [arg for arg in args if arg is not type(None)]
+        return inner, True
+    return kind, False
 
 
 _FIELD_TYPES: dict[type[_Model], dict[str, Any]] = {}
@@ -232,3 +258,41 @@ class Me(_Model):
     role: str
     scopes: tuple[str, ...] | None
     auth: str
+    #: ``"user"``: a person is calling (a personal token, a user's access token, a session).
+    subject_type: str
+
+
+@dataclass(frozen=True)
+class CredentialRef(_Model):
+    """The credential a client's access token was issued to (in :class:`ClientMe`)."""
+
+    _what = "credential"
+
+    id: str
+    client_id: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ClientMe(_Model):
+    """``GET /api/me`` with a client's access token (client credentials grant): the credential, its
+    organisation, the member a personal credential acts for (``None`` for an organisation one) and the
+    token's scopes."""
+
+    _what = "me"
+
+    credential: CredentialRef
+    org: Organization
+    owner: User | None
+    scopes: tuple[str, ...]
+    auth: str
+    #: ``"client"``: an OAuth client is calling.
+    subject_type: str
+
+
+def me_from_json(data: object) -> Me | ClientMe:
+    """The answer of ``GET /api/me``, told apart by ``subject_type``."""
+    if isinstance(data, Mapping) and data.get("subject_type") == "client":
+        return ClientMe.from_json(data)
+    return Me.from_json(data)

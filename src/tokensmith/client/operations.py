@@ -22,12 +22,14 @@ import httpx
 
 from tokensmith.client.errors import ResponseFormatError, api_error_from_response
 from tokensmith.client.models import (
+    ClientMe,
     CreatedCredential,
     CreatedPersonalToken,
     Credential,
     Me,
     Page,
     PersonalToken,
+    me_from_json,
 )
 
 T = TypeVar("T")
@@ -84,9 +86,10 @@ def _seconds(value: float | timedelta) -> int:
     return int(value.total_seconds() if isinstance(value, timedelta) else value)
 
 
-def me() -> Call[Me]:
-    """``GET /api/me``: the caller, the organisation acted in, and the scopes it holds."""
-    return Call("GET", "/api/me", Me.from_json)
+def me() -> Call[Me | ClientMe]:
+    """``GET /api/me``: the caller (a user, or with a client's access token the client), the
+    organisation acted in, and the scopes it holds."""
+    return Call("GET", "/api/me", me_from_json)
 
 
 # -- personal access tokens ---------------------------------------------------------------------------

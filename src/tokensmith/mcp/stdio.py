@@ -16,7 +16,7 @@ import httpx
 from anyio import to_thread
 from mcp.server.mcpserver import MCPServer
 
-from tokensmith.client import ManagementClient, PersonalTokenAuth
+from tokensmith.client import ClientMe, ManagementClient, PersonalTokenAuth
 from tokensmith.client.errors import ApiError, TokensmithClientError
 from tokensmith.core.actors import Actor, Transport
 from tokensmith.mcp.backend import RemoteBackend, tool_error
@@ -42,7 +42,7 @@ def remote_server(url: str, token: str) -> tuple[MCPServer, ManagementClient]:
     :class:`RemoteUnusable` when ``GET /api/me`` there fails (so a bad token fails at start, as locally)."""
     client = ManagementClient(url, PersonalTokenAuth(token))
     try:
-        client.me()
+        caller = client.me()
     except ApiError as exc:
         client.close()
         raise RemoteUnusable(f"{url} refused the token ({tool_error(exc)})") from None
@@ -50,6 +50,12 @@ def remote_server(url: str, token: str) -> tuple[MCPServer, ManagementClient]:
         client.close()
         what = type(exc).__name__
         raise RemoteUnusable(f"no usable Tokensmith management API at {url} ({what})") from None
+    if isinstance(caller, ClientMe):
+        client.close()
+        raise RemoteUnusable(
+            f"{url} refused the token (it is a client's access token; the MCP tools act for a person: "
+            "use a personal access token)"
+        )
     return build_server(remote_resolver(RemoteBackend(client))), client
 
 
