@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from tokensmith.core import permissions
-from tokensmith.core.errors import BadRequest, Forbidden
+from tokensmith.core.errors import Forbidden
 from tokensmith.core.records import Credential, CredentialKind
 from tokensmith.dashboard import widgets
 from tokensmith.dashboard.areas.credential_secrets import secret_outcome
 from tokensmith.dashboard.forms import CONFIRMED_FIELD, Form, check_labels, place_error, submit, unconfirmed
-from tokensmith.dashboard.once import Outcome, run_once
+from tokensmith.dashboard.once import Outcome, remove_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
@@ -141,14 +141,12 @@ def credential_rename(page: Page) -> Response:
 
 
 def credential_delete(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("tick the confirmation box to delete the credential")
-
-    def delete(claim: Claim) -> Outcome:
-        page.services.credentials.delete(page.signed_in.actor(), page.path_params["ref"])
-        return "/credentials?done=credential-deleted", None
-
-    return run_once(page, delete, fallback="/credentials")
+    return remove_once(
+        page,
+        lambda: page.services.credentials.delete(page.signed_in.actor(), page.path_params["ref"]),
+        done_url="/credentials?done=credential-deleted",
+        refusal="tick the confirmation box to delete the credential",
+    )
 
 
 ROUTES: list[PageRoute] = [

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from tokensmith.core.errors import BadRequest
 from tokensmith.dashboard import widgets
-from tokensmith.dashboard.once import Outcome, already_shown, revealed, run_once
+from tokensmith.dashboard.once import (
+    Outcome,
+    already_shown,
+    remove_once,
+    require_confirmed,
+    revealed,
+    run_once,
+)
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
@@ -84,19 +90,16 @@ def token_update(page: Page) -> Response:
 
 
 def token_revoke(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("confirm that you want to revoke the token")
-
-    def revoke(claim: Claim) -> Outcome:
-        page.services.personal_tokens.revoke(page.signed_in.actor(), page.path_params["token_id"])
-        return "/tokens?done=token-revoked", None
-
-    return run_once(page, revoke, fallback="/tokens")
+    return remove_once(
+        page,
+        lambda: page.services.personal_tokens.revoke(page.signed_in.actor(), page.path_params["token_id"]),
+        done_url="/tokens?done=token-revoked",
+        refusal="confirm that you want to revoke the token",
+    )
 
 
 def token_regenerate(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("confirm that you want to regenerate the token")
+    require_confirmed(page, "confirm that you want to regenerate the token")
 
     def regenerate(claim: Claim) -> Outcome:
         created = page.services.personal_tokens.regenerate(
