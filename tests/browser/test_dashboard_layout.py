@@ -111,6 +111,7 @@ def test_without_javascript_the_menu_is_a_row_of_links_and_secrets_show_in_clear
     assert nav.get_by_role("link", name="Account tokens").is_visible()
     for control in ("Menu", "Dark", "Copy client secret", "Reveal client secret"):
         assert not page.get_by_role("button", name=control).is_visible(), control
+    page.goto(dashboard_team.base + "/credentials/new")
     page.get_by_label("Name", exact=True).fill("No script")
     page.get_by_role("button", name="Create credential").click()
     page.wait_for_load_state()
@@ -162,6 +163,7 @@ def test_copy_announces_copied_and_reveal_unmasks(browser: Any, dashboard_team: 
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
     sign_in(page, base, dashboard_team.owner)
+    page.goto(base + "/credentials/new")
     page.get_by_label("Name", exact=True).fill("Copy me")
     page.get_by_role("button", name="Create credential").click()
     secret = page.get_by_label("Client secret", exact=True)
