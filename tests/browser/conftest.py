@@ -9,14 +9,21 @@ is not used. Screenshots go to ``tests/browser/screenshots/`` (git-ignored); wit
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
+from tests.conftest import LiveServer
+
+from tokensmith.core.actors import Actor
+from tokensmith.core.records import Organization
+from tokensmith.core.roles import Role
+from tokensmith.services.container import Services
 
 CHROMIUM = os.environ.get("TOKENSMITH_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,3 +114,230 @@ def demo_api() -> Iterator[DemoApi]:
     demo = DemoApi()
     yield demo
     demo.stop()
+
+
+# ---------------------------------------------------------------------------------------------
+# The dashboard: a team to sign in as, and a tour of every page and state
+# ---------------------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form; waits for the page the dashboard lands on."""
+    page.goto(base + "/sign-in")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base + "/credentials")
+
+
+class DashboardTeam(NamedTuple):
+    """A live server with an organisation: an owner, a member, and a user in no organisation."""
+
+    base: str
+    services: Services
+    org: Organization
+    owner: str
+    member: str
+    orphan: str
+
+
+@pytest.fixture
+def dashboard_team(live_server: LiveServer) -> DashboardTeam:
+    svc = live_server.services
+    system = Actor.system()
+    org = svc.organizations.create(system, "Acme Robotics")
+    owner, member, orphan = "ada@acme.test", "bob@acme.test", "nora@acme.test"
+    svc.organizations.create_user(system, owner, org_id=org.id, role=Role.OWNER, password=PASSWORD)
+    svc.organizations.create_user(system, member, org_id=org.id, role=Role.MEMBER, password=PASSWORD)
+    svc.organizations.create_user(system, orphan, org_id=org.id, role=Role.MEMBER, password=PASSWORD)
+    svc.members.remove(system, org.id, orphan)
+    return DashboardTeam(live_server.url, svc, org, owner, member, orphan)
+
+
+#: Tour states photographed for the README, and the file name each is saved under
+#: (``<name>-dark.png``, ``<name>-mobile.png``; the journey test takes the light ones).
+SCREENSHOT_STATES = {
+    "credentials": "credentials",
+    "credential-created": "credential-created",
+    "generated-token": "generated-token",
+    "tokens": "account-tokens",
+}
+
+#: ``check(page, state)``: called on every page and state the tour reaches.
+Check = Callable[[Any, str], None]
+
+
+def _submit(page: Any, button: str) -> None:
+    page.get_by_role("button", name=button, exact=True).first.click()
+    page.wait_for_load_state()
+
+
+def _sign_out(page: Any) -> None:
+    """Sign out; on a phone the button is behind the Menu button."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") == "false":
+        menu.click()
+    _submit(page, "Sign out")
+
+
+def _reload_if_redirected(page: Any, check: Check, state: str, post_target: str) -> None:
+    """A show-once page with its own address (post/redirect/get) shows "already shown" when
+    reloaded; a page that is still the POST's answer is not reloaded (that would post again)."""
+    if page.url.split("?")[0] != post_target:
+        page.reload()
+        check(page, state)
+
+
+def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
+    """Visit every page and state of the dashboard in ``page``, calling ``check`` on each: signed
+    out, signed in without an organisation, as the owner (credentials, show-once secrets, tokens,
+    Test API Call, organisation pages, errors) and as a member."""
+    base = team.base
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # -- signed out ----------------------------------------------------------------------------
+    page.goto(base + "/sign-in")
+    check(page, "sign-in")
+    page.get_by_label("Email").fill(team.owner)
+    page.get_by_label("Password").fill("not the password")
+    _submit(page, "Sign in")
+    check(page, "sign-in-error")
+    sign_in(page, base, team.orphan)
+    check(page, "no-organisation")
+    _sign_out(page)
+    check(page, "signed-out")
+
+    # -- API credentials -------------------------------------------------------------------------
+    sign_in(page, base, team.owner)
+    check(page, "credentials-empty")
+    page.goto(base + "/credentials/new")
+    check(page, "credential-new")
+    page.get_by_label("Name", exact=True).fill("   ")
+    _submit(page, "Create credential")
+    check(page, "credential-form-errors")
+    page.get_by_label("Name", exact=True).fill("Scopeless")
+    for box in page.locator("input[name=scopes]:checked").all():
+        box.uncheck()
+    _submit(page, "Create credential")
+    check(page, "credential-no-scope-warning")
+    page.goto(base + "/credentials/new")
+    page.get_by_label("Name", exact=True).fill("Billing service")
+    _submit(page, "Create credential")
+    check(page, "credential-created")
+    reveal = page.locator("[data-reveal]").first
+    if reveal.count():
+        reveal.click()
+        check(page, "credential-created-revealed")
+    _reload_if_redirected(page, check, "credential-already-shown", base + "/credentials")
+    page.goto(base + "/credentials")
+    check(page, "credentials")
+    page.get_by_role("link", name="Billing service").first.click()
+    page.get_by_text("Show API Instructions").click()
+    check(page, "credential")
+    detail = page.url
+    _submit(page, "Generate Token")
+    check(page, "generated-token")
+    _submit(page, "Send request")
+    check(page, "test-call-result")
+    page.get_by_label("URL").fill("http://169.254.169.254/latest/meta-data/")
+    _submit(page, "Send request")
+    check(page, "test-call-refused")
+    _submit(page, "Send request")
+    _reload_if_redirected(page, check, "test-call-already-shown", base + "/test-call")
+    page.goto(detail)
+    _submit(page, "Generate Token")
+    _reload_if_redirected(page, check, "generated-token-already-shown", detail + "/token")
+    page.goto(base + "/credentials/new")
+    page.get_by_label("Name", exact=True).fill("Org pipeline")
+    page.get_by_label(re.compile("Organisation — ")).check()
+    _submit(page, "Create credential")
+    page.goto(base + "/credentials")
+    check(page, "credentials-both-kinds")
+    page.goto(base + "/credentials?q=nothing-matches&sort=name")
+    check(page, "credentials-no-match")
+    page.goto(detail)
+    page.get_by_label("Keep the old secret working for").select_option("86400")
+    page.get_by_label(re.compile("I understand that code using the old secret")).check()
+    _submit(page, "Regenerate secret")
+    check(page, "secret-regenerated")
+    _reload_if_redirected(page, check, "regenerated-secret-already-shown", detail + "/regenerate")
+    page.goto(base + "/credentials/no-such-credential")
+    check(page, "error-not-found")
+
+    # -- account tokens --------------------------------------------------------------------------
+    page.goto(base + "/tokens")
+    check(page, "tokens-empty")
+    page.goto(base + "/tokens/new")
+    check(page, "token-new")
+    _submit(page, "Create token")
+    check(page, "token-form-errors")
+    page.get_by_label("Name", exact=True).fill("CI deploy")
+    page.get_by_label(re.compile(r"project:read")).first.check()
+    page.get_by_label("Expiration").select_option("")
+    _submit(page, "Create token")
+    check(page, "token-no-expiry-warning")
+    page.get_by_label("Expiration").select_option("30")
+    _submit(page, "Create token without expiry")  # the label of the confirm step; 30 days now
+    check(page, "token-created")
+    _reload_if_redirected(page, check, "token-already-shown", base + "/tokens")
+    page.goto(base + "/tokens")
+    check(page, "tokens")
+    page.goto(base + "/tokens?q=nothing-matches&status=expired&sort=name")
+    check(page, "tokens-filtered")
+    page.goto(base + "/tokens")
+    page.get_by_role("link", name="CI deploy").first.click()
+    check(page, "token")
+    token_page = page.url
+    page.get_by_label(re.compile("I understand that code using the current value")).check()
+    _submit(page, "Regenerate token")
+    check(page, "token-regenerated")
+    page.goto(token_page)
+    page.get_by_label(re.compile("I understand that revoked tokens stop working")).check()
+    _submit(page, "Revoke token")
+    check(page, "token-revoked")
+
+    # -- organisation pages ----------------------------------------------------------------------
+    for path, state in (("/org/members", "members"), ("/org/policy", "policy"), ("/org/audit", "audit")):
+        page.goto(base + path)
+        check(page, state)
+    page.goto(base + "/org/audit?action=nothing.")
+    check(page, "audit-empty")
+    page.goto(detail)
+    page.get_by_label(re.compile("I understand that this cannot be undone")).check()
+    _submit(page, "Delete credential")
+    check(page, "credential-deleted")
+    _sign_out(page)
+
+    # -- a member -------------------------------------------------------------------------------
+    sign_in(page, base, team.member)
+    check(page, "member-credentials")
+    page.goto(base + "/org/members")
+    check(page, "error-forbidden")
+
+
+# ---------------------------------------------------------------------------------------------
+# axe-core (bundled by the axe-playwright-python package; read as a file, not imported)
+# ---------------------------------------------------------------------------------------------
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core's default rules (WCAG 2.x A/AA and best practices) on ``page``."""
+    from importlib.resources import files
+
+    script = (files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    page.evaluate(script)
+    result: dict[str, Any] = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    """One line per rule and one per offending node, for an assertion message."""
+    lines = []
+    for v in violations:
+        lines.append(f"  {v['id']} ({v['impact']}): {v['help']}")
+        for node in v["nodes"]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node.get('failureSummary', '')!r}")
+    return "\n".join(lines)

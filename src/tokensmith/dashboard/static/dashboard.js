@@ -100,11 +100,13 @@ document.addEventListener("DOMContentLoaded", function () {
       var open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
       nav.classList.toggle("open", open);
+      root.classList.toggle("menu-open", open);
     });
     nav.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && nav.classList.contains("open")) {
         toggle.setAttribute("aria-expanded", "false");
         nav.classList.remove("open");
+        root.classList.remove("menu-open");
         toggle.focus();
       }
     });
