@@ -141,3 +141,18 @@ def test_the_token_list_filters_on_query_parameters(
     assert names("?status=bogus&sort=bogus") == names("")  # unknown values fall back to the defaults
     assert "No tokens match these filters" in client.get("/tokens?q=zzz").text
     assert 'class="badge badge-expiring"' in client.get("/tokens").text
+
+
+def test_edit_forms_keep_the_typed_value_and_show_the_error(
+    client: Any, services: Services, team: Team, sign_in: Callable[[str], str]
+) -> None:
+    csrf = sign_in(team.owner_email)
+    _post(client, "/credentials", csrf, name="Billing", kind="personal", scopes="api/access")
+    (credential,) = services.credentials.list(SYSTEM, org_id=team.org.id).items
+    refused = _post(client, f"/credentials/{credential.id}", csrf, name="  ", description="new words")
+    assert refused.status_code == 400 and 'id="name-error"' in refused.text
+    assert 'value="new words"' in refused.text
+    assert services.credentials.get(SYSTEM, credential.id).name == "Billing"
+    saved = _post(client, f"/credentials/{credential.id}", csrf, name="Billing v2", description="")
+    assert saved.status_code == 303
+    assert services.credentials.get(SYSTEM, credential.id).name == "Billing v2"

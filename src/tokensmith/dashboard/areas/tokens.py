@@ -3,9 +3,12 @@ new token's value (the form and the create action: token_new)."""
 
 from __future__ import annotations
 
+import functools
+
 from starlette.responses import Response
 
 from tokensmith.dashboard import widgets
+from tokensmith.dashboard.forms import Form, edit_labels
 from tokensmith.dashboard.once import (
     Outcome,
     already_shown,
@@ -14,7 +17,7 @@ from tokensmith.dashboard.once import (
     revealed,
     run_once,
 )
-from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
 
@@ -71,22 +74,23 @@ def token_secret(page: Page) -> Response:
     )
 
 
-def token_detail(page: Page) -> Response:
+def token_detail(page: Page, edit: Form | None = None, status: int = 200) -> Response:
     session = page.signed_in
     token = page.services.personal_tokens.get(session.actor(), page.path_params["token_id"])
     policy = session.org.policy if session.org else None
     row = listings.token_status(token, policy, page.services.clock.now()) if policy else None
-    return page.render("token.html", token=token, row=row)
+    edit = edit or Form(values={"name": token.name, "description": token.description})
+    return page.render("token.html", status=status, token=token, row=row, edit=edit)
 
 
 def token_update(page: Page) -> Response:
-    token = page.services.personal_tokens.update(
-        page.signed_in.actor(),
-        page.path_params["token_id"],
-        name=page.field("name"),
-        description=page.field("description"),
-    )
-    return redirect(f"/tokens?done=token-updated#token-{token.id}")
+    def save(name: str, description: str) -> str:
+        token = page.services.personal_tokens.update(
+            page.signed_in.actor(), page.path_params["token_id"], name=name, description=description
+        )
+        return f"/tokens?done=token-updated#token-{token.id}"
+
+    return edit_labels(page, save, functools.partial(token_detail, page))
 
 
 def token_revoke(page: Page) -> Response:
