@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from tests.browser.flows import MEMBER, OWNER, PASSWORD, SYSTEM, make_world, sign_in
 from tests.conftest import LiveServer
 
-from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
@@ -120,17 +120,6 @@ def demo_api() -> Iterator[DemoApi]:
 # The dashboard: a team to sign in as, and a tour of every page and state
 # ---------------------------------------------------------------------------------------------
 
-PASSWORD = "correct horse battery staple"
-
-
-def sign_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the form; waits for the page the dashboard lands on."""
-    page.goto(base + "/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/credentials")
-
 
 class DashboardTeam(NamedTuple):
     """A live server with an organisation: an owner, a member, and a user in no organisation."""
@@ -145,15 +134,11 @@ class DashboardTeam(NamedTuple):
 
 @pytest.fixture
 def dashboard_team(live_server: LiveServer) -> DashboardTeam:
-    svc = live_server.services
-    system = Actor.system()
-    org = svc.organizations.create(system, "Acme Robotics")
-    owner, member, orphan = "ada@acme.test", "bob@acme.test", "nora@acme.test"
-    svc.organizations.create_user(system, owner, org_id=org.id, role=Role.OWNER, password=PASSWORD)
-    svc.organizations.create_user(system, member, org_id=org.id, role=Role.MEMBER, password=PASSWORD)
-    svc.organizations.create_user(system, orphan, org_id=org.id, role=Role.MEMBER, password=PASSWORD)
-    svc.members.remove(system, org.id, orphan)
-    return DashboardTeam(live_server.url, svc, org, owner, member, orphan)
+    world = make_world(live_server)
+    svc, orphan = live_server.services, "nora@acme.test"
+    svc.organizations.create_user(SYSTEM, orphan, org_id=world.org.id, role=Role.MEMBER, password=PASSWORD)
+    svc.members.remove(SYSTEM, world.org.id, orphan)
+    return DashboardTeam(world.base, svc, world.org, OWNER, MEMBER, orphan)
 
 
 #: Tour states photographed for the README, and the file name each is saved under
@@ -258,6 +243,10 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.goto(base + "/credentials?q=nothing-matches&sort=name")
     check(page, "credentials-no-match")
     page.goto(detail)
+    page.locator("#edit-name").fill("   ")
+    _submit(page, "Save")
+    check(page, "credential-edit-errors")
+    page.goto(detail)
     page.get_by_label("Keep the old secret working for").select_option("86400")
     page.get_by_label(re.compile("I understand that code using the old secret")).check()
     _submit(page, "Regenerate secret")
@@ -290,6 +279,10 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.get_by_role("link", name="CI deploy").first.click()
     check(page, "token")
     token_page = page.url
+    page.locator("#edit-name").fill("   ")
+    _submit(page, "Save")
+    check(page, "token-edit-errors")
+    page.goto(token_page)
     page.get_by_label(re.compile("I understand that code using the current value")).check()
     _submit(page, "Regenerate token")
     check(page, "token-regenerated")

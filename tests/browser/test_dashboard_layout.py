@@ -17,9 +17,9 @@ from tests.browser.conftest import (
     DashboardTeam,
     axe_violations,
     describe_violations,
-    sign_in,
     tour_dashboard,
 )
+from tests.browser.flows import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
