@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from tests.browser.flows import MEMBER, OWNER, PASSWORD, SYSTEM, make_world, sign_in
 from tests.conftest import LiveServer
-from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
@@ -120,17 +120,6 @@ def demo_api() -> Iterator[DemoApi]:
 # The dashboard: a team to sign in as, and a tour of every page and state
 # ---------------------------------------------------------------------------------------------
 
-PASSWORD = "correct horse battery staple"
-
-
-def sign_in(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the form; waits for the page the dashboard lands on."""
-    page.goto(base + "/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/credentials")
-
 
 class DashboardTeam(NamedTuple):
     """A live server with an organisation: an owner, a member, and a user in no organisation."""
@@ -145,15 +134,11 @@ class DashboardTeam(NamedTuple):
 
 @pytest.fixture
 def dashboard_team(live_server: LiveServer) -> DashboardTeam:
-    svc = live_server.services
-    system = Actor.system()
-    org = svc.organizations.create(system, "Acme Robotics")
-    owner, member, orphan = "ada@acme.test", "bob@acme.test", "nora@acme.test"
-    svc.organizations.create_user(system, owner, org_id=org.id, role=Role.OWNER, password=PASSWORD)
-    svc.organizations.create_user(system, member, org_id=org.id, role=Role.MEMBER, password=PASSWORD)
-    svc.organizations.create_user(system, orphan, org_id=org.id, role=Role.MEMBER, password=PASSWORD)
-    svc.members.remove(system, org.id, orphan)
-    return DashboardTeam(live_server.url, svc, org, owner, member, orphan)
+    world = make_world(live_server)
+    svc, orphan = live_server.services, "nora@acme.test"
+    svc.organizations.create_user(SYSTEM, orphan, org_id=world.org.id, role=Role.MEMBER, password=PASSWORD)
+    svc.members.remove(SYSTEM, world.org.id, orphan)
+    return DashboardTeam(world.base, svc, world.org, OWNER, MEMBER, orphan)
 
 
 #: Tour states photographed for the README, and the file name each is saved under
@@ -212,10 +197,17 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     # -- API credentials -------------------------------------------------------------------------
     sign_in(page, base, team.owner)
     check(page, "credentials-empty")
+    page.goto(base + "/credentials/new")
+    check(page, "credential-new")
     page.get_by_label("Name", exact=True).fill("   ")
     _submit(page, "Create credential")
     check(page, "credential-form-errors")
-    page.goto(base + "/credentials")
+    page.get_by_label("Name", exact=True).fill("Scopeless")
+    for box in page.locator("input[name=scopes]:checked").all():
+        box.uncheck()
+    _submit(page, "Create credential")
+    check(page, "credential-no-scope-warning")
+    page.goto(base + "/credentials/new")
     page.get_by_label("Name", exact=True).fill("Billing service")
     _submit(page, "Create credential")
     check(page, "credential-created")
@@ -242,12 +234,18 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.goto(detail)
     _submit(page, "Generate Token")
     _reload_if_redirected(page, check, "generated-token-already-shown", detail + "/token")
-    page.goto(base + "/credentials")
+    page.goto(base + "/credentials/new")
     page.get_by_label("Name", exact=True).fill("Org pipeline")
     page.get_by_label(re.compile("Organisation — ")).check()
     _submit(page, "Create credential")
     page.goto(base + "/credentials")
     check(page, "credentials-both-kinds")
+    page.goto(base + "/credentials?q=nothing-matches&sort=name")
+    check(page, "credentials-no-match")
+    page.goto(detail)
+    page.locator("#edit-name").fill("   ")
+    _submit(page, "Save")
+    check(page, "credential-edit-errors")
     page.goto(detail)
     page.get_by_label("Keep the old secret working for").select_option("86400")
     page.get_by_label(re.compile("I understand that code using the old secret")).check()
@@ -260,9 +258,17 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     # -- account tokens --------------------------------------------------------------------------
     page.goto(base + "/tokens")
     check(page, "tokens-empty")
+    page.goto(base + "/tokens/new")
+    check(page, "token-new")
+    _submit(page, "Create token")
+    check(page, "token-form-errors")
     page.get_by_label("Name", exact=True).fill("CI deploy")
     page.get_by_label(re.compile(r"project:read")).first.check()
+    page.get_by_label("Expiration").select_option("")
     _submit(page, "Create token")
+    check(page, "token-no-expiry-warning")
+    page.get_by_label("Expiration").select_option("30")
+    _submit(page, "Create token without expiry")  # the label of the confirm step; 30 days now
     check(page, "token-created")
     _reload_if_redirected(page, check, "token-already-shown", base + "/tokens")
     page.goto(base + "/tokens")
@@ -273,6 +279,10 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.get_by_role("link", name="CI deploy").first.click()
     check(page, "token")
     token_page = page.url
+    page.locator("#edit-name").fill("   ")
+    _submit(page, "Save")
+    check(page, "token-edit-errors")
+    page.goto(token_page)
     page.get_by_label(re.compile("I understand that code using the current value")).check()
     _submit(page, "Regenerate token")
     check(page, "token-regenerated")

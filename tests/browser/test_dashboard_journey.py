@@ -20,22 +20,13 @@ import httpx
 import pytest
 
 from tests.browser.conftest import DemoApi
+from tests.browser.flows import PASSWORD, sign_in
 from tests.conftest import LiveServer
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.core.roles import Role
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-def sign_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(base + "/credentials")
 
 
 def test_dashboard_journey(
@@ -124,7 +115,7 @@ def test_dashboard_journey(
 
     # -- the credential's page: instructions, danger zone -------------------------------------
     page.goto(base + "/credentials")
-    page.get_by_role("link", name="Billing service").click()
+    page.get_by_role("link", name="Billing service", exact=True).click()
     page.get_by_text("Show API Instructions").click()
     assert "YOUR_CLIENT_SECRET" in page.locator("#code-curl").inner_text()
     page.screenshot(path=str(screenshot_dir / "credential.png"), full_page=True)

@@ -18,13 +18,29 @@ from tests.browser.conftest import (
     DashboardTeam,
     axe_violations,
     describe_violations,
-    sign_in,
     tour_dashboard,
 )
+from tests.browser.flows import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 
 PHONE = {"width": 390, "height": 844}
+#: Pages that answer an action: each must offer a link back into the dashboard.
+RESULT_STATES = {
+    "credential-created",
+    "credential-already-shown",
+    "generated-token",
+    "generated-token-already-shown",
+    "test-call-result",
+    "test-call-refused",
+    "test-call-already-shown",
+    "secret-regenerated",
+    "token-created",
+    "token-already-shown",
+    "token-regenerated",
+    "error-not-found",
+    "error-forbidden",
+}
 DESKTOP = {"width": 1280, "height": 900}
 WIDTHS = "[document.documentElement.scrollWidth, window.innerWidth]"
 
@@ -55,6 +71,7 @@ def test_no_page_is_wider_than_a_phone(
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     too_wide: dict[str, list[int]] = {}
+    no_way_back: list[str] = []
     violations: dict[str, str] = {}
     checked: list[str] = []
 
@@ -63,6 +80,8 @@ def test_no_page_is_wider_than_a_phone(
         scroll_width, viewport = page.evaluate(WIDTHS)
         if scroll_width > viewport:
             too_wide[state] = [scroll_width, viewport]
+        if state in RESULT_STATES and not page.locator("main a[href^='/']").count():
+            no_way_back.append(state)
         found = axe_violations(page)
         if found:
             violations[state] = describe_violations(found)
@@ -73,6 +92,7 @@ def test_no_page_is_wider_than_a_phone(
     tour_dashboard(page, dashboard_team, check)
     context.close()
     assert len(checked) >= 25, checked
+    assert not no_way_back, f"result pages without a link back: {no_way_back}"
     assert not too_wide, f"documents wider than the 390 px viewport [scrollWidth, innerWidth]: {too_wide}"
     report = "\n".join(f"{state}:\n{found}" for state, found in violations.items())
     assert not violations, "axe violations at 390x844:\n" + report
@@ -112,6 +132,7 @@ def test_without_javascript_the_menu_is_a_row_of_links_and_secrets_show_in_clear
     assert nav.get_by_role("link", name="Account tokens").is_visible()
     for control in ("Menu", "Dark", "Copy client secret", "Reveal client secret"):
         assert not page.get_by_role("button", name=control).is_visible(), control
+    page.goto(dashboard_team.base + "/credentials/new")
     page.get_by_label("Name", exact=True).fill("No script")
     page.get_by_role("button", name="Create credential").click()
     page.wait_for_load_state()
@@ -163,6 +184,7 @@ def test_copy_announces_copied_and_reveal_unmasks(browser: Any, dashboard_team: 
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
     page = context.new_page()
     sign_in(page, base, dashboard_team.owner)
+    page.goto(base + "/credentials/new")
     page.get_by_label("Name", exact=True).fill("Copy me")
     page.get_by_role("button", name="Create credential").click()
     secret = page.get_by_label("Client secret", exact=True)

@@ -22,7 +22,7 @@ ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 
 def _send_default(page: Any, base: str) -> dict[str, Any]:
     """Press Send request on the console as the page proposes it; the answer's body."""
-    assert page.get_by_label("URL").input_value() == base + "/api/me"
+    assert page.locator("#console-url").input_value() == base + "/api/me"
     page.get_by_role("button", name="Send request").click()
     page.locator("#response-status").wait_for()
     status = page.locator("#response-status").inner_text()
@@ -85,7 +85,7 @@ def test_default_url_succeeds_for_every_kind_of_token(
     access_token = exchanged.json()["access_token"]
     (credential,) = [c for c in world.credentials() if c.name == "Mine"]
     page.goto(f"{base}/credentials/{credential.id}")
-    page.get_by_label("Access token").fill(access_token)
+    page.locator("#console-token").fill(access_token)
     user = _send_default(page, base)
     assert user["subject_type"] == "user"
     page.context.close()

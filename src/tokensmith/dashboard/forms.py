@@ -18,7 +18,7 @@ from starlette.responses import Response
 from tokensmith.core.errors import BadRequest, Forbidden, ProblemError
 from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.dashboard.once import Outcome, run_once
-from tokensmith.dashboard.pages import Page
+from tokensmith.dashboard.pages import Page, redirect
 from tokensmith.services.reveals import Claim
 
 #: Which refusals a form shows next to a field (the others keep the error page).
@@ -98,3 +98,20 @@ def submit(
     except FORM_ERRORS as exc:
         place_error(form, exc, rules, fallback=rules[0][0])
         return render(form, exc.status)
+
+
+#: The name and description fields every edit form has.
+LABEL_FIELDS: list[tuple[str, tuple[str, ...]]] = [("name", ("name",)), ("description", ("description",))]
+
+
+def edit_labels(
+    page: Page, save: Callable[[str, str], str], show: Callable[[Form, int], Response]
+) -> Response:
+    """An edit form's POST: ``save(name, description)`` returns where to go (303); a refusal
+    shows the page again through ``show`` with the error next to its field."""
+    form = Form(values={"name": page.field("name"), "description": page.field("description")})
+    try:
+        return redirect(save(form.values["name"], form.values["description"]))
+    except FORM_ERRORS as exc:
+        place_error(form, exc, LABEL_FIELDS, fallback="name")
+        return show(form, exc.status)

@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from tokensmith.core.errors import BadRequest
 from tokensmith.dashboard.pages import Page, redirect
 from tokensmith.services.reveals import Claim
 
@@ -39,6 +40,24 @@ def run_once(page: Page, action: Callable[[Claim], Outcome], *, fallback: str) -
         raise
     reveals.complete(claim, url, secret)
     return redirect(url)
+
+
+def require_confirmed(page: Page, refusal: str) -> None:
+    """A destructive form's confirmation box must be ticked (``confirm=yes``)."""
+    if page.field("confirm") != "yes":
+        raise BadRequest(refusal)
+
+
+def remove_once(page: Page, act: Callable[[], object], *, done_url: str, refusal: str) -> Response:
+    """A confirmed delete, revoke or removal, once: ``act`` runs, then the browser goes to
+    ``done_url`` (so does a second submission of the same form)."""
+    require_confirmed(page, refusal)
+
+    def action(claim: Claim) -> Outcome:
+        act()
+        return done_url, None
+
+    return run_once(page, action, fallback=done_url.partition("?")[0])
 
 
 def revealed(page: Page, reveal_id: str) -> dict[str, Any] | None:

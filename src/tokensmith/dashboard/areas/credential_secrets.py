@@ -10,7 +10,7 @@ from starlette.responses import Response
 from tokensmith.core.errors import BadRequest
 from tokensmith.core.records import Credential
 from tokensmith.dashboard import widgets
-from tokensmith.dashboard.once import Outcome, already_shown, revealed, run_once
+from tokensmith.dashboard.once import Outcome, already_shown, require_confirmed, revealed, run_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services.reveals import Claim
 
@@ -39,8 +39,7 @@ def credential_secret(page: Page) -> Response:
 
 
 def credential_regenerate(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("tick the confirmation box to regenerate the secret")
+    require_confirmed(page, "tick the confirmation box to regenerate the secret")
     try:
         grace = int(page.field("grace_seconds", "0") or 0)
     except ValueError:

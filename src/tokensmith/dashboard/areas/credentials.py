@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+
 from starlette.responses import Response
 
 from tokensmith.core import permissions
-from tokensmith.core.errors import BadRequest, Forbidden
+from tokensmith.core.errors import Forbidden
 from tokensmith.core.records import Credential, CredentialKind
 from tokensmith.dashboard import widgets
 from tokensmith.dashboard.areas.credential_secrets import secret_outcome
-from tokensmith.dashboard.forms import CONFIRMED_FIELD, Form, check_labels, place_error, submit, unconfirmed
-from tokensmith.dashboard.once import Outcome, run_once
-from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.dashboard.forms import (
+    CONFIRMED_FIELD,
+    Form,
+    check_labels,
+    edit_labels,
+    place_error,
+    submit,
+    unconfirmed,
+)
+from tokensmith.dashboard.once import Outcome, remove_once
+from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
 
@@ -114,41 +124,41 @@ def credential_create(page: Page) -> Response:
         create,
         fallback_url="/credentials",
         rules=FIELDS,
-        render=lambda f, s: _render_form(page, f, s),
+        render=functools.partial(_render_form, page),
     )
 
 
-def credential_detail(page: Page) -> Response:
+def credential_detail(page: Page, edit: Form | None = None, status: int = 200) -> Response:
     credential = page.services.credentials.get(page.signed_in.actor(), page.path_params["ref"])
     return page.render(
         "credential.html",
+        status=status,
         credential=credential,
         can_change=_can_change(page, credential),
         samples=widgets.samples(page, credential, None),
         token_url=widgets.token_url(page),
         console=widgets.console(page),
+        edit=edit or Form(values={"name": credential.name, "description": credential.description}),
     )
 
 
 def credential_rename(page: Page) -> Response:
-    credential = page.services.credentials.rename(
-        page.signed_in.actor(),
-        page.path_params["ref"],
-        name=page.field("name"),
-        description=page.field("description"),
-    )
-    return redirect(f"/credentials/{credential.id}?done=credential-renamed")
+    def save(name: str, description: str) -> str:
+        credential = page.services.credentials.rename(
+            page.signed_in.actor(), page.path_params["ref"], name=name, description=description
+        )
+        return f"/credentials/{credential.id}?done=credential-renamed"
+
+    return edit_labels(page, save, functools.partial(credential_detail, page))
 
 
 def credential_delete(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("tick the confirmation box to delete the credential")
-
-    def delete(claim: Claim) -> Outcome:
-        page.services.credentials.delete(page.signed_in.actor(), page.path_params["ref"])
-        return "/credentials?done=credential-deleted", None
-
-    return run_once(page, delete, fallback="/credentials")
+    return remove_once(
+        page,
+        lambda: page.services.credentials.delete(page.signed_in.actor(), page.path_params["ref"]),
+        done_url="/credentials?done=credential-deleted",
+        refusal="tick the confirmation box to delete the credential",
+    )
 
 
 ROUTES: list[PageRoute] = [

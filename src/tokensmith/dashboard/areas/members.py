@@ -5,12 +5,19 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from tokensmith.core import permissions
-from tokensmith.core.errors import BadRequest
+from tokensmith.core.errors import BadRequest, Conflict
 from tokensmith.core.roles import Role
-from tokensmith.dashboard.once import Outcome, run_once
+from tokensmith.dashboard.forms import FORM_ERRORS, Form, place_error
+from tokensmith.dashboard.once import Outcome, remove_once, run_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 from tokensmith.services.reveals import Claim
 from tokensmith.web.session_cookies import set_session_cookie
+
+#: Which field of the add form a refusal is about (forms.place_error).
+FIELDS: list[tuple[str, tuple[str, ...]]] = [
+    ("email", ("email", "member", "user")),
+    ("role", ("role", "owner")),
+]
 
 
 def org_id(page: Page) -> str:
@@ -21,12 +28,17 @@ def org_id(page: Page) -> str:
     return session.org.id
 
 
-def members_page(page: Page) -> Response:
+def members_page(page: Page, form: Form | None = None, status: int = 200) -> Response:
     actor = page.signed_in.actor()
     permissions.require_admin(actor, "manage members")
     listing = page.services.members.list(actor, org_id(page), cursor=page.query("cursor") or None, limit=100)
     return page.render(
-        "members.html", members=listing.items, next_cursor=listing.next_cursor, roles=list(Role)
+        "members.html",
+        status=status,
+        members=listing.items,
+        next_cursor=listing.next_cursor,
+        roles=list(Role),
+        form=form or Form(values={"role": "member"}),
     )
 
 
@@ -49,28 +61,32 @@ def member_role(page: Page) -> Response:
 
 
 def member_add(page: Page) -> Response:
+    form = Form(values={"email": page.field("email"), "role": page.field("role", "member")})
     try:
-        role = Role(page.field("role", "member"))
+        role = Role(form.values["role"])
     except ValueError:
-        raise BadRequest("choose owner, admin or member") from None
+        form.errors["role"] = "Choose owner, admin or member."
+        return members_page(page, form, 400)
 
     def add(claim: Claim) -> Outcome:
-        page.services.members.add(page.signed_in.actor(), org_id(page), page.field("email"), role)
+        page.services.members.add(page.signed_in.actor(), org_id(page), form.values["email"], role)
         return "/org/members?done=member-added", None
 
-    return run_once(page, add, fallback="/org/members")
+    try:
+        return run_once(page, add, fallback="/org/members")
+    except (*FORM_ERRORS, Conflict) as exc:
+        place_error(form, exc, FIELDS, fallback="email")
+        return members_page(page, form, exc.status)
 
 
 def member_remove(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("confirm that you want to remove the member")
     user_id = page.path_params["user_id"]
-
-    def remove(claim: Claim) -> Outcome:
-        page.services.members.remove(page.signed_in.actor(), org_id(page), user_id)  # ends their sessions
-        return "/org/members?done=member-removed", None
-
-    return run_once(page, remove, fallback="/org/members")
+    return remove_once(
+        page,  # the service ends the removed member's sessions
+        lambda: page.services.members.remove(page.signed_in.actor(), org_id(page), user_id),
+        done_url="/org/members?done=member-removed",
+        refusal="confirm that you want to remove the member",
+    )
 
 
 ROUTES: list[PageRoute] = [

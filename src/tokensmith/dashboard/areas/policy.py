@@ -7,41 +7,50 @@ from typing import Any
 from starlette.responses import Response
 
 from tokensmith.core import permissions
-from tokensmith.core.errors import BadRequest
 from tokensmith.dashboard.areas.members import org_id
+from tokensmith.dashboard.forms import FORM_ERRORS, Form, place_error
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 
+DAY_FIELDS = ("pat_max_lifetime_days", "pat_inactivity_days")
+FLAGS = (
+    "allow_personal_credentials",
+    "allow_org_credentials",
+    "allow_personal_tokens",
+    "pat_expiry_required",
+)
+#: Which field a refusal is about (forms.place_error): the service names the field.
+FIELDS: list[tuple[str, tuple[str, ...]]] = [(name, (name,)) for name in DAY_FIELDS]
 
-def policy_page(page: Page) -> Response:
+
+def policy_page(page: Page, form: Form | None = None, status: int = 200) -> Response:
     actor = page.signed_in.actor()
     permissions.require_admin(actor, "manage the policy")
     policy = page.services.policies.get(actor, org_id(page))
-    return page.render("policy.html", policy=policy)
-
-
-def _days(page: Page, name: str) -> int | None:
-    value = page.field(name).strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise BadRequest("days must be a whole number, or empty for no limit")
-    return int(value)
+    if form is None:
+        form = Form(
+            values={
+                name: "" if getattr(policy, name) is None else str(getattr(policy, name))
+                for name in DAY_FIELDS
+            }
+        )
+    return page.render("policy.html", status=status, policy=policy, form=form)
 
 
 def policy_save(page: Page) -> Response:
-    changes: dict[str, Any] = {
-        name: page.field(name) == "on"
-        for name in (
-            "allow_personal_credentials",
-            "allow_org_credentials",
-            "allow_personal_tokens",
-            "pat_expiry_required",
-        )
-    }
-    changes["pat_max_lifetime_days"] = _days(page, "pat_max_lifetime_days")
-    changes["pat_inactivity_days"] = _days(page, "pat_inactivity_days")
-    page.services.policies.update(page.signed_in.actor(), org_id(page), changes)
-    return redirect("/org/policy?done=policy-saved")
+    form = Form(values={name: page.field(name).strip() for name in DAY_FIELDS})
+    changes: dict[str, Any] = {name: page.field(name) == "on" for name in FLAGS}
+    for name in DAY_FIELDS:
+        value = form.values[name]
+        if value and not value.isdigit():
+            form.errors[name] = "Enter a whole number of days, or leave it empty for no limit."
+        changes[name] = int(value) if value.isdigit() else None
+    if not form.errors:
+        try:
+            page.services.policies.update(page.signed_in.actor(), org_id(page), changes)
+            return redirect("/org/policy?done=policy-saved")
+        except FORM_ERRORS as exc:
+            place_error(form, exc, FIELDS, fallback=DAY_FIELDS[0])
+    return policy_page(page, form, 400)
 
 
 ROUTES: list[PageRoute] = [

@@ -10,16 +10,16 @@ from tokensmith.web import csrf
 from tokensmith.web.session_cookies import clear_session_cookie, session_cookie_name, set_session_cookie
 
 
+def _form(page: Page, status: int, login_csrf: str, next_url: str, email: str, error: str | None) -> Response:
+    return page.render(
+        "sign_in.html", status=status, login_csrf=login_csrf, next=next_url, email=email, error=error
+    )
+
+
 def sign_in_form(page: Page) -> Response:
     page.session = None  # the sign-in page stands alone (also to switch accounts)
     token = csrf.new_login_csrf()
-    response = page.render(
-        "sign_in.html",
-        login_csrf=token,
-        next=safe_next(page.query("next", "/credentials")),
-        email="",
-        error=None,
-    )
+    response = _form(page, 200, token, safe_next(page.query("next", "/credentials")), "", None)
     csrf.set_login_csrf_cookie(response, page.services.settings, token)
     return response
 
@@ -33,14 +33,7 @@ def sign_in(page: Page) -> Response:
     expected = page.request.cookies.get(csrf.LOGIN_CSRF_COOKIE)
     token = csrf.new_login_csrf()
     if not csrf.tokens_match(expected, page.field(csrf.CSRF_FIELD)):
-        response = page.render(
-            "sign_in.html",
-            status=403,
-            login_csrf=token,
-            next=next_url,
-            email=email,
-            error="The sign-in form expired. Please try again.",
-        )
+        response = _form(page, 403, token, next_url, email, "The sign-in form expired. Please try again.")
     else:
         try:
             issued = page.services.sessions.sign_in(
@@ -56,14 +49,7 @@ def sign_in(page: Page) -> Response:
             set_session_cookie(response, settings, issued.session_id, settings.session_ttl_seconds)
             response.delete_cookie(csrf.LOGIN_CSRF_COOKIE, path="/sign-in")
             return response
-        response = page.render(
-            "sign_in.html",
-            status=401,
-            login_csrf=token,
-            next=next_url,
-            email=email,
-            error="Wrong email or password.",
-        )
+        response = _form(page, 401, token, next_url, email, "Wrong email or password.")
     csrf.set_login_csrf_cookie(response, settings, token)
     return response
 

@@ -45,7 +45,7 @@ def test_call(page: Page) -> Response:
 def test_call_result(page: Page) -> Response:
     sealed = revealed(page, page.path_params["reveal"])
     if sealed is None:
-        return already_shown(page, "API call result", "/credentials", "Back to API Credentials")
+        return already_shown(page, "API call result", "/credentials", "Back to API credentials")
     console = widgets.console(page, **sealed["console"])
     result = sealed.get("result")
     if result is not None:

@@ -3,12 +3,21 @@ new token's value (the form and the create action: token_new)."""
 
 from __future__ import annotations
 
+import functools
+
 from starlette.responses import Response
 
-from tokensmith.core.errors import BadRequest
 from tokensmith.dashboard import widgets
-from tokensmith.dashboard.once import Outcome, already_shown, revealed, run_once
-from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
+from tokensmith.dashboard.forms import Form, edit_labels
+from tokensmith.dashboard.once import (
+    Outcome,
+    already_shown,
+    remove_once,
+    require_confirmed,
+    revealed,
+    run_once,
+)
+from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
 
@@ -65,38 +74,36 @@ def token_secret(page: Page) -> Response:
     )
 
 
-def token_detail(page: Page) -> Response:
+def token_detail(page: Page, edit: Form | None = None, status: int = 200) -> Response:
     session = page.signed_in
     token = page.services.personal_tokens.get(session.actor(), page.path_params["token_id"])
     policy = session.org.policy if session.org else None
     row = listings.token_status(token, policy, page.services.clock.now()) if policy else None
-    return page.render("token.html", token=token, row=row)
+    edit = edit or Form(values={"name": token.name, "description": token.description})
+    return page.render("token.html", status=status, token=token, row=row, edit=edit)
 
 
 def token_update(page: Page) -> Response:
-    token = page.services.personal_tokens.update(
-        page.signed_in.actor(),
-        page.path_params["token_id"],
-        name=page.field("name"),
-        description=page.field("description"),
-    )
-    return redirect(f"/tokens?done=token-updated#token-{token.id}")
+    def save(name: str, description: str) -> str:
+        token = page.services.personal_tokens.update(
+            page.signed_in.actor(), page.path_params["token_id"], name=name, description=description
+        )
+        return f"/tokens?done=token-updated#token-{token.id}"
+
+    return edit_labels(page, save, functools.partial(token_detail, page))
 
 
 def token_revoke(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("confirm that you want to revoke the token")
-
-    def revoke(claim: Claim) -> Outcome:
-        page.services.personal_tokens.revoke(page.signed_in.actor(), page.path_params["token_id"])
-        return "/tokens?done=token-revoked", None
-
-    return run_once(page, revoke, fallback="/tokens")
+    return remove_once(
+        page,
+        lambda: page.services.personal_tokens.revoke(page.signed_in.actor(), page.path_params["token_id"]),
+        done_url="/tokens?done=token-revoked",
+        refusal="confirm that you want to revoke the token",
+    )
 
 
 def token_regenerate(page: Page) -> Response:
-    if page.field("confirm") != "yes":
-        raise BadRequest("confirm that you want to regenerate the token")
+    require_confirmed(page, "confirm that you want to regenerate the token")
 
     def regenerate(claim: Claim) -> Outcome:
         created = page.services.personal_tokens.regenerate(
