@@ -14,7 +14,7 @@ every other door keeps refusing a client's token exactly as before.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, overload
 
@@ -51,25 +51,17 @@ class ClientCaller:
     token_id: str
 
 
+@dataclass(eq=False)
 class BearerAuthenticator:
-    def __init__(
-        self,
-        database: Database,
-        minter: TokenMinter,
-        personal_tokens: PersonalTokenService,
-        limiter: AuthFailureLimiter,
-        *,
-        clock: Clock,
-        hasher: SecretHasher,
-        opaque_prefix: str,
-    ) -> None:
-        self._db = database
-        self._minter = minter
-        self._personal_tokens = personal_tokens
-        self._limiter = limiter
-        self._clock = clock
-        self._hasher = hasher
-        self._opaque_prefix = opaque_prefix
+    """Who is behind a bearer token on the management API, the dashboard console and MCP."""
+
+    database: Database
+    minter: TokenMinter
+    personal_tokens: PersonalTokenService
+    limiter: AuthFailureLimiter
+    clock: Clock = field(kw_only=True)
+    hasher: SecretHasher = field(kw_only=True)
+    opaque_prefix: str = field(kw_only=True)
 
     def authenticate(self, token: str, *, transport: Transport, ip: str | None = None) -> Actor:
         """The caller behind ``token``. Failed attempts count against the address's limit
@@ -82,13 +74,13 @@ class BearerAuthenticator:
         return self._limited(ip, lambda: self._authenticate(token, transport, ip, clients=True))
 
     def _limited(self, ip: str | None, attempt: Callable[[], T]) -> T:
-        wait = self._limiter.address_blocked(ip)
+        wait = self.limiter.address_blocked(ip)
         if wait is not None:
             raise TooManyRequests(wait)
         try:
             return attempt()
         except Unauthenticated:
-            self._limiter.record_failure("", ip)
+            self.limiter.record_failure("", ip)
             raise
 
     @overload
@@ -107,8 +99,8 @@ class BearerAuthenticator:
         if len(token) > MAX_BEARER_LENGTH:
             # A token was presented: RFC 6750 §3.1 invalid_token, not "no credentials".
             raise Unauthenticated("the bearer token is too long", code="invalid_token")
-        if token.startswith(self._personal_tokens.prefix):
-            found = self._personal_tokens.authenticate(token, ip)
+        if token.startswith(self.personal_tokens.prefix):
+            found = self.personal_tokens.authenticate(token, ip)
             if found is None:
                 raise Unauthenticated(
                     "the personal token is invalid, expired or revoked", code="invalid_token"
@@ -125,9 +117,9 @@ class BearerAuthenticator:
                 ip=ip,
                 token_id=found.token.id,
             )
-        if clients and token.startswith(self._opaque_prefix):
+        if clients and token.startswith(self.opaque_prefix):
             return self._opaque_client_token(token)
-        claims = self._minter.decode(token)
+        claims = self.minter.decode(token)
         if claims is None:
             raise Unauthenticated("the access token is invalid or expired", code="invalid_token")
         if clients and claims.get("sub_kind") == "client":
@@ -141,7 +133,7 @@ class BearerAuthenticator:
 
     def _client_token(self, claims: dict[str, Any]) -> ClientCaller:
         """A client's JWT, live as introspection judges it: not revoked, its credential not deleted."""
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):
                 raise Unauthenticated("the access token was revoked", code="invalid_token")
             credential = CredentialRepository(connection).by_client_id(str(claims.get("client_id", "")))
@@ -152,14 +144,14 @@ class BearerAuthenticator:
     def _opaque_client_token(self, token: str) -> ClientCaller:
         """A client's opaque token (seed 004), live as introspection judges it: stored, unexpired."""
         record = None
-        if is_well_formed(token, self._opaque_prefix):
-            with self._db.transaction() as connection:
-                record = AccessTokenRepository(connection).by_hashes(self._hasher.candidates(token))
+        if is_well_formed(token, self.opaque_prefix):
+            with self.database.transaction() as connection:
+                record = AccessTokenRepository(connection).by_hashes(self.hasher.candidates(token))
                 if (
                     record is not None
                     and record.subject_kind is SubjectKind.CLIENT
                     and record.credential_id is not None
-                    and record.expires_at > self._clock.now()
+                    and record.expires_at > self.clock.now()
                 ):
                     credential = CredentialRepository(connection).get(record.credential_id)
                     return self._described(
@@ -185,7 +177,7 @@ class BearerAuthenticator:
 
     def _user_token(self, claims: dict[str, Any], transport: Transport, ip: str | None) -> Actor:
         client_id = str(claims.get("client_id", ""))
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             if AccessTokenRepository(connection).is_revoked(str(claims["jti"])):
                 raise Unauthenticated("the access token was revoked", code="invalid_token")
             orgs = OrganizationRepository(connection)
@@ -193,7 +185,7 @@ class BearerAuthenticator:
             user = orgs.user(str(claims["sub"]))
         if membership is None or user is None:
             raise Unauthenticated("the token's user is no longer a member", code="invalid_token")
-        if client_id.startswith(PERSONAL_CLIENT_PREFIX) and not self._personal_tokens.is_active(
+        if client_id.startswith(PERSONAL_CLIENT_PREFIX) and not self.personal_tokens.is_active(
             client_id[len(PERSONAL_CLIENT_PREFIX) :]
         ):
             raise Unauthenticated(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass, field
 
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
@@ -102,6 +103,7 @@ class ClientCredentialsGrant:
         return self._issuance.for_credential(credential, org, requested)
 
 
+@dataclass(eq=False)
 class PersonalTokenExchangeGrant:
     """RFC 8693 token exchange: a personal access token (the subject token) for a short-lived
     access token about its user. Scope ⊆ the personal token's; the token never outlives it."""
@@ -110,20 +112,11 @@ class PersonalTokenExchangeGrant:
         {"urn:ietf:params:oauth:token-type:access_token", "urn:tokensmith:token-type:personal_token"}
     )
 
-    def __init__(
-        self,
-        personal_tokens: PersonalTokenService,
-        issuance: TokenIssuance,
-        limiter: AuthFailureLimiter,
-        clock: Clock,
-        *,
-        default_ttl: int,
-    ) -> None:
-        self._personal_tokens = personal_tokens
-        self._issuance = issuance
-        self._limiter = limiter
-        self._clock = clock
-        self._default_ttl = default_ttl
+    personal_tokens: PersonalTokenService
+    issuance: TokenIssuance
+    limiter: AuthFailureLimiter
+    clock: Clock
+    default_ttl: int = field(kw_only=True)
 
     def issue(
         self, subject_token: str, subject_token_type: str | None, scope: str | None, ip: str | None
@@ -133,21 +126,21 @@ class PersonalTokenExchangeGrant:
         if subject_token_type not in self.SUBJECT_TOKEN_TYPES:
             raise InvalidRequest("subject_token_type must be urn:ietf:params:oauth:token-type:access_token.")
         requested = scope_rules.parse(scope)
-        wait = self._limiter.address_blocked(ip)
+        wait = self.limiter.address_blocked(ip)
         if wait is not None:
             raise SlowDown(wait)
-        found = self._personal_tokens.authenticate(subject_token, ip)
+        found = self.personal_tokens.authenticate(subject_token, ip)
         if found is None:
-            self._limiter.record_failure("", ip)
+            self.limiter.record_failure("", ip)
             # RFC 8693 §2.2.2: a bad subject_token is invalid_request (seed 002 renders invalid_grant).
             raise InvalidSubjectToken("The subject token is invalid, expired or revoked.")
-        return self._issuance.for_personal_token(
+        return self.issuance.for_personal_token(
             user_id=found.user.id,
             org=found.org,
             personal_token_id=found.token.id,
             token_scopes=found.token.scopes,
             requested=requested,
-            ttl=self._default_ttl,
-            now=self._clock.now(),
+            ttl=self.default_ttl,
+            now=self.clock.now(),
             expiry=effective_expiry(found.token, found.org.policy),
         )
