@@ -39,4 +39,5 @@ def check_owner_may_grant(role: Role, scopes: Iterable[str]) -> None:
         raise Forbidden(
             f"scope(s) {' '.join(beyond)} exceed what the owner's role ({role.value}) may grant",
             code="scope_not_allowed",
+            field="scopes",
         )

@@ -133,11 +133,18 @@ class ProblemError(TokensmithError):
     code: str = "internal_error"
     title: str = "Internal error"
     status = 500
+    #: The input the problem is about (``"name"``, ``"scopes"``, ``"expiry"``…), when it is about one:
+    #: forms show the message next to that field. Not rendered in problem details.
+    field: str | None = None
 
-    def __init__(self, description: str = "", *, code: str | None = None, detail: str = "") -> None:
+    def __init__(
+        self, description: str = "", *, code: str | None = None, detail: str = "", field: str | None = None
+    ) -> None:
         super().__init__(description or self.title, detail=detail)
         if code is not None:
             self.code = code
+        if field is not None:
+            self.field = field
 
 
 class BadRequest(ProblemError):

@@ -36,18 +36,23 @@ def has_control_characters(text: str, *, allowed: frozenset[str] = frozenset()) 
 def clean_name(name: str, *, what: str = "name") -> str:
     """Trimmed, 1 to 200 characters, no control characters; else 400 ``validation_failed``."""
     if has_control_characters(name):
-        raise BadRequest(f"{what} must not contain control characters")
+        raise BadRequest(f"{what} must not contain control characters", field="name")
     name = name.strip()
     if not 1 <= len(name) <= MAX_NAME_LENGTH:
-        raise BadRequest(f"{what} must be 1 to {MAX_NAME_LENGTH} characters")
+        raise BadRequest(f"{what} must be 1 to {MAX_NAME_LENGTH} characters", field="name")
     return name
 
 
 def clean_description(description: str) -> str:
     """Trimmed, at most 2000 characters, no control characters but tab, LF and CR."""
     if has_control_characters(description, allowed=DESCRIPTION_CONTROLS):
-        raise BadRequest("description must not contain control characters (other than tab and newlines)")
+        raise BadRequest(
+            "description must not contain control characters (other than tab and newlines)",
+            field="description",
+        )
     description = description.strip()
     if len(description) > MAX_DESCRIPTION_LENGTH:
-        raise BadRequest(f"description must be at most {MAX_DESCRIPTION_LENGTH} characters")
+        raise BadRequest(
+            f"description must be at most {MAX_DESCRIPTION_LENGTH} characters", field="description"
+        )
     return description

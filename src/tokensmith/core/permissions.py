@@ -26,11 +26,12 @@ def require_org(actor: Actor, org_id: str) -> None:
         raise NotFound("no such object")
 
 
-def require_admin(actor: Actor, what: str) -> None:
+def require_admin(actor: Actor, what: str, *, field: str | None = None) -> None:
+    """Only owners and admins (and the operator) may do ``what``; ``field`` is the input that asked."""
     if actor.is_system:
         return
     if actor.role is None or not actor.role.is_admin:
-        raise Forbidden(f"only organisation owners and admins can {what}")
+        raise Forbidden(f"only organisation owners and admins can {what}", field=field)
 
 
 #: Scopes only the operator (CLI) may grant: they reach across organisations.
@@ -42,12 +43,13 @@ def check_scopes(requested: Iterable[str], registry: Mapping[str, str], actor: A
     scopes = frozenset(requested)
     unknown = sorted(s for s in scopes if s not in registry)
     if unknown:
-        raise BadRequest(f"unknown scope(s): {' '.join(unknown)}", code="scope_not_allowed")
+        raise BadRequest(f"unknown scope(s): {' '.join(unknown)}", code="scope_not_allowed", field="scopes")
     reserved = sorted(scopes & OPERATOR_SCOPES)
     if reserved and not actor.is_system:
         raise Forbidden(
             f"scope(s) {' '.join(reserved)} can only be granted by the operator (tokensmith CLI)",
             code="scope_not_allowed",
+            field="scopes",
         )
     if actor.scopes is not None:
         wider = sorted(scopes - actor.scopes)
@@ -79,9 +81,13 @@ def can_change_credential(actor: Actor, credential: Credential) -> bool:
 def check_credential_kind_allowed(policy: OrgPolicy, kind: CredentialKind) -> None:
     if kind is CredentialKind.PERSONAL and not policy.allow_personal_credentials:
         raise Forbidden(
-            "this organisation's policy does not allow personal credentials", code="policy_forbids"
+            "this organisation's policy does not allow personal credentials",
+            code="policy_forbids",
+            field="kind",
         )
     if kind is CredentialKind.ORGANIZATION and not policy.allow_org_credentials:
         raise Forbidden(
-            "this organisation's policy does not allow organisation credentials", code="policy_forbids"
+            "this organisation's policy does not allow organisation credentials",
+            code="policy_forbids",
+            field="kind",
         )

@@ -34,9 +34,11 @@ def resolve_expiry(
     creates may outlive it.
     """
     if requested is not None and requested <= now:
-        raise BadRequest("the expiry must be in the future")
+        raise BadRequest("the expiry must be in the future", field="expiry")
     if requested is None and policy.pat_expiry_required:
-        raise Forbidden("this organisation requires personal tokens to expire", code="policy_forbids")
+        raise Forbidden(
+            "this organisation requires personal tokens to expire", code="policy_forbids", field="expiry"
+        )
     if policy.pat_max_lifetime_days is not None:
         longest = now + timedelta(days=policy.pat_max_lifetime_days)
         if requested is None:
@@ -45,14 +47,19 @@ def resolve_expiry(
             raise Forbidden(
                 f"this organisation allows personal tokens of at most {policy.pat_max_lifetime_days} days",
                 code="policy_forbids",
+                field="expiry",
             )
     if ceiling is not None:
         if requested is None:
             raise Forbidden(
-                "a token that expires cannot create one that never expires", code="lifetime_not_allowed"
+                "a token that expires cannot create one that never expires",
+                code="lifetime_not_allowed",
+                field="expiry",
             )
         if requested > ceiling:
-            raise Forbidden("a token cannot create a token that outlives it", code="lifetime_not_allowed")
+            raise Forbidden(
+                "a token cannot create a token that outlives it", code="lifetime_not_allowed", field="expiry"
+            )
     return requested
 
 

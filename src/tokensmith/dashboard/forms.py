@@ -9,7 +9,7 @@ hidden ``confirmed`` field, so no JavaScript is needed for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,23 +46,10 @@ def sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def place_error(
-    form: Form, exc: ProblemError, rules: Sequence[tuple[str, Sequence[str]]], fallback: str
-) -> None:
-    """Put ``exc``'s message next to the first field whose keywords it mentions.
-
-    ``rules`` is ``[(field, keywords), ...]``; a ``scope_not_allowed`` refusal is always about
-    the ``scopes`` field and a lifetime refusal about ``expiry`` when the form has them.
-    """
-    names = {name for name, _ in rules}
-    text = exc.description.casefold()
-    target = fallback
-    if exc.code == "scope_not_allowed" and "scopes" in names:
-        target = "scopes"
-    elif exc.code == "lifetime_not_allowed" and "expiry" in names:
-        target = "expiry"
-    else:
-        target = next((name for name, words in rules if any(w in text for w in words)), fallback)
+def place_error(form: Form, exc: ProblemError, fields: Collection[str], fallback: str) -> None:
+    """Put ``exc``'s message next to the field it is about (:attr:`ProblemError.field`, named by
+    the rule that refused), or next to ``fallback`` when that is not one of this form's ``fields``."""
+    target = exc.field if exc.field is not None and exc.field in fields else fallback
     form.errors[target] = sentence(exc.description)
 
 
@@ -72,14 +59,14 @@ def unconfirmed(form: Form, confirmed: Sequence[str], warnings: dict[str, str]) 
     return bool(form.warnings)
 
 
-def check_labels(form: Form, rules: Sequence[tuple[str, Sequence[str]]]) -> None:
+def check_labels(form: Form, fields: Collection[str]) -> None:
     """Name and description through the labels rule the service applies again (here so that their
     errors show before any confirm step)."""
     for name, clean in (("name", clean_name), ("description", clean_description)):
         try:
             clean(form.values.get(name, ""))
         except ProblemError as exc:
-            place_error(form, exc, rules, fallback=name)
+            place_error(form, exc, fields, fallback=name)
 
 
 def submit(
@@ -88,7 +75,7 @@ def submit(
     action: Callable[[Claim], Outcome],
     *,
     fallback_url: str,
-    rules: Sequence[tuple[str, Sequence[str]]],
+    fields: Sequence[str],
     render: Callable[[Form, int], Response],
 ) -> Response:
     """Run a create form's action once (post/redirect/get); a refusal shows the form again with
@@ -96,12 +83,12 @@ def submit(
     try:
         return run_once(page, action, fallback=fallback_url)
     except FORM_ERRORS as exc:
-        place_error(form, exc, rules, fallback=rules[0][0])
+        place_error(form, exc, fields, fallback=fields[0])
         return render(form, exc.status)
 
 
 #: The name and description fields every edit form has.
-LABEL_FIELDS: list[tuple[str, tuple[str, ...]]] = [("name", ("name",)), ("description", ("description",))]
+LABEL_FIELDS = ("name", "description")
 
 
 def edit_labels(

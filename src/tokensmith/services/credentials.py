@@ -107,7 +107,7 @@ class CredentialService:
             self.default_scopes if scopes is None else scopes, self._registry, actor
         )
         if kind is CredentialKind.ORGANIZATION:
-            permissions.require_admin(actor, "create organisation credentials")
+            permissions.require_admin(actor, "create organisation credentials", field="kind")
             user_id = None
         elif not actor.is_system:
             user_id = actor.user_id

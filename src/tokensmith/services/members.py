@@ -123,11 +123,11 @@ class MemberService:
                 elif password_hash is not None:
                     repo.set_password_hash(user.id, password_hash)
                 if repo.membership(org_id, user.id) is not None:
-                    raise Conflict(f"{email} is already a member of this organisation")
+                    raise Conflict(f"{email} is already a member of this organisation", field="email")
                 repo.add_member(org_id, user.id, role, now)
                 self._record(connection, actor, "member.added", org_id, user, {"role": role.value})
         except IntegrityError:
-            raise Conflict(f"{email} is already a member of this organisation") from None
+            raise Conflict(f"{email} is already a member of this organisation", field="email") from None
         return Member(user, role)
 
     def set_role(self, actor: Actor, org_id: str, user_ref: str, role: Role) -> Member:
@@ -142,7 +142,9 @@ class MemberService:
             _require_may_grant(actor, current)
             _require_may_grant(actor, role)
             if current is Role.OWNER and repo.count_owners(org_id) <= 1:
-                raise Conflict("the organisation's last owner cannot be demoted", code="last_owner")
+                raise Conflict(
+                    "the organisation's last owner cannot be demoted", code="last_owner", field="role"
+                )
             repo.set_role(org_id, user.id, role)
             SessionRepository(connection).delete_for_user(user.id)
             details = {"old_role": current.value, "role": role.value}

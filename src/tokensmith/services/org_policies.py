@@ -32,9 +32,11 @@ def validate_changes(changes: dict[str, Any]) -> None:
     for name, value in changes.items():
         if name in _DAY_FIELDS:
             if value is not None and (type(value) is not int or not 1 <= value <= MAX_DAYS):
-                raise BadRequest(f"{name} must be null or a whole number of days from 1 to {MAX_DAYS}")
+                raise BadRequest(
+                    f"{name} must be null or a whole number of days from 1 to {MAX_DAYS}", field=name
+                )
         elif type(value) is not bool:
-            raise BadRequest(f"{name} must be true or false")
+            raise BadRequest(f"{name} must be true or false", field=name)
 
 
 class PolicyService:

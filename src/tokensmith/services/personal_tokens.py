@@ -99,17 +99,17 @@ class PersonalTokenService(PersonalTokenUse):
         org_id, user_id = _owner(actor, org_id, user_id, "a personal token needs an organisation and a user")
         name, description = clean_name(name), clean_description(description)
         if expires_at is not None and expires_in_days is not None:
-            raise BadRequest("give expires_at or expires_in_days, not both")
+            raise BadRequest("give expires_at or expires_in_days, not both", field="expiry")
         now = self._clock.now()
         if expires_in_days is not None:
             if not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
-                raise BadRequest(f"expires_in_days must be between 1 and {MAX_LIFETIME_DAYS}")
+                raise BadRequest(f"expires_in_days must be between 1 and {MAX_LIFETIME_DAYS}", field="expiry")
             expires_at = now + timedelta(days=expires_in_days)
         elif expires_at is not None and expires_at > now + timedelta(days=MAX_LIFETIME_DAYS):
             # The same ceiling as expires_in_days, whichever way the expiry is spelled.
-            raise BadRequest(f"expires_at must be within {MAX_LIFETIME_DAYS} days from now")
+            raise BadRequest(f"expires_at must be within {MAX_LIFETIME_DAYS} days from now", field="expiry")
         if not scopes:
-            raise BadRequest("choose at least one scope")
+            raise BadRequest("choose at least one scope", field="scopes")
         granted = permissions.check_scopes(scopes, self._registry, actor)
         plain = secret_format.new_secret(self._hasher, self.prefix)
         with self._db.transaction() as connection:

@@ -25,13 +25,8 @@ from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services import listings
 from tokensmith.services.reveals import Claim
 
-#: Which field a refusal is about, by the words of its message (forms.place_error).
-FIELDS: list[tuple[str, tuple[str, ...]]] = [
-    ("name", ("name",)),
-    ("description", ("description",)),
-    ("scopes", ("scope",)),
-    ("kind", ("credential", "personal", "organisation", "organization")),
-]
+#: The new credential form's fields (a refusal is shown next to the one it names, forms.place_error).
+FIELDS = ("name", "description", "scopes", "kind")
 NO_SCOPE_WARNING = (
     "No scope is chosen: tokens of this credential will carry no permission, so APIs will refuse them."
 )
@@ -97,7 +92,7 @@ def credential_create(page: Page) -> Response:
     check_labels(form, FIELDS)
     if form.values["kind"] == "organization":
         try:  # the service's own rule, asked before the confirm step below
-            permissions.require_admin(session.actor(), "create organisation credentials")
+            permissions.require_admin(session.actor(), "create organisation credentials", field="kind")
         except Forbidden as exc:
             place_error(form, exc, FIELDS, fallback="kind")
             return _render_form(page, form, exc.status)
@@ -123,7 +118,7 @@ def credential_create(page: Page) -> Response:
         form,
         create,
         fallback_url="/credentials",
-        rules=FIELDS,
+        fields=FIELDS,
         render=functools.partial(_render_form, page),
     )
 

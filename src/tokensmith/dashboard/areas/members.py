@@ -13,11 +13,8 @@ from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 from tokensmith.services.reveals import Claim
 from tokensmith.web.session_cookies import set_session_cookie
 
-#: Which field of the add form a refusal is about (forms.place_error).
-FIELDS: list[tuple[str, tuple[str, ...]]] = [
-    ("email", ("email", "member", "user")),
-    ("role", ("role", "owner")),
-]
+#: The add-member form's fields (a refusal is shown next to the one it names, forms.place_error).
+FIELDS = ("email", "role")
 
 
 def org_id(page: Page) -> str:

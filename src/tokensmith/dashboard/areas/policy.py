@@ -18,8 +18,6 @@ FLAGS = (
     "allow_personal_tokens",
     "pat_expiry_required",
 )
-#: Which field a refusal is about (forms.place_error): the service names the field.
-FIELDS: list[tuple[str, tuple[str, ...]]] = [(name, (name,)) for name in DAY_FIELDS]
 
 
 def policy_page(page: Page, form: Form | None = None, status: int = 200) -> Response:
@@ -49,7 +47,7 @@ def policy_save(page: Page) -> Response:
             page.services.policies.update(page.signed_in.actor(), org_id(page), changes)
             return redirect("/org/policy?done=policy-saved")
         except FORM_ERRORS as exc:
-            place_error(form, exc, FIELDS, fallback=DAY_FIELDS[0])
+            place_error(form, exc, DAY_FIELDS, fallback=DAY_FIELDS[0])
     return policy_page(page, form, 400)
 
 

@@ -17,13 +17,8 @@ from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services.reveals import Claim
 
 CUSTOM = "custom"
-#: Which field a refusal is about, by the words of its message (forms.place_error).
-FIELDS: list[tuple[str, tuple[str, ...]]] = [
-    ("name", ("name",)),
-    ("description", ("description",)),
-    ("scopes", ("scope",)),
-    ("expiry", ("expir", "days", "lifetime", "outlive", "date")),
-]
+#: The new token form's fields (a refusal is shown next to the one it names, forms.place_error).
+FIELDS = ("name", "description", "scopes", "expiry")
 NO_EXPIRY_WARNING = (
     "No expiry: the token works until someone revokes it, so a leaked copy stays useful. "
     "Prefer a lifetime or a date."
@@ -100,7 +95,7 @@ def token_create(page: Page) -> Response:
         return token_outcome(claim, created.token.id, created.plain, regenerated=False)
 
     render = functools.partial(_render_form, page)
-    return submit(page, form, create, fallback_url="/tokens", rules=FIELDS, render=render)
+    return submit(page, form, create, fallback_url="/tokens", fields=FIELDS, render=render)
 
 
 ROUTES: list[PageRoute] = [
