@@ -52,6 +52,7 @@ from tokensmith.core.roles import Role
 from tokensmith.services import minting
 from tokensmith.services.container import Services, build_services
 from tokensmith.settings import Settings
+from tokensmith.storage.change_feed import ChangeFeed, change_feed
 from tokensmith.storage.database import create_database_engine, migrate, normalise_url
 
 #: The master key every test server uses (≥ 32 characters).
@@ -475,6 +476,23 @@ def services_factory(clock: FrozenClock) -> Iterator[Callable[..., Services]]:
 def services(settings: Settings, clock: FrozenClock, services_factory: Callable[..., Services]) -> Services:
     """``build_services(settings, issuer=settings.issuer, clock=clock)``, closed at teardown."""
     return services_factory(settings, issuer=settings.issuer, clock=clock)
+
+
+class TwoProcesses(NamedTuple):
+    """Two service containers on one database stand for two server processes; ``feed`` is the
+    first one's change feed (``feed.sync(timeout)`` waits until it has seen every commit)."""
+
+    first: Services
+    second: Services
+    feed: ChangeFeed
+
+
+@pytest.fixture
+def two_processes(settings: Settings, services_factory: Callable[..., Services]) -> TwoProcesses:
+    """See :class:`TwoProcesses`; both closed at teardown."""
+    first = services_factory(settings, issuer=settings.issuer)
+    second = services_factory(settings, issuer=settings.issuer)
+    return TwoProcesses(first, second, change_feed(first.database))
 
 
 @pytest.fixture
