@@ -10,7 +10,8 @@ Databases
 
 The server
     ``settings`` → ``services`` → ``app`` → ``client`` (Starlette TestClient over the real app), and
-    ``live_server`` (uvicorn on a real socket). ``make_org`` / ``make_credential`` create objects
+    ``live_server`` (uvicorn on a real socket), ``serve_processes`` (real ``tokensmith serve``
+    subprocesses, tests/live_serve.py). ``make_org`` / ``make_credential`` create objects
     through the service layer.
 
 The log guard
@@ -42,6 +43,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.live_serve import ServeProcesses
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import FrozenClock
@@ -50,6 +52,7 @@ from tokensmith.core.roles import Role
 from tokensmith.services import minting
 from tokensmith.services.container import Services, build_services
 from tokensmith.settings import Settings
+from tokensmith.storage.change_feed import ChangeFeed, change_feed
 from tokensmith.storage.engine import create_database_engine, normalise_url
 from tokensmith.storage.migrate import migrate
 
@@ -476,6 +479,23 @@ def services(settings: Settings, clock: FrozenClock, services_factory: Callable[
     return services_factory(settings, issuer=settings.issuer, clock=clock)
 
 
+class TwoProcesses(NamedTuple):
+    """Two service containers on one database stand for two server processes; ``feed`` is the
+    first one's change feed (``feed.sync(timeout)`` waits until it has seen every commit)."""
+
+    first: Services
+    second: Services
+    feed: ChangeFeed
+
+
+@pytest.fixture
+def two_processes(settings: Settings, services_factory: Callable[..., Services]) -> TwoProcesses:
+    """See :class:`TwoProcesses`; both closed at teardown."""
+    first = services_factory(settings, issuer=settings.issuer)
+    second = services_factory(settings, issuer=settings.issuer)
+    return TwoProcesses(first, second, change_feed(first.database))
+
+
 @pytest.fixture
 def app(settings: Settings, services: Services) -> Any:
     """``create_app(settings, services=services)``: the real ASGI app."""
@@ -554,6 +574,14 @@ def live_server_factory(
 def live_server(live_server_factory: Callable[..., LiveServer]) -> LiveServer:
     """uvicorn serving the real app on a free 127.0.0.1 port; ``(url, services, app)``."""
     return live_server_factory()
+
+
+@pytest.fixture
+def serve_processes(settings: Settings, tmp_path: Path) -> Iterator[ServeProcesses]:
+    """``serve_processes.start(**env) -> Served``: ``tokensmith serve`` subprocesses on this test's
+    database and master key; whatever still runs is stopped at teardown."""
+    with ServeProcesses(settings.database_url, settings.secret_key, tmp_path) as processes:
+        yield processes
 
 
 # ---------------------------------------------------------------------------------------------

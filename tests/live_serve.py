@@ -1,13 +1,15 @@
-"""Real ``tokensmith serve`` subprocesses on the test's database, and raw-socket HTTP helpers.
+"""Real ``tokensmith serve`` subprocesses, and raw-socket HTTP helpers.
 
-``ServeProcesses(settings, tmp_path)`` starts them (``start(workers=1, **env)``, env names without
-the ``TOKENSMITH_`` prefix) and stops, then kills, whatever is left at exit — only the processes it
-started, by PID.
+``ServeProcesses(database_url, secret_key, tmp_path)`` starts them (``start(workers=1, **env)``,
+env names without the ``TOKENSMITH_`` prefix; ``launch`` starts without waiting, ``wait_ready``
+waits) and stops, then kills, whatever is left at exit — only the processes it started, by PID.
+The ``serve_processes`` fixture (tests/conftest.py) is one on the test's database.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,8 +19,6 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
-
-from tokensmith.settings import Settings
 
 TOKENSMITH = str(Path(sys.executable).with_name("tokensmith"))
 
@@ -44,17 +44,19 @@ class Served:
 
 
 class ServeProcesses:
-    def __init__(self, settings: Settings, tmp_path: Path) -> None:
-        self.settings = settings
+    def __init__(self, database_url: str, secret_key: str, tmp_path: Path) -> None:
+        self.database_url = database_url
+        self.secret_key = secret_key
         self.tmp_path = tmp_path
         self.started: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, workers: int = 1, **env: str) -> Served:
+    def launch(self, *, workers: int = 1, **env: str) -> Served:
+        """Start ``tokensmith serve`` on a free port; do not wait for it."""
         port = free_port()
         environment = {k: v for k, v in os.environ.items() if not k.startswith("TOKENSMITH_")}
         environment.update(
-            TOKENSMITH_DATABASE_URL=self.settings.database_url,
-            TOKENSMITH_SECRET_KEY=self.settings.secret_key,
+            TOKENSMITH_DATABASE_URL=self.database_url,
+            TOKENSMITH_SECRET_KEY=self.secret_key,
             TOKENSMITH_KEY_PUBLISH_DELAY_SECONDS="0",
         )
         environment.update({f"TOKENSMITH_{name.upper()}": value for name, value in env.items()})
@@ -68,17 +70,29 @@ class ServeProcesses:
                 stderr=subprocess.STDOUT,
             )
         self.started.append(process)
-        served = Served(f"http://127.0.0.1:{port}", port, process, log)
-        deadline = time.monotonic() + 60
+        return Served(f"http://127.0.0.1:{port}", port, process, log)
+
+    def wait_ready(self, served: Served, *, path: str = "/healthz", seconds: float = 60) -> Served:
+        """Wait until ``path`` answers 200; raise with the server's output if it exits or times out."""
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"tokensmith serve exited {process.returncode}:\n{served.output()}")
+            if served.process.poll() is not None:
+                raise RuntimeError(f"tokensmith serve exited {served.process.returncode}:\n{served.output()}")
             try:
-                if httpx.get(served.url + "/healthz", timeout=2).status_code == 200:
+                if httpx.get(served.url + path, timeout=2).status_code == 200:
                     return served
             except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError(f"tokensmith serve did not start:\n{served.output()}")
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"tokensmith serve did not become ready:\n{served.output()}")
+
+    def start(self, *, workers: int = 1, **env: str) -> Served:
+        return self.wait_ready(self.launch(workers=workers, **env))
+
+    def stop(self, served: Served, *, seconds: float = 30) -> int:
+        """SIGTERM (a graceful shutdown) and wait; the exit status."""
+        served.process.send_signal(signal.SIGTERM)
+        return served.process.wait(timeout=seconds)
 
     def __enter__(self) -> ServeProcesses:
         return self

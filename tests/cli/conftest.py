@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-TOKENSMITH = str(Path(sys.executable).with_name("tokensmith"))
+from tests.conftest import TEST_SECRET_KEY
+from tests.live_serve import TOKENSMITH
+
 #: The same master key as the shared ``settings`` fixture, so ``services`` reads what the CLI wrote.
-SECRET_KEY = "test-master-key-0123456789abcdefghijklmnopqrstuvwxyz"
+SECRET_KEY = TEST_SECRET_KEY
 
 
 @dataclass

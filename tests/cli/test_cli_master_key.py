@@ -6,20 +6,16 @@ every command with one line."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import jwt
 import pytest
 
-from tests.cli.conftest import SECRET_KEY, TOKENSMITH
+from tests.cli.conftest import SECRET_KEY
+from tests.live_serve import ServeProcesses, free_port
 
 NEW_KEY = "the-new-master-key-" + "n" * 30
 ROTATED = {"TOKENSMITH_SECRET_KEY": NEW_KEY, "TOKENSMITH_OLD_SECRET_KEYS": SECRET_KEY}
@@ -40,56 +36,24 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def serve(database_url: str, tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Any]]:
+def serve(serve_processes: ServeProcesses) -> Callable[[dict[str, str]], Any]:
     """``serve(env)`` starts ``tokensmith serve`` with those master-key settings and returns
     ``(url, stop)``; ``stop()`` sends SIGTERM (shutdown flushes pending writes) and waits."""
-    started: list[subprocess.Popen[bytes]] = []
 
     def start(keys: dict[str, str]) -> tuple[str, Callable[[], None]]:
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENSMITH_")}
-        env.update(TOKENSMITH_DATABASE_URL=database_url, TOKENSMITH_KEY_PUBLISH_DELAY_SECONDS="0", **keys)
-        log = (tmp_path / f"serve-{port}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 - our own console script
-            [TOKENSMITH, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        served = serve_processes.start(
+            secret_key=keys["TOKENSMITH_SECRET_KEY"],
+            old_secret_keys=keys.get("TOKENSMITH_OLD_SECRET_KEYS", ""),
         )
-        started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"tokensmith serve exited {process.returncode}")
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("tokensmith serve did not start")
 
         def stop() -> None:
-            process.send_signal(signal.SIGTERM)
             # uvicorn re-raises SIGTERM after its graceful shutdown (which flushed the pending writes).
-            assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+            assert serve_processes.stop(served) in (0, -signal.SIGTERM)
 
-        return url, stop
+        return served.url, stop
 
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    return start
 
 
 def _token(url: str, client_id: str, secret: str) -> httpx.Response:
@@ -180,7 +144,7 @@ def test_the_old_master_key_can_be_retired(cli: Any, serve: Callable[[dict[str, 
 
     # And now the *old* key alone is the wrong key: one line, exit 1, for serve and commands.
     old_only = {"TOKENSMITH_SECRET_KEY": SECRET_KEY, "TOKENSMITH_OLD_SECRET_KEYS": ""}
-    result = cli("serve", "--port", str(_free_port()), env=old_only)
+    result = cli("serve", "--port", str(free_port()), env=old_only)
     assert result.returncode == 1
     assert one_error_line(result.stderr).startswith(WRONG_KEY_LINE)
     listed = cli("keys", "list", env=old_only)
@@ -191,7 +155,7 @@ def test_the_old_master_key_can_be_retired(cli: Any, serve: Callable[[dict[str, 
 def test_a_wrong_master_key_stops_serve_with_one_line(cli: Any) -> None:
     ok(cli("keys", "list", "--json"))  # the first signing key, under the test key
     wrong = {"TOKENSMITH_SECRET_KEY": NEW_KEY}
-    result = cli("serve", "--port", str(_free_port()), env=wrong)
+    result = cli("serve", "--port", str(free_port()), env=wrong)
     assert result.returncode == 1 and result.stdout == ""
     line = one_error_line(result.stderr)
     assert line.startswith(WRONG_KEY_LINE) and line.endswith(

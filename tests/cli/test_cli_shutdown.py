@@ -8,8 +8,7 @@ import json
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -24,12 +23,6 @@ from tokensmith.storage import tables
 from tokensmith.storage.engine import create_database_engine
 
 SYSTEM = Actor.system()
-
-
-@pytest.fixture
-def processes(settings: Settings, tmp_path: Path) -> Iterator[ServeProcesses]:
-    with ServeProcesses(settings, tmp_path) as started:
-        yield started
 
 
 def _personal_token(services: Services, org: Organization) -> tuple[str, str]:
@@ -74,14 +67,14 @@ def _wait_until(condition: Callable[[], bool], seconds: float) -> bool:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigterm_finishes_the_request_in_flight_flushes_and_exits_0(
-    processes: ServeProcesses,
+    serve_processes: ServeProcesses,
     services: Services,
     settings: Settings,
     make_org: Callable[..., Organization],
     workers: int,
 ) -> None:
     token_id, plain = _personal_token(services, make_org())
-    served = processes.start(workers=workers, shutdown_grace_seconds="30")
+    served = serve_processes.start(workers=workers, shutdown_grace_seconds="30")
     body = json.dumps({"name": "made during shutdown", "scopes": ["tokens:read"]}).encode()
     head = (
         "POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -104,10 +97,10 @@ def test_sigterm_finishes_the_request_in_flight_flushes_and_exits_0(
 
 
 def test_a_request_that_never_finishes_is_bounded_by_the_grace_period(
-    processes: ServeProcesses,
+    serve_processes: ServeProcesses,
 ) -> None:
     grace = 2
-    served = processes.start(shutdown_grace_seconds=str(grace), body_timeout_seconds="600")
+    served = serve_processes.start(shutdown_grace_seconds=str(grace), body_timeout_seconds="600")
     with served.connect() as stuck:
         stuck.sendall(
             b"POST /api/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -122,8 +115,8 @@ def test_a_request_that_never_finishes_is_bounded_by_the_grace_period(
     assert "timeout graceful shutdown exceeded" in served.output()
 
 
-def test_an_idle_server_stops_at_once_on_sigterm(processes: ServeProcesses) -> None:
-    served = processes.start(keep_alive_timeout_seconds="60", header_timeout_seconds="60")
+def test_an_idle_server_stops_at_once_on_sigterm(serve_processes: ServeProcesses) -> None:
+    served = serve_processes.start(keep_alive_timeout_seconds="60", header_timeout_seconds="60")
     with served.connect() as idle:  # an idle keep-alive connection does not hold the shutdown up
         idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert status_of(read_response(idle, 10)) == 200

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from tests.dashboard.conftest import Team
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import FrozenClock
 from tokensmith.services.container import Services

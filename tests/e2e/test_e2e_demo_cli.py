@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from tests.live_serve import free_port
 from tokensmith.cli.main import app
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
@@ -23,13 +23,6 @@ if TYPE_CHECKING:
 
 #: The command is what is under test here; one database backend is enough.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture

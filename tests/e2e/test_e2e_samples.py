@@ -8,10 +8,6 @@ its sample on a laptop and fails in CI (``.ci/run`` installs them all).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +15,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from tests.samples.running import REQUIRES, run_sample
 from tokensmith.core.records import Organization
 from tokensmith.samples import Sample, render_samples
 
@@ -30,30 +27,6 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 SCOPE = "project:read voice:read"
-REQUIRES = {
-    "curl": "curl",
-    "python": None,
-    "python-sdk": None,
-    "javascript": "node",
-    "ruby": "ruby",
-    "go": "go",
-}
-
-
-def run(sample: Sample, workdir: Path) -> subprocess.CompletedProcess[str]:
-    needed = REQUIRES[sample.language_id]
-    if needed is not None and shutil.which(needed) is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{needed} is not installed; CI must run every sample", pytrace=False)
-        pytest.skip(f"{needed} is not installed")
-    (workdir / sample.filename).write_text(sample.code, encoding="utf-8")
-    command = sample.run_command.split()
-    if command[0] == "python3":
-        command[0] = sys.executable  # the SDK sample needs this venv's tokensmith
-    env = {**os.environ, "HOME": os.environ.get("HOME", str(workdir))}
-    return subprocess.run(  # noqa: S603
-        command, capture_output=True, text=True, cwd=workdir, env=env, timeout=180, check=False
-    )
 
 
 def rendered(server: LiveServer, demo: DemoApi, credential: MadeCredential, secret: str) -> dict[str, Sample]:
@@ -74,7 +47,9 @@ def test_sample_runs_against_the_live_server(
 ) -> None:
     demo = demo_api()
     credential = make_credential(org=org, scopes=SCOPE.split())
-    result = run(rendered(server, demo, credential, credential.client_secret)[language_id], tmp_path)
+    result = run_sample(
+        rendered(server, demo, credential, credential.client_secret)[language_id], tmp_path, fail_in_ci=True
+    )
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     if language_id == "python-sdk":
@@ -102,6 +77,6 @@ def test_sample_with_a_wrong_secret_fails_with_invalid_client(
     demo = demo_api()
     credential = make_credential(org=org, scopes=SCOPE.split())
     wrong = "tss_" + "0" * 36
-    result = run(rendered(server, demo, credential, wrong)[language_id], tmp_path)
+    result = run_sample(rendered(server, demo, credential, wrong)[language_id], tmp_path, fail_in_ci=True)
     assert result.returncode != 0
     assert "invalid_client" in result.stdout + result.stderr

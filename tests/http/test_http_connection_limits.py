@@ -10,8 +10,6 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,16 +23,9 @@ from tests.live_serve import (
     read_until_closed,
     status_of,
 )
-from tokensmith.settings import Settings
 
 pytestmark = SQLITE_ONLY  # nothing here depends on the database
 HUNDRED_MB = 100 * 1024 * 1024
-
-
-@pytest.fixture
-def processes(settings: Settings, tmp_path: Path) -> Iterator[ServeProcesses]:
-    with ServeProcesses(settings, tmp_path) as started:
-        yield started
 
 
 def _request(path: str, *headers: str, method: str = "GET") -> bytes:
@@ -51,8 +42,8 @@ def _send_all_or_reset(sock: socket.socket, data: bytes) -> None:
 # -- header size -----------------------------------------------------------------------------
 
 
-def test_request_heads_over_the_cap_are_refused_with_431(processes: ServeProcesses) -> None:
-    served = processes.start(max_header_bytes="8192")
+def test_request_heads_over_the_cap_are_refused_with_431(serve_processes: ServeProcesses) -> None:
+    served = serve_processes.start(max_header_bytes="8192")
     with served.connect() as sock:  # just under the cap: served
         sock.sendall(_request("/healthz", "X-Pad: " + "a" * 7000, "Connection: close"))
         assert status_of(read_until_closed(sock, 10)) == 200
@@ -74,9 +65,9 @@ def test_request_heads_over_the_cap_are_refused_with_431(processes: ServeProcess
 # -- deadlines -------------------------------------------------------------------------------
 
 
-def test_a_head_sent_one_byte_at_a_time_is_cut_with_408(processes: ServeProcesses) -> None:
+def test_a_head_sent_one_byte_at_a_time_is_cut_with_408(serve_processes: ServeProcesses) -> None:
     timeout = 2.0
-    served = processes.start(header_timeout_seconds=str(timeout), keep_alive_timeout_seconds="60")
+    served = serve_processes.start(header_timeout_seconds=str(timeout), keep_alive_timeout_seconds="60")
     head = _request("/healthz", *(f"X-Slow-{n}: {'c' * 20}" for n in range(20)))
     with served.connect() as sock:
         sock.settimeout(0.25)
@@ -102,9 +93,9 @@ def test_a_head_sent_one_byte_at_a_time_is_cut_with_408(processes: ServeProcesse
     assert elapsed < 2 * timeout + 1, elapsed  # liveness: long before the head could have finished
 
 
-def test_idle_connections_are_closed_before_and_between_requests(processes: ServeProcesses) -> None:
+def test_idle_connections_are_closed_before_and_between_requests(serve_processes: ServeProcesses) -> None:
     keep_alive = 1
-    served = processes.start(keep_alive_timeout_seconds=str(keep_alive), header_timeout_seconds="30")
+    served = serve_processes.start(keep_alive_timeout_seconds=str(keep_alive), header_timeout_seconds="30")
     with served.connect() as sock:  # never sends a byte: closed silently
         started = time.monotonic()
         assert read_until_closed(sock, 10 * keep_alive) == b""
@@ -118,9 +109,9 @@ def test_idle_connections_are_closed_before_and_between_requests(processes: Serv
         assert time.monotonic() - started < 2 * keep_alive + 1
 
 
-def test_a_trickling_body_is_cut_with_408(processes: ServeProcesses) -> None:
+def test_a_trickling_body_is_cut_with_408(serve_processes: ServeProcesses) -> None:
     timeout = 2.0
-    served = processes.start(body_timeout_seconds=str(timeout))
+    served = serve_processes.start(body_timeout_seconds=str(timeout))
     with served.connect() as sock:
         sock.sendall(
             _request("/api/tokens", "Content-Type: application/json", "Content-Length: 200", method="POST")
@@ -150,8 +141,10 @@ def test_a_trickling_body_is_cut_with_408(processes: ServeProcesses) -> None:
 # -- connection count ------------------------------------------------------------------------
 
 
-def test_connections_beyond_the_limit_get_503_and_the_server_recovers(processes: ServeProcesses) -> None:
-    served = processes.start(
+def test_connections_beyond_the_limit_get_503_and_the_server_recovers(
+    serve_processes: ServeProcesses,
+) -> None:
+    served = serve_processes.start(
         max_connections="3", header_timeout_seconds="60", keep_alive_timeout_seconds="60"
     )
     held = [served.connect() for _ in range(3)]
@@ -178,10 +171,10 @@ def test_connections_beyond_the_limit_get_503_and_the_server_recovers(processes:
 # -- body caps -------------------------------------------------------------------------------
 
 
-def test_oversize_declared_bodies_are_refused_before_a_byte_is_read(processes: ServeProcesses) -> None:
+def test_oversize_declared_bodies_are_refused_before_a_byte_is_read(serve_processes: ServeProcesses) -> None:
     """Content-Length over the route's cap: 413 at once, while only the head has been sent — the
     body (100 MB, unauthenticated) is never read, and nothing authenticates first."""
-    served = processes.start()
+    served = serve_processes.start()
     cases = {
         "/api/tokens": ("application/json", "application/problem+json"),
         "/mcp": ("application/json", "application/problem+json"),
@@ -225,8 +218,8 @@ def test_oversize_declared_bodies_are_refused_before_a_byte_is_read(processes: S
             assert body == b"The request body is too large."
 
 
-def test_the_caps_are_settings(processes: ServeProcesses) -> None:
-    served = processes.start(max_api_body_bytes="2048", max_form_body_bytes="4096")
+def test_the_caps_are_settings(serve_processes: ServeProcesses) -> None:
+    served = serve_processes.start(max_api_body_bytes="2048", max_form_body_bytes="4096")
     for path, limit, sent_type in (
         ("/api/tokens", 2048, "application/json"),
         ("/sign-in", 4096, "application/x-www-form-urlencoded"),
@@ -249,9 +242,9 @@ def test_the_caps_are_settings(processes: ServeProcesses) -> None:
     ],
 )
 def test_chunked_bodies_are_counted_and_cut_at_the_cap(
-    processes: ServeProcesses, path: str, sent_type: str, code: str | None
+    serve_processes: ServeProcesses, path: str, sent_type: str, code: str | None
 ) -> None:
-    served = processes.start()
+    served = serve_processes.start()
     with served.connect() as sock:
         sock.sendall(
             _request(
@@ -279,11 +272,11 @@ def test_chunked_bodies_are_counted_and_cut_at_the_cap(
 
 
 def test_hundreds_of_slow_and_idle_connections_are_all_closed_and_others_served(
-    processes: ServeProcesses,
+    serve_processes: ServeProcesses,
 ) -> None:
     """The outside check's scenario: 270 slow or idle connections, all still open after 27 s."""
     timeout = 2.0
-    served = processes.start(header_timeout_seconds=str(timeout), keep_alive_timeout_seconds="2")
+    served = serve_processes.start(header_timeout_seconds=str(timeout), keep_alive_timeout_seconds="2")
     idle = [served.connect() for _ in range(135)]
     slow = [served.connect() for _ in range(135)]
     try:

@@ -5,15 +5,16 @@ nothing — on SQLite and PostgreSQL, against a live uvicorn server over real HT
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
 
 from tests.conftest import LiveServer
 from tokensmith.core.actors import Actor
-from tokensmith.core.records import CredentialKind
+from tokensmith.core.records import Credential, CredentialKind
 from tokensmith.core.roles import Role
 from tokensmith.services.credentials import CredentialService
 from tokensmith.storage.repositories.audit import AuditRepository
@@ -21,13 +22,17 @@ from tokensmith.storage.repositories.audit import AuditRepository
 RACERS = 8
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_racing_regenerations_have_exactly_one_winner(
-    live_server: LiveServer, make_org: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PostgreSQL: eight transactions read the same secret at once; the compare-and-set lets one
-    of them write. (SQLite takes its write lock when a transaction begins, so there the same
-    requests queue instead of racing: the next test.)"""
+class Raced(NamedTuple):
+    """An organisation credential, and ``regenerate(_)``: one regeneration of its secret over HTTP
+    by the organisation's owner."""
+
+    org_id: str
+    credential: Credential
+    regenerate: Callable[[int], httpx.Response]
+
+
+@pytest.fixture
+def raced(live_server: LiveServer, make_org: Any) -> Raced:
     svc = live_server.services
     org = make_org()
     owner = svc.organizations.create_user(
@@ -39,6 +44,25 @@ def test_racing_regenerations_have_exactly_one_winner(
     cred = svc.credentials.create(
         Actor.system(), org_id=org.id, name="raced", kind=CredentialKind.ORGANIZATION
     ).credential
+
+    def regenerate(_: int) -> httpx.Response:
+        return httpx.post(
+            f"{live_server.url}/api/credentials/{cred.id}/regenerate",
+            headers={"Authorization": f"Bearer {pat}"},
+            timeout=90,
+        )
+
+    return Raced(org.id, cred, regenerate)
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_racing_regenerations_have_exactly_one_winner(
+    live_server: LiveServer, raced: Raced, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: eight transactions read the same secret at once; the compare-and-set lets one
+    of them write. (SQLite takes its write lock when a transaction begins, so there the same
+    requests queue instead of racing: the next test.)"""
+    svc, cred = live_server.services, raced.credential
 
     # Make the race certain instead of likely: every request reads the credential, then waits until
     # all eight have read it, and only then writes.
@@ -52,15 +76,8 @@ def test_racing_regenerations_have_exactly_one_winner(
 
     monkeypatch.setattr(CredentialService, "_changeable", read_then_wait)
 
-    def regenerate(_: int) -> httpx.Response:
-        return httpx.post(
-            f"{live_server.url}/api/credentials/{cred.id}/regenerate",
-            headers={"Authorization": f"Bearer {pat}"},
-            timeout=90,
-        )
-
     with ThreadPoolExecutor(RACERS) as pool:
-        responses = list(pool.map(regenerate, range(RACERS)))
+        responses = list(pool.map(raced.regenerate, range(RACERS)))
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] + [409] * (RACERS - 1), [r.text for r in responses]
@@ -80,38 +97,21 @@ def test_racing_regenerations_have_exactly_one_winner(
     assert token.status_code == 200, token.text
     with svc.database.transaction() as connection:
         events = AuditRepository(connection).list(
-            org_id=org.id, action_prefix="credential.secret_regenerated"
+            org_id=raced.org_id, action_prefix="credential.secret_regenerated"
         )
     assert len(events) == 1  # the losers wrote nothing, not even an audit event
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_concurrent_regenerations_on_sqlite_queue_and_one_secret_survives(
-    live_server: LiveServer, make_org: Any
+    live_server: LiveServer, raced: Raced
 ) -> None:
     """SQLite: the regenerations queue behind the write lock (none fails with 503), each one
     rotates from the secret the previous one left, and exactly one of the secrets shown works."""
-    svc = live_server.services
-    org = make_org()
-    owner = svc.organizations.create_user(
-        Actor.system(), "queue@example.test", org_id=org.id, role=Role.OWNER
-    )
-    pat = svc.personal_tokens.create(
-        Actor.system(), name="queue", scopes=["credentials:write"], org_id=org.id, user_id=owner.id
-    ).plain
-    cred = svc.credentials.create(
-        Actor.system(), org_id=org.id, name="queued", kind=CredentialKind.ORGANIZATION
-    ).credential
-
-    def regenerate(_: int) -> httpx.Response:
-        return httpx.post(
-            f"{live_server.url}/api/credentials/{cred.id}/regenerate",
-            headers={"Authorization": f"Bearer {pat}"},
-            timeout=90,
-        )
+    svc, cred = live_server.services, raced.credential
 
     with ThreadPoolExecutor(RACERS) as pool:
-        responses = list(pool.map(regenerate, range(RACERS)))
+        responses = list(pool.map(raced.regenerate, range(RACERS)))
     assert {r.status_code for r in responses} <= {200, 409}, [r.text for r in responses]
     shown = [r.json()["client_secret"] for r in responses if r.status_code == 200]
     working = [
@@ -128,6 +128,6 @@ def test_concurrent_regenerations_on_sqlite_queue_and_one_secret_survives(
     assert len(working) == 1
     with svc.database.transaction() as connection:
         events = AuditRepository(connection).list(
-            org_id=org.id, action_prefix="credential.secret_regenerated"
+            org_id=raced.org_id, action_prefix="credential.secret_regenerated"
         )
     assert len(events) == len(shown)

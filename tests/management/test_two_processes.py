@@ -4,85 +4,28 @@ PostgreSQL database), and seed 002's curl works as written (host changed)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.live_serve import ServeProcesses
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
-from tokensmith.settings import Settings
 
 SYSTEM = Actor.system()
-TOKENSMITH = str(Path(sys.executable).with_name("tokensmith"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def serve(settings: Settings, tmp_path: Path) -> Iterator[Callable[[], str]]:
-    """Start ``tokensmith serve`` subprocesses on this test's database; each call returns a base URL."""
-    started: list[subprocess.Popen[bytes]] = []
-
-    def start() -> str:
-        port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENSMITH_")}
-        env.update(
-            TOKENSMITH_DATABASE_URL=settings.database_url,
-            TOKENSMITH_SECRET_KEY=settings.secret_key,
-            TOKENSMITH_KEY_PUBLISH_DELAY_SECONDS="0",
-            # One issuer for the whole deployment, as behind a load balancer.
-            TOKENSMITH_ISSUER="http://tokensmith.test",
-        )
-        log = (tmp_path / f"serve-{port}.log").open("wb")
-        process = subprocess.Popen(  # noqa: S603 - our own console script
-            [TOKENSMITH, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"tokensmith serve exited {process.returncode}")
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    return url
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("tokensmith serve did not start")
-
-    yield start
-    for process in started:
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+#: One issuer for the whole deployment, as behind a load balancer.
+ISSUER = "http://tokensmith.test"
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_revocation_through_one_process_is_refused_by_the_other_at_once(
-    serve: Callable[[], str], services: Services, make_org: Callable[..., Organization]
+    serve_processes: ServeProcesses, services: Services, make_org: Callable[..., Organization]
 ) -> None:
     org = make_org()
     user = services.organizations.create_user(SYSTEM, "two@example.test", org_id=org.id, role=Role.MEMBER)
@@ -90,7 +33,8 @@ def test_revocation_through_one_process_is_refused_by_the_other_at_once(
         SYSTEM, name="both", scopes=["tokens:read", "tokens:write"], org_id=org.id, user_id=user.id
     )
     bearer = {"Authorization": f"Bearer {created.plain}"}
-    first, second = serve(), serve()
+    first = serve_processes.start(issuer=ISSUER).url
+    second = serve_processes.start(issuer=ISSUER).url
     with httpx.Client(timeout=10) as http:
         exchanged = http.post(
             first + "/api/v0/login", headers=bearer, json={"grant_type": "refresh_token"}

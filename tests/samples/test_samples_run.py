@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +19,7 @@ from urllib.parse import parse_qs, unquote_plus
 
 import pytest
 
+from tests.samples.running import REQUIRES, run_sample
 from tokensmith.samples import Sample, render_samples
 
 CLIENT_ID = "5tsnlq2xvbkq3c1ipvsltm5n97"
@@ -101,32 +98,6 @@ def server() -> Iterator[TokenServer]:
         httpd.server_close()
 
 
-REQUIRES = {
-    "curl": "curl",
-    "python": None,
-    "python-sdk": None,
-    "javascript": "node",
-    "ruby": "ruby",
-    "go": "go",
-}
-
-
-def run(sample: Sample, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    needed = REQUIRES[sample.language_id]
-    if needed is not None and shutil.which(needed) is None:
-        pytest.skip(f"{needed} is not installed")
-    if sample.language_id == "curl" and shutil.which("sh") is None:  # pragma: no cover
-        pytest.skip("sh is not installed")
-    (tmp_path / sample.filename).write_text(sample.code, encoding="utf-8")
-    command = sample.run_command.split()
-    if command[0] == "python3":
-        command[0] = sys.executable  # the SDK sample needs this venv's tokensmith
-    env = {**os.environ, "HOME": os.environ.get("HOME", str(tmp_path))}
-    return subprocess.run(  # noqa: S603
-        command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180, check=False
-    )
-
-
 def samples(server: TokenServer, secret: str) -> dict[str, Sample]:
     rendered = render_samples(
         f"{server.url}/oauth2/token", CLIENT_ID, SCOPE, secret, api_url=f"{server.url}/api/whoami"
@@ -136,7 +107,7 @@ def samples(server: TokenServer, secret: str) -> dict[str, Sample]:
 
 @pytest.mark.parametrize("language_id", sorted(REQUIRES))
 def test_sample_gets_a_token(language_id: str, server: TokenServer, tmp_path: Path) -> None:
-    result = run(samples(server, SECRET)[language_id], tmp_path)
+    result = run_sample(samples(server, SECRET)[language_id], tmp_path)
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     if language_id == "python-sdk":
@@ -150,6 +121,6 @@ def test_sample_gets_a_token(language_id: str, server: TokenServer, tmp_path: Pa
 
 @pytest.mark.parametrize("language_id", sorted(REQUIRES))
 def test_sample_fails_loudly_on_a_wrong_secret(language_id: str, server: TokenServer, tmp_path: Path) -> None:
-    result = run(samples(server, "tss_wrong")[language_id], tmp_path)
+    result = run_sample(samples(server, "tss_wrong")[language_id], tmp_path)
     assert result.returncode != 0
     assert "invalid_client" in result.stdout + result.stderr

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.conftest import TwoProcesses
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.roles import Role
-from tokensmith.services.container import Services
-from tokensmith.settings import Settings
-from tokensmith.storage.change_feed import change_feed
 
 SYNC_SECONDS = 10.0
 
 
 def test_a_change_by_another_process_shows_in_the_next_page(
-    settings: Settings, services_factory: Any, make_org: Any
+    two_processes: TwoProcesses, make_org: Any
 ) -> None:
-    first: Services = services_factory(settings, issuer=settings.issuer)
-    second: Services = services_factory(settings, issuer=settings.issuer)
-    feed = change_feed(first.database)
+    first, second, feed = two_processes
     org = make_org()
     user = first.organizations.create_user(
         Actor.system(), "pages@example.test", org_id=org.id, role=Role.MEMBER

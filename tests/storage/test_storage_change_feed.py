@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
+from tests.conftest import TwoProcesses
 from tests.faultproxy import FaultProxy
 from tokensmith.core import ids
 from tokensmith.core.actors import Actor
@@ -144,12 +145,10 @@ def test_the_cache_is_bounded() -> None:
 
 
 def test_a_credential_changed_by_another_process_is_not_served_from_the_cache(
-    settings: Any, services_factory: Any, make_org: Any
+    two_processes: TwoProcesses, make_org: Any
 ) -> None:
     """Two service containers on one database stand for two server processes."""
-    first: Services = services_factory(settings, issuer=settings.issuer)
-    second: Services = services_factory(settings, issuer=settings.issuer)
-    feed = change_feed(first.database)
+    first, second, feed = two_processes
     org = make_org()
 
     created = first.credentials.create(
@@ -173,11 +172,9 @@ def test_a_credential_changed_by_another_process_is_not_served_from_the_cache(
 
 
 def test_a_personal_token_revoked_by_another_process_is_refused(
-    settings: Any, services_factory: Any, make_org: Any
+    two_processes: TwoProcesses, make_org: Any
 ) -> None:
-    first: Services = services_factory(settings, issuer=settings.issuer)
-    second: Services = services_factory(settings, issuer=settings.issuer)
-    feed = change_feed(first.database)
+    first, second, feed = two_processes
     org = make_org()
     user = first.organizations.create_user(
         Actor.system(), "dev@example.test", org_id=org.id, role=Role.MEMBER

@@ -49,34 +49,34 @@ def test_no_lookup_answers_with_a_row_older_than_a_commit_it_has_learnt_of(
         )
         for i in range(TOKENS)
     ]
-    worker = subprocess.Popen(  # noqa: S603 - our own script, with this interpreter
+    with subprocess.Popen(  # noqa: S603 - our own script, with this interpreter
         [sys.executable, str(WORKER), settings.database_url, settings.secret_key, str(THREADS)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    try:
-        assert worker.stdin is not None and worker.stdout is not None
-        worker.stdin.write(json.dumps([c.plain for c in created]) + "\n")
-        worker.stdin.flush()
-        assert json.loads(worker.stdout.readline()) == {"ready": True}
-        assert _ask(worker, "sync")["live"] == list(range(TOKENS))
+    ) as worker:
+        try:
+            assert worker.stdin is not None and worker.stdout is not None
+            worker.stdin.write(json.dumps([c.plain for c in created]) + "\n")
+            worker.stdin.flush()
+            assert json.loads(worker.stdout.readline()) == {"ready": True}
+            assert _ask(worker, "sync")["live"] == list(range(TOKENS))
 
-        revoked_by: dict[int, float] = {}  # token index → when the worker had caught up with it
-        for start in range(0, TOKENS, BATCH):
-            batch = range(start, start + BATCH)
-            for index in batch:
-                services.personal_tokens.revoke(system, created[index].token.id)
-            synced = _ask(worker, "sync")
-            assert synced["live"] == list(range(start + BATCH, TOKENS))
-            for index in batch:
-                revoked_by[index] = synced["synced_at"]
+            revoked_by: dict[int, float] = {}  # token index → when the worker had caught up with it
+            for start in range(0, TOKENS, BATCH):
+                batch = range(start, start + BATCH)
+                for index in batch:
+                    services.personal_tokens.revoke(system, created[index].token.id)
+                synced = _ask(worker, "sync")
+                assert synced["live"] == list(range(start + BATCH, TOKENS))
+                for index in batch:
+                    revoked_by[index] = synced["synced_at"]
 
-        result = _ask(worker, "stop")
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        worker.wait(timeout=30)
+            result = _ask(worker, "stop")
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+            worker.wait(timeout=30)
 
     stale = [(t0, i) for t0, i in result["successes"] if t0 > revoked_by[i]]
     assert result["lookups"] >= 2_000, "too few lookups to have raced anything"

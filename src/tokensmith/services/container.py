@@ -110,8 +110,13 @@ def build_services(
         max_token_ttl=settings.max_token_ttl_seconds,
     )
     if run_migrations:
-        # One process at a time migrates and creates the first signing key.
-        migrate(database.engine, then=keyring.ensure_key)
+        # One process at a time migrates and creates the first signing key. If that fails (a wrong
+        # master key, an unreachable database), nothing built here is handed out: close the pool.
+        try:
+            migrate(database.engine, then=keyring.ensure_key)
+        except BaseException:
+            database.dispose()
+            raise
     minter = TokenMinter(
         database,
         clock,
