@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tokensmith.client import ClientCredentialsAuth, ManagementClient, PersonalTokenAuth
+from tokensmith.client import ClientCredentialsAuth, ManagementClient, Me, PersonalTokenAuth
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
@@ -275,7 +275,8 @@ def test_management_client_makes_credentials_and_tokens_the_demo_api_honours(
     ]
     _, bootstrap = personal_token(server, org, user_id, management_scopes)
     with ManagementClient(server.url, PersonalTokenAuth(bootstrap)) as management:
-        assert management.me().user.id == user_id
+        me = management.me()
+        assert isinstance(me, Me) and me.user.id == user_id
 
         credential = management.create_credential("e2e", "personal", scopes=["project:read"])
         auth = ClientCredentialsAuth(
