@@ -149,8 +149,9 @@ def test_dashboard_journey(
     me = httpx.get(base + "/api/me", headers={"Authorization": f"Bearer {personal_token}"})
     assert me.status_code == 200 and me.json()["auth"] == "personal_token"
     page.reload()
-    last_used = page.locator("tr", has_text="CI deploy").locator(".last-used").inner_text()
-    assert last_used != "Never" and last_used.endswith("UTC")
+    last_used = page.locator("tr", has_text="CI deploy").locator(".last-used time")
+    assert last_used.inner_text() == "just now" or last_used.inner_text().endswith(" ago")
+    assert (last_used.get_attribute("title") or "").endswith("UTC")  # the exact time, on hover
     page.screenshot(path=str(screenshot_dir / "account-tokens.png"), full_page=True)
     page.locator("tr", has_text="CI deploy").get_by_role("button", name="Revoke CI deploy").click()
     page.get_by_text("Token revoked. It no longer works.").wait_for()
