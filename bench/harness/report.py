@@ -1,4 +1,4 @@
-"""The results: one row per target, the ratios issue 9's targets are judged on, and JSON.
+"""The results: one row per target, the ratios the targets are judged on, and JSON.
 
 The targets (see :func:`_goals`) are reported as "met" or "not met", never asserted: the run's
 exit status only reflects correctness.
@@ -116,7 +116,7 @@ class Goal:
 
 
 def _goals() -> list[Goal]:
-    """Issue 9's targets (medians of 5 rounds in the real run), then figures shown for context."""
+    """The targets (medians of 5 rounds in the real run), then figures shown for context."""
     goals = [
         Goal(
             "pg_over_sqlite_token_rps",

@@ -1,6 +1,6 @@
 """Scale data for the ``--scale`` rows: bulk-loaded with ``COPY``, then the list queries EXPLAINed.
 
-Issue 9 part 7: with 200,000 personal tokens and 50,000 credentials on PostgreSQL, the token
+At scale: with 200,000 personal tokens and 50,000 credentials on PostgreSQL, the token
 endpoint and ``GET /api/me`` keep their p50 within 1.2× of an empty database, and the first page of
 each list costs the same whatever the total (keyset pagination over an index).
 

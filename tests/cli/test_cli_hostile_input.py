@@ -1,4 +1,4 @@
-"""Issue 10 row 8 on the CLI door: control characters in names, descriptions and emails are
+"""Hostile text on the CLI door: control characters in names, descriptions and emails are
 refused with one line on stderr, and nothing is stored (SQLite and PostgreSQL). The OS refuses
 NUL in arguments, so the CLI meets the others (ESC, DEL, CR, LF, C1)."""
 

@@ -1,4 +1,4 @@
-"""Graceful shutdown of ``tokensmith serve`` (issue 9 part 6): SIGTERM stops accepting, lets the
+"""Graceful shutdown of ``tokensmith serve``: SIGTERM stops accepting, lets the
 request in flight finish, flushes last-used times and exits 0 — with ``--workers N`` too — and
 ``TOKENSMITH_SHUTDOWN_GRACE_SECONDS`` bounds how long a request that never finishes is waited for."""
 

@@ -1,4 +1,4 @@
-"""CSRF tokens are stored hashed (issue 10, smaller security findings): a leaked sessions table
+"""CSRF tokens are stored hashed: a leaked sessions table
 yields no token a form would accept, and the page's token still works."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Issue 10 on the dashboard door: row 13 (sign-in ``next`` with tab, CR or LF is refused and
-sign-in lands on the default page) and row 8 (control characters in form fields are refused,
-nothing is stored). Real app over HTTP, SQLite and PostgreSQL."""
+"""Hostile input on the dashboard door: a sign-in ``next`` with tab, CR or LF is refused and
+sign-in lands on the default page; control characters in form fields are refused and nothing
+is stored. Real app over HTTP, SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Membership changes end dashboard sessions, whichever door they come through (issue 10, design 3).
+"""Membership changes end dashboard sessions, whichever door they come through.
 
 The rule lives in services/members.py (one transaction with the change); these tests drive it
 through the management API, the service as the CLI and MCP call it, and the dashboard, and

@@ -1,4 +1,4 @@
-"""Dashboard sign-in throttling (issue 10, design 4): guesses never lock the real user out.
+"""Dashboard sign-in throttling: guesses never lock the real user out.
 
 The token endpoint's rule (services/auth_failures.py): an *address* over the limit is refused
 up front; an *account* over the limit is refused only when the presented password is also

@@ -1,4 +1,4 @@
-"""Connection-level protection of a live ``tokensmith serve`` (issue 9 part 5, issue 10 row 12),
+"""Connection-level protection of a live ``tokensmith serve``,
 driven over raw sockets: header cap (431), header and body deadlines (408), idle connections
 closed, bounded connections (503), and every route's body capped before it is read (413).
 

@@ -1,4 +1,4 @@
-"""Issue 10, smaller findings (tests): the unknown-client path's dummy comparison is asserted, not
+"""The unknown-client path's dummy comparison is asserted, not
 assumed. The token endpoint over HTTP (TestClient), SQLite and PostgreSQL: an unknown client ID
 runs exactly one keyed-hash comparison — against the dummy hash — like a known client with a
 wrong secret runs one against its stored hash, so the two look alike from outside."""

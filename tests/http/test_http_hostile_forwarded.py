@@ -1,4 +1,4 @@
-"""Issue 10, smaller findings: with ``TOKENSMITH_TRUST_FORWARDED_FOR`` the client address is the
+"""With ``TOKENSMITH_TRUST_FORWARDED_FOR`` the client address is the
 entry the trusted proxies appended to ``X-Forwarded-For`` (``TOKENSMITH_FORWARDED_HOPS`` of them),
 never one the client wrote — so rotating a spoofed left-most entry does not escape the
 failed-authentication limit. Real app over HTTP (TestClient), SQLite and PostgreSQL."""

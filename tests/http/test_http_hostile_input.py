@@ -1,4 +1,4 @@
-"""Issue 10, protocol and input findings on the OAuth endpoints: rows 2, 5, 6 and 9.
+"""Protocol and input findings on the OAuth endpoints.
 
 Real app over HTTP (the TestClient drives the ASGI app), on SQLite and PostgreSQL; each test
 asserts the exact status, error code and headers.

@@ -1,4 +1,4 @@
-"""One guarded way to issue a token, seen over HTTP (issue 10, design changes 1 and 2).
+"""One guarded way to issue a token, seen over HTTP.
 
 The token endpoint and the dashboard's Generate Token refuse alike what the organisation's
 policy refuses; a personal credential's tokens name its owner (``owner_sub``, JWT and

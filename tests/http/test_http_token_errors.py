@@ -152,7 +152,7 @@ def test_encoded_characters_change_the_credentials_to_wrong_ones(
     assert_oauth_error(response, 401, "invalid_client", basic_challenge=True)
 
 
-# An invalid escape (``%zz``) no longer "stays literal": issue 10 row 9 makes it invalid_request
+# An invalid escape (``%zz``) no longer "stays literal": it is an invalid_request
 # (tests/http/test_http_hostile_input.py::test_basic_credentials_that_do_not_decode_are_invalid_request).
 
 

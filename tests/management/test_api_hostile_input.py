@@ -1,4 +1,4 @@
-"""Issue 10, protocol and input findings on the management API: rows 1, 3, 4, 7 and 11.
+"""Protocol and input findings on the management API.
 
 Each test drives the real app over HTTP (Starlette's TestClient, the ASGI app itself) on SQLite
 and PostgreSQL, and asserts the exact status, problem code and headers.
@@ -183,7 +183,7 @@ def test_request_paths_hold_no_assert_statements() -> None:
     offenders = []
     for path in sorted(root.rglob("*.py")):
         if path.name == "me.py":
-            continue  # its body belongs to the membership work (issue 10, design change 3)
+            continue  # its body belongs to the membership work
         tree = ast.parse(path.read_text())
         offenders += [f"{path.name}:{node.lineno}" for node in ast.walk(tree) if isinstance(node, ast.Assert)]
     assert offenders == []

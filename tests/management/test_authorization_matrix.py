@@ -1,4 +1,4 @@
-"""Who may do what (issue 3 part 4): role × object kind × organisation × authentication method.
+"""Who may do what: role × object kind × organisation × authentication method.
 
 Exact statuses and problem codes. Scopes are a ceiling; the role still decides; another
 member's personal objects and another organisation's objects answer 404.

@@ -1,4 +1,4 @@
-"""Issue 10 row 10: regenerations of one secret that race. Of 8 that read the same secret,
+"""Regenerations of one secret that race. Of 8 that read the same secret,
 exactly one answers 200 with a secret that works; the other 7 are 409 ``conflict`` and write
 nothing — on SQLite and PostgreSQL, against a live uvicorn server over real HTTP."""
 

@@ -1,4 +1,4 @@
-"""``/api/tokens``: every statement of seed 001 is a test, plus the ceilings of issue 3 part 4."""
+"""``/api/tokens``: every statement of seed 001 is a test, plus the caller's ceilings."""
 
 from __future__ import annotations
 

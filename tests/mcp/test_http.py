@@ -153,7 +153,7 @@ def test_create_use_list_and_revoke_a_token(
 
 def test_scopes_are_a_ceiling(live_server: LiveServer, org: Organization, make_member: MakeMember) -> None:
     reader = make_member(live_server.services, org, Role.OWNER, scopes=["tokens:read"])
-    # A missing tool scope is an HTTP 403 scope challenge before the tool runs (issue 10 row 3):
+    # A missing tool scope is an HTTP 403 scope challenge before the tool runs:
     # tests/mcp/test_mcp_hostile_challenges.py asserts it; the SDK client raises on it.
     call = {"name": "create_token", "arguments": {"name": "x", "scopes": ["api/access"]}}
     refused = httpx.post(

@@ -1,4 +1,4 @@
-"""Issue 10 rows 3 and 4 on ``/mcp``: RFC 6750 §3 challenges (401 ``invalid_token``, 403
+"""Bearer challenges on ``/mcp``: RFC 6750 §3 challenges (401 ``invalid_token``, 403
 ``insufficient_scope`` with the ``scope`` needed, before the tool runs) and tokens in the URL
 refused. A live uvicorn server over real HTTP, SQLite and PostgreSQL."""
 
@@ -110,7 +110,7 @@ def test_every_tool_declares_the_scope_its_docstring_names() -> None:
 def test_a_user_token_from_the_future_is_refused(
     live_server: LiveServer, org: Organization, make_member: MakeMember, claim: str
 ) -> None:
-    """Issue 10 row 2 on /mcp: the same nbf/iat rule and leeway as tokensmith.verify."""
+    """On /mcp, the same nbf/iat rule and leeway as tokensmith.verify."""
     import jwt
 
     from tokensmith.core.clock import epoch

@@ -1,4 +1,4 @@
-"""Issue 10 row 8 on the MCP door: NUL and other control characters are refused in every text
+"""Hostile text on the MCP door: NUL and other control characters are refused in every text
 field a tool stores, on SQLite (which would store them) and PostgreSQL (which refuses NUL)."""
 
 from __future__ import annotations

@@ -100,7 +100,7 @@ class _Feed:
 
 
 def test_a_store_that_raced_a_commit_is_never_served() -> None:
-    """The race of issue 9: a lookup reads a row, a commit lands (and another lookup empties
+    """The lookup race: a lookup reads a row, a commit lands (and another lookup empties
     the cache), then the first lookup stores its stale row."""
     feed = _Feed()
     cache: LookupCache[str, str] = LookupCache(feed)

@@ -1,4 +1,4 @@
-"""The one rule for stored human text (issue 10 row 8): :mod:`tokensmith.core.labels`."""
+"""The one rule for stored human text: :mod:`tokensmith.core.labels`."""
 
 from __future__ import annotations
 

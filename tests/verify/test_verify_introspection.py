@@ -194,7 +194,7 @@ def test_strict_needs_a_credential() -> None:
 def test_a_bad_checksum_is_refused_locally_without_introspecting(
     issuer: FakeIssuer, introspecting: Verifier, token: str
 ) -> None:
-    """Issue 10: a ``tsp_``/``tsa_`` string is checked (format, checksum) before any round trip."""
+    """A ``tsp_``/``tsa_`` string is checked (format, checksum) before any round trip."""
     issuer.introspection_answers[token] = personal(issuer)  # it would be active if it were asked
     with pytest.raises(InvalidTokenError, match="malformed"):
         introspecting.verify(token)

@@ -79,7 +79,7 @@ def test_unreachable_issuer_is_unavailable_not_invalid(issuer: FakeIssuer, verif
 
 
 def test_a_failed_discovery_fetch_cools_down(issuer: FakeIssuer, verifier: Verifier) -> None:
-    """Issue 10: 100 checks against a down issuer cost one outbound request per cooldown, not 100."""
+    """100 checks against a down issuer cost one outbound request per cooldown, not 100."""
     issuer.fail_with = 503
     for _ in range(100):
         with pytest.raises(VerifierUnavailableError):
