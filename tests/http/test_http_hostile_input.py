@@ -65,7 +65,7 @@ def resigned(services: Services, token: str, **changes: int) -> str:
     return services.keyring.signing_key().sign(claims)
 
 
-# -- row 2: nbf / iat in the future ------------------------------------------------------------
+# -- nbf / iat in the future ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("claim", ["nbf", "iat"])
@@ -100,7 +100,7 @@ def test_a_future_nbf_or_iat_is_refused_on_the_management_api(
     assert client.get("/api/me", headers={"Authorization": f"Bearer {user_token}"}).status_code == 200
 
 
-# -- row 5: a bad subject_token is invalid_request; seed 002 keeps invalid_grant ----------------
+# -- a bad subject_token is invalid_request; seed 002 keeps invalid_grant ----------------
 
 
 @pytest.mark.parametrize("kind", ["malformed", "unknown", "revoked", "expired"])
@@ -127,7 +127,7 @@ def test_a_bad_subject_token_is_invalid_request(
     assert_oauth_error(seed_002, 400, "invalid_grant", basic_challenge=False)
 
 
-# -- row 6: audience / resource this server does not serve ---------------------------------------
+# -- audience / resource this server does not serve ---------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -161,7 +161,7 @@ def test_the_served_audience_and_resource_are_accepted(
     assert claims["aud"] == audience
 
 
-# -- row 9: Basic credentials that are not valid form encoding; null members ----------------------
+# -- Basic credentials that are not valid form encoding; null members ----------------------
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from .conftest import World, problem_code
 JSON = {"Content-Type": "application/json"}
 
 
-# -- row 1: a repeated JSON member ------------------------------------------------------------
+# -- a repeated JSON member ------------------------------------------------------------
 
 
 def test_a_repeated_member_is_refused_not_last_one_wins(client: Any, world: World) -> None:
@@ -66,7 +66,7 @@ def test_a_body_without_repeats_still_works_and_bad_json_stays_validation_failed
     assert problem_code(broken) == "validation_failed"
 
 
-# -- row 3: RFC 6750 §3 challenges --------------------------------------------------------------
+# -- RFC 6750 §3 challenges --------------------------------------------------------------
 
 
 def test_no_credentials_get_the_bare_challenge(client: Any, world: World) -> None:
@@ -111,7 +111,7 @@ def test_a_role_refusal_is_403_without_a_bearer_challenge(client: Any, world: Wo
     assert "www-authenticate" not in response.headers
 
 
-# -- row 4: tokens in the URL ------------------------------------------------------------------
+# -- tokens in the URL ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("with_header", [False, True])
@@ -129,7 +129,7 @@ def test_a_token_in_the_query_string_is_invalid_request(client: Any, world: Worl
     assert client.get("/api/me", headers=owner.headers()).status_code == 200
 
 
-# -- row 7: expires_at far in the future ----------------------------------------------------------
+# -- expires_at far in the future ----------------------------------------------------------
 
 
 @pytest.mark.parametrize("expires_at", ["9999-12-31T23:59:59Z", "2100-01-01T00:00:00+00:00"])
@@ -161,7 +161,7 @@ def test_expires_at_within_ten_years_but_beyond_policy_is_policy_forbids(client:
     assert problem_code(response) == "policy_forbids"
 
 
-# -- row 11: no assert on request paths -------------------------------------------------------------
+# -- no assert on request paths -------------------------------------------------------------
 
 
 def test_an_actor_without_an_organisation_is_an_explicit_403() -> None:
@@ -189,7 +189,7 @@ def test_request_paths_hold_no_assert_statements() -> None:
     assert offenders == []
 
 
-# -- row 8 on the REST door: control characters in any stored text field ------------------------------
+# -- control characters in any stored text field ------------------------------
 
 
 @pytest.mark.parametrize(
