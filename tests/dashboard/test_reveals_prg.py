@@ -6,6 +6,7 @@ and expires."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -280,3 +281,33 @@ def test_org_credential_secret_page_for_an_admin(
     assert SECRET.search(client.get(made.headers["location"]).text)
     (credential,) = _credentials(services, team)
     assert credential.kind is CredentialKind.ORGANIZATION
+
+
+def test_concurrent_views_and_claims_have_one_winner(services: Services) -> None:
+    reveals = services.reveals
+    nonce = new_form_nonce()
+    claims: list[Any] = []
+    views: list[Any] = []
+
+    def claim() -> None:
+        claims.append(reveals.claim("session-a", nonce))
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    fresh = [c for c in claims if c.fresh]
+    assert len(claims) == 4 and len(fresh) == 1  # the others waited, then gave up (no result yet)
+    reveals.complete(fresh[0], "/done", {"secret": "once"})
+    assert reveals.claim("session-a", nonce).result_url == "/done"
+
+    def view() -> None:
+        views.append(reveals.reveal(fresh[0].reveal_id, "session-a"))
+
+    threads = [threading.Thread(target=view) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(views, key=repr) == [None, None, None, {"secret": "once"}]
