@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import ParamSpec, TypeVar
 
+import click
 import typer
 from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -25,9 +26,15 @@ Document = BaseModel | Mapping[str, object] | Sequence[BaseModel | Mapping[str, 
 
 
 def load_services(issuer: str | None = None) -> Services:
-    """The services for one command; closed (usage flushed, connections released) at exit."""
+    """The services for one command, closed (usage flushed, connections released) when the command
+    ends: on its click context's close, so commands run in one process one after another (tests,
+    a shell embedding the CLI) do not each leave a connection pool open; at exit otherwise."""
     services = build_services(Settings(), issuer=issuer)
-    atexit.register(services.close)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(services.close)
+    else:
+        atexit.register(services.close)
     return services
 
 
