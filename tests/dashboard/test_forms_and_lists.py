@@ -9,9 +9,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.dashboard.conftest import Team
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import FrozenClock
+from tokensmith.core.records import CredentialKind
+from tokensmith.services import listings
 from tokensmith.services.container import Services
 from tokensmith.services.reveals import new_form_nonce
 
@@ -155,3 +159,38 @@ def test_edit_forms_keep_the_typed_value_and_show_the_error(
     saved = _post(client, f"/credentials/{credential.id}", csrf, name="Billing v2", description="")
     assert saved.status_code == 303
     assert services.credentials.get(SYSTEM, credential.id).name == "Billing v2"
+
+
+def test_lists_search_and_sort_every_record_not_only_the_first_page(
+    client: Any,
+    services: Services,
+    team: Team,
+    sign_in: Callable[[str], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lists read page after page before they search, filter and sort; with two records a
+    page, five tokens and five credentials all show, and a search finds one on the last page."""
+    monkeypatch.setattr(listings, "LIST_PAGE", 2)
+    names = ["echo", "alpha", "delta", "bravo", "charlie"]
+    for name in names:
+        services.personal_tokens.create(
+            SYSTEM, name=name, scopes=["project:read"], org_id=team.org.id, user_id=team.member_id
+        )
+        services.credentials.create(
+            SYSTEM, org_id=team.org.id, name=name, kind=CredentialKind.PERSONAL, user_id=team.member_id
+        )
+    sign_in(team.member_email)
+
+    def tokens(query: str) -> list[str]:
+        return re.findall(r'<td><a href="/tokens/[^"]+">([^<]+)</a>', client.get("/tokens" + query).text)
+
+    assert tokens("?sort=name") == sorted(names)
+    for name in names:
+        assert tokens(f"?q={name}") == [name]
+
+    def credentials(query: str) -> list[str]:
+        page = client.get("/credentials" + query).text
+        return re.findall(r'<a href="/credentials/[^"/]+">([^<]+)</a>', page)
+
+    assert credentials("?sort=name") == sorted(names)
+    assert credentials("?q=echo") == ["echo"]

@@ -32,6 +32,8 @@ class TokenStatus(StrEnum):
 
 
 #: The status filter's choices: ``current`` (the default) is every token not revoked.
+#: How many records a list view reads per page while it reads them all.
+LIST_PAGE = 200
 STATUS_FILTERS = ("current", "active", "expiring", "expired", "revoked", "all")
 TOKEN_SORTS = ("created", "name", "last_used", "expires")
 CREDENTIAL_SORTS = ("created", "name", "last_used")

@@ -10,6 +10,7 @@ says that there is a next page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
@@ -23,6 +24,19 @@ R = TypeVar("R", Credential, PersonalTokenRecord)
 class Page(Generic[R]):
     items: list[R]
     next_cursor: str | None
+
+
+def every(read: Callable[[str | None], Page[R]]) -> list[R]:
+    """Every record ``read`` pages through, from the first page (cursor ``None``) to the last:
+    for a view that searches, filters or sorts the whole list, which one page would cut short."""
+    found: list[R] = []
+    cursor: str | None = None
+    while True:
+        page = read(cursor)
+        found.extend(page.items)
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
 
 
 class PendingUse:

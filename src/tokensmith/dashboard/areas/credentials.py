@@ -23,6 +23,7 @@ from tokensmith.dashboard.forms import (
 from tokensmith.dashboard.once import Outcome, remove_once
 from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services import listings
+from tokensmith.services.pages import every
 from tokensmith.services.reveals import Claim
 
 #: The new credential form's fields (a refusal is shown next to the one it names, forms.place_error).
@@ -42,13 +43,18 @@ def credentials_list(page: Page) -> Response:
     if session.org is None:
         return page.render("no_org.html")
     query, sort = page.query("q").strip(), page.query("sort", "created")
-    listing = page.services.credentials.list(actor, org_id=session.org.id, limit=200)
-    found = listings.credentials(listing.items, query=query, sort=sort)
+    org_id = session.org.id
+    every_credential = every(
+        lambda cursor: page.services.credentials.list(
+            actor, org_id=org_id, cursor=cursor, limit=listings.LIST_PAGE
+        )
+    )
+    found = listings.credentials(every_credential, query=query, sort=sort)
     return page.render(
         "credentials.html",
         personal=[c for c in found if c.kind is CredentialKind.PERSONAL],
         organization=[c for c in found if c.kind is CredentialKind.ORGANIZATION],
-        total=len(listing.items),
+        total=len(every_credential),
         query=query,
         sort=sort if sort in listings.CREDENTIAL_SORTS else "created",
         sorts=listings.CREDENTIAL_SORTS,

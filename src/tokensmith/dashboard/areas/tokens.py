@@ -19,6 +19,7 @@ from tokensmith.dashboard.once import (
 )
 from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services import listings
+from tokensmith.services.pages import every
 from tokensmith.services.reveals import Claim
 
 
@@ -31,16 +32,19 @@ def tokens_list(page: Page) -> Response:
     status = status if status in listings.STATUS_FILTERS else "current"
     sort = page.query("sort", "created")
     sort = sort if sort in listings.TOKEN_SORTS else "created"
-    listing = page.services.personal_tokens.list(
-        session.actor(), limit=200, include_revoked=listings.wants_revoked(status)
+    actor, include_revoked = session.actor(), listings.wants_revoked(status)
+    every_token = every(
+        lambda cursor: page.services.personal_tokens.list(
+            actor, cursor=cursor, limit=listings.LIST_PAGE, include_revoked=include_revoked
+        )
     )
     rows = listings.tokens(
-        listing.items, session.org.policy, page.services.clock.now(), query=query, status=status, sort=sort
+        every_token, session.org.policy, page.services.clock.now(), query=query, status=status, sort=sort
     )
     return page.render(
         "tokens.html",
         rows=rows,
-        total=len(listing.items),
+        total=len(every_token),
         query=query,
         status_filter=status,
         sort=sort,
