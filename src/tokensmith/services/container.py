@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
+from tokensmith.metrics import NO_METRICS, Metrics
 from tokensmith.services.api_console import ApiConsole
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.audit_query import AuditQueryService
@@ -62,6 +63,8 @@ class Services:
     studio: TokenStudio
     api_console: ApiConsole
     reveals: RevealService
+    #: Prometheus metrics (:mod:`tokensmith.metrics`); :data:`NO_METRICS` when switched off.
+    metrics: Metrics = NO_METRICS
 
     def close(self) -> None:
         try:
@@ -96,6 +99,8 @@ def build_services(
         timeout_seconds=settings.database_timeout_seconds,
         max_abandoned=settings.database_pool_size + settings.database_max_overflow,
     )
+    metrics = Metrics.create() if settings.metrics else NO_METRICS
+    database.observer = metrics
     hasher = SecretHasher(master_keys)
     audit = AuditLog(clock)
     usage = UsageRecorder(database)
@@ -200,4 +205,5 @@ def build_services(
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
+        metrics=metrics,
     )

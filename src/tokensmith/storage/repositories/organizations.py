@@ -53,7 +53,9 @@ class OrganizationLookup:
         self._query = CompiledQuery(
             database, select(organizations).where(organizations.c.id == bindparam("id"))
         )
-        self._cache: LookupCache[str, Organization] = LookupCache(change_feed(database))
+        self._cache: LookupCache[str, Organization] = LookupCache(
+            change_feed(database), name="organizations", observer=database.observer
+        )
 
     def __call__(self, org_id: str) -> Organization | None:
         return self._cache.read_through(org_id, self._read, org_id)
