@@ -222,6 +222,7 @@ class Credential(_Model):
     updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
+    reuse_tokens: bool = False
 
 
 @dataclass(frozen=True)

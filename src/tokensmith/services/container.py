@@ -16,16 +16,20 @@ from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
+from tokensmith.services.issuance_counts import IssuanceCounter
+from tokensmith.services.issuance_quota import IssuanceQuota
 from tokensmith.services.keyring import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
 from tokensmith.services.org_policies import PolicyService
 from tokensmith.services.organizations import OrganizationService
+from tokensmith.services.overissue import OverissueWatch
 from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.services.reveals import RevealService
 from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
+from tokensmith.services.token_reuse import TokenReuse
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.settings import Settings
 from tokensmith.storage.database import Database
@@ -164,7 +168,17 @@ def build_services(
         personal_prefix=settings.personal_token_prefix,
     )
     members = MemberService(database, clock, audit)
-    issuance = TokenIssuance(database, minter, audit)
+    counter = IssuanceCounter(settings.redis_url)
+    issuance = TokenIssuance(
+        database,
+        minter,
+        audit,
+        quota=IssuanceQuota(counter),
+        reuse=TokenReuse(database, clock, hasher, audience=minter.audience, metrics=metrics),
+        overissue=OverissueWatch(
+            counter, database, audit, threshold=settings.overissue_threshold, metrics=metrics
+        ),
+    )
     return Services(
         settings=settings,
         issuer=issuer,

@@ -126,6 +126,13 @@ class CredentialRepository(Repository):
             .values(name=name, description=description, updated_at=now)
         )
 
+    def set_reuse_tokens(self, credential_id: str, enabled: bool, now: datetime) -> None:
+        self.c.execute(
+            update(credentials)
+            .where(credentials.c.id == credential_id)
+            .values(reuse_tokens=enabled, updated_at=now)
+        )
+
     def replace_secret(
         self,
         credential_id: str,

@@ -25,6 +25,7 @@ _POLICY_FIELDS = (
     "pat_max_lifetime_days",
     "pat_inactivity_days",
     "pat_expiry_required",
+    "credential_tokens_per_hour",
 )
 
 
