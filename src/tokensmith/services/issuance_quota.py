@@ -1,12 +1,13 @@
 """Issuance quotas: at most ``credential_tokens_per_hour`` tokens per credential per hour, from
 the organisation's policy (:class:`~tokensmith.core.records.OrgPolicy`).
 
-Windows are fixed hours per credential, each starting with the credential's first token in it
-(:mod:`tokensmith.services.issuance_counts` says where they are counted). A request past the quota is refused with
-:class:`~tokensmith.core.errors.IssuanceQuotaExceeded`: HTTP 429 with ``Retry-After`` (RFC 6585
-§4, RFC 9110 §10.2.3) — the seconds until the credential's window starts again — and an RFC
-6749 §5.2 error body. A token answered by token reuse (:mod:`tokensmith.services.token_reuse`)
-mints nothing and is not counted: reuse is the remedy for a client that asks too often.
+Windows are fixed hours per credential, each starting with the credential's first token in
+it (:mod:`tokensmith.services.issuance_counts` says where they are counted). A request past
+the quota is refused with :class:`~tokensmith.core.errors.IssuanceQuotaExceeded`: HTTP 429
+with ``Retry-After`` (RFC 6585 §4, RFC 9110 §10.2.3) — the seconds until the credential's
+window starts again — and an RFC 6749 §5.2 error body. A token answered by token reuse
+(:mod:`tokensmith.services.token_reuse`) mints nothing and is not counted: reuse is the
+remedy for a client that asks too often.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ token ever issued stays valid until it expires. With reuse they get the same tok
 
 Rules:
 
-* Same credential *version*: a key includes the credential's ``updated_at``, so a rotated
-  secret, a rename or any other change starts afresh; so do a different scope set, audience,
+* Same credential *version*: a key includes the credential's secret hash and ``updated_at``,
+  so a rotated secret, a rename or any other change starts afresh; so do a different scope set, audience,
   format or lifetime.
 * Enough life left: a token is reused only while at least half its lifetime (and at least
   :attr:`TokenReuse.MIN_REMAINING_SECONDS`) remains; ``expires_in`` is what is left
@@ -46,6 +46,7 @@ from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 @dataclass(frozen=True)
 class _Key:
     credential_id: str
+    secret_hash: str
     version: datetime
     scopes: frozenset[str]
     audience: str
@@ -77,6 +78,7 @@ class TokenReuse:
     def _key(self, credential: Credential, scopes: frozenset[str]) -> _Key:
         return _Key(
             credential.id,
+            credential.secret_hash,
             credential.updated_at,
             scopes,
             self._audience,

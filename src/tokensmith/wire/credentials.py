@@ -30,7 +30,6 @@ class CredentialOut(Record):
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
     reuse_tokens: bool = Field(
-        default=False,
         description="Token requests get the still-valid token already issued for the same scope.",
     )
 

@@ -52,5 +52,5 @@ class PolicyOut(Record):
     pat_inactivity_days: int | None = Field(description="Personal tokens unused this long stop working.")
     pat_expiry_required: bool
     credential_tokens_per_hour: int | None = Field(
-        default=None, description="Tokens each credential may get per hour (429 past it); null: no quota."
+        description="Tokens each credential may get per hour (429 past it); null: no quota."
     )
