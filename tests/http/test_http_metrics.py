@@ -4,6 +4,9 @@ tokensmith.http.metrics_route)."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -195,3 +198,19 @@ def test_two_instances_in_one_process_do_not_share_counts() -> None:
     first.rate_limited("failed_authentication")
     assert parse(first.render()[0].decode()).value("tokensmith_rate_limited_total") == 1
     assert parse(second.render()[0].decode()).value("tokensmith_rate_limited_total") == 0
+
+
+def test_the_grafana_dashboard_queries_only_metrics_that_exist() -> None:
+    dashboard = json.loads((Path(__file__).parents[2] / "docs" / "grafana-dashboard.json").read_text())
+    families = parse(Metrics.create().render()[0].decode()).families
+    exposed = {
+        f"{family}{suffix}" for family in families for suffix in ("_total", "_bucket", "_count", "_sum")
+    }
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"tokensmith_[a-z_]+", target["expr"])
+    }
+    assert len(queried) >= 10
+    assert queried <= exposed, queried - exposed
