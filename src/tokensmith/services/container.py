@@ -208,6 +208,7 @@ def build_services(
             clock=clock,
             hasher=hasher,
             opaque_prefix=settings.opaque_token_prefix,
+            metrics=metrics,
         ),
         scope_registry=registry,
         members=members,
