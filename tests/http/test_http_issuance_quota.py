@@ -102,3 +102,19 @@ def test_invalid_quotas_are_refused(value: object) -> None:
     with pytest.raises(BadRequest) as raised:
         validate_changes({"credential_tokens_per_hour": value})
     assert raised.value.field == "credential_tokens_per_hour"
+
+
+@SQLITE_ONLY
+def test_with_redis_two_processes_share_one_quota(
+    live_server_factory: Any, make_org: Any, make_credential: Any, redis_url: str
+) -> None:
+    first = live_server_factory(redis_url=redis_url)
+    second = live_server_factory(redis_url=redis_url)
+    org = make_org()
+    first.services.policies.update(Actor.system(), org.id, {"credential_tokens_per_hour": 2})
+    cred = make_credential(org=org)
+    with httpx.Client(base_url=first.url) as a, httpx.Client(base_url=second.url) as b:
+        assert _token(a, cred).status_code == 200
+        assert _token(b, cred).status_code == 200
+        assert_oauth_error(_token(a, cred), 429, "temporarily_unavailable")
+        assert_oauth_error(_token(b, cred), 429, "temporarily_unavailable")
