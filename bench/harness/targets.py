@@ -261,10 +261,15 @@ def _request(kind: str, made: Provisioned) -> RequestSpec:
 
 
 def tokensmith_row(
-    kind: str, backend: str = "sqlite", workers: int = 1, data: scale.Sizes | None = None
+    kind: str,
+    backend: str = "sqlite",
+    workers: int = 1,
+    data: scale.Sizes | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Callable[[Context], Prepared]:
     """Prepare ``tokensmith serve`` on ``backend`` with ``workers`` processes, loaded with the
-    ``kind`` request (``token``, ``introspect``, ``me``, ``tokens``, ``credentials``, ``audit``)."""
+    ``kind`` request (``token``, ``introspect``, ``me``, ``tokens``, ``credentials``, ``audit``);
+    ``settings``: extra ``TOKENSMITH_*`` environment variables for the server."""
 
     def prepare(ctx: Context) -> Prepared:
         made = _database(ctx, backend, data)
@@ -274,7 +279,7 @@ def tokensmith_row(
             expect = {"items": ...}
         return Prepared(
             argv=[*argv, "--workers", str(workers)] if workers > 1 else argv,
-            env={**made.env, "TOKENSMITH_ISSUER": ctx.base_url},
+            env={**made.env, "TOKENSMITH_ISSUER": ctx.base_url, **(settings or {})},
             cwd=ctx.workdir,
             request=_request(kind, made),
             ready_path="/.well-known/oauth-authorization-server",
@@ -328,6 +333,12 @@ def all_targets() -> list[Target]:
     large, page = scale.LARGE, scale.PAGE
     rows = [
         Target("tokensmith", "Tokensmith POST /oauth2/token, SQLite", tokensmith_row("token"), sqlite_ok),
+        Target(
+            "tokensmith-metrics-off",
+            "Tokensmith POST /oauth2/token, SQLite, metrics off",
+            tokensmith_row("token", settings={"TOKENSMITH_METRICS": "false"}),
+            sqlite_ok,
+        ),
         Target(
             "tokensmith-pg",
             "Tokensmith POST /oauth2/token, PostgreSQL",

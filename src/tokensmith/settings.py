@@ -7,10 +7,11 @@ at import time.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
@@ -145,6 +146,32 @@ class Settings(BaseSettings):
     test_call_allowed_origins: str = ""
     #: The URL "Test API Call" proposes first (empty: ``{issuer}/api/me``).
     test_call_default_url: str = ""
+
+    # Metrics (tokensmith.metrics, docs/metrics.md)
+    #: Collect Prometheus metrics and serve them on ``GET /metrics``; false: nothing is
+    #: counted and /metrics is 404.
+    metrics: bool = True
+    #: Client addresses (IPs or CIDR networks, comma separated) that may read /metrics; the
+    #: address is the one ``trust_forwarded_for`` resolves. Empty: any address (then set
+    #: ``metrics_bearer_token``).
+    metrics_allowed_addresses: str = "127.0.0.1/32,::1/128"
+    #: When set, /metrics also needs ``Authorization: Bearer <this>`` (Prometheus'
+    #: ``authorization`` / ``bearer_token_file``).
+    metrics_bearer_token: str = Field(default="", repr=False)
+
+    # Issuance (tokensmith.services.issuance_guard)
+    #: Token requests a credential may make within one token lifetime before it is reported
+    #: (metric and rate-limited audit event) as requesting far more tokens than it needs.
+    overissue_threshold: int = Field(default=20, ge=2)
+
+    @field_validator("metrics_allowed_addresses")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        """Every entry an IP address or a CIDR network, or the server refuses to start."""
+        for item in value.split(","):
+            if item.strip():
+                ipaddress.ip_network(item.strip(), strict=False)
+        return value
 
     @property
     def is_production(self) -> bool:

@@ -129,6 +129,7 @@ def test_policy_read_and_partial_update(client: Any, world: World) -> None:
         "pat_max_lifetime_days": 90,
         "pat_inactivity_days": 30,
         "pat_expiry_required": False,
+        "credential_tokens_per_hour": None,
     }
     cleared = client.patch(
         f"/api/orgs/{org}/policy", json={"pat_inactivity_days": None}, headers=owner.headers()

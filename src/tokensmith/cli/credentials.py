@@ -25,6 +25,9 @@ def create(
     ),
     token_format: TokenFormat | None = typer.Option(None, "--format", help="Access tokens' format."),
     ttl: int | None = typer.Option(None, "--ttl", help="Access-token lifetime in seconds."),
+    reuse_tokens: bool = typer.Option(
+        False, "--reuse-tokens/--no-reuse-tokens", help="Answer token requests with the still-valid token."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a credential and print its secret (shown once)."""
@@ -40,6 +43,7 @@ def create(
         user_id=user_id,
         scopes=scopes.split() if scopes is not None else None,
         token_ttl=ttl,
+        reuse_tokens=reuse_tokens,
     )
     created = create() if token_format is None else create(token_format=token_format)
     emit(
@@ -88,6 +92,23 @@ def rotate(
         shown.model_dump(mode="json", include={"client_id", "client_secret"}),
         as_json,
         f"client_secret: {created.client_secret}\nThe secret is shown once; store it now.",
+    )
+
+
+@credentials.command("reuse-tokens")
+@handles_errors
+def reuse_tokens_command(
+    client_id: str,
+    enabled: bool = typer.Option(..., "--on/--off", help="Turn token reuse on or off."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Turn token reuse on or off: token requests get the still-valid token already issued."""
+    services = load_services()
+    credential = services.credentials.set_token_reuse(Actor.system(), client_id, enabled=enabled)
+    emit(
+        CredentialOut.of(credential),
+        as_json,
+        f"token reuse {'on' if credential.reuse_tokens else 'off'} for {credential.client_id}",
     )
 
 

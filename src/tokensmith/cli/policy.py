@@ -27,6 +27,14 @@ def _days(value: str | None, option: str) -> int | None:
     return int(value)
 
 
+def _count(value: str, option: str) -> int | None:
+    if value.lower() in ("none", "off", "null"):
+        return None
+    if not value.isdigit():
+        fail(f"{option} takes a number of tokens or 'none'")
+    return int(value)
+
+
 @policy.command("show")
 @handles_errors
 def show(
@@ -55,6 +63,9 @@ def set_policy(
     max_lifetime: str | None = typer.Option(None, "--pat-max-lifetime-days", help="Days, or 'none'."),
     inactivity: str | None = typer.Option(None, "--pat-inactivity-days", help="Days, or 'none'."),
     expiry_required: bool | None = typer.Option(None, "--pat-expiry-required/--pat-expiry-optional"),
+    tokens_per_hour: str | None = typer.Option(
+        None, "--credential-tokens-per-hour", help="Tokens each credential may get per hour, or 'none'."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Change the policy; options not given keep their value.
@@ -75,6 +86,8 @@ def set_policy(
         changes["pat_max_lifetime_days"] = _days(max_lifetime, "--pat-max-lifetime-days")
     if inactivity is not None:
         changes["pat_inactivity_days"] = _days(inactivity, "--pat-inactivity-days")
+    if tokens_per_hour is not None:
+        changes["credential_tokens_per_hour"] = _count(tokens_per_hour, "--credential-tokens-per-hour")
     services = load_services()
     updated = services.policies.update(Actor.system(), services.organizations.by_ref(org).id, changes)
     emit(PolicyOut.of(updated), as_json, _human(updated))

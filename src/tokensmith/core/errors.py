@@ -13,6 +13,7 @@
     │   ├── InvalidScope           400 invalid_scope
     │   ├── InvalidTarget          400 invalid_target (RFC 8693 §2.2.2: audience/resource not served)
     │   ├── SlowDown               429 slow_down — too many failed authentications
+    │   ├── IssuanceQuotaExceeded  429 temporarily_unavailable — the credential's tokens-per-hour is used up
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
     ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
     └── ProblemError               RFC 9457 problem details for the management API
@@ -113,6 +114,26 @@ class SlowDown(OAuthError):
 
     def __init__(self, retry_after: int, *, detail: str = "") -> None:
         super().__init__("Too many failed attempts; retry later.", detail=detail)
+        self.retry_after = max(1, retry_after)
+
+
+class IssuanceQuotaExceeded(OAuthError):
+    """The credential has been issued its organisation's ``credential_tokens_per_hour``.
+
+    HTTP 429 with ``Retry-After`` (RFC 6585 §4). The body's code is ``temporarily_unavailable``:
+    RFC 6749 §5.2 defines no token-endpoint code for "too many requests", and
+    ``temporarily_unavailable`` (registered by §4.1.2.1, IANA OAuth Extensions Error Registry)
+    is the one standard code meaning "retry later", which is what a client must do.
+    ``invalid_request`` would tell it the request itself is wrong (it is not), ``slow_down`` is
+    RFC 8628's device-flow polling code, and ``invalid_client`` would make a client discard
+    good credentials.
+    """
+
+    error = "temporarily_unavailable"
+    status = 429
+
+    def __init__(self, retry_after: int, *, detail: str = "") -> None:
+        super().__init__("This client's token quota is used up; retry later.", detail=detail)
         self.retry_after = max(1, retry_after)
 
 

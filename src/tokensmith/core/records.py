@@ -33,6 +33,9 @@ class OrgPolicy:
     pat_max_lifetime_days: int | None = None
     pat_inactivity_days: int | None = None
     pat_expiry_required: bool = False
+    #: Tokens one credential may be issued per hour (``None``: no quota); past it the token
+    #: endpoint answers 429 with ``Retry-After`` (:mod:`tokensmith.services.issuance_quota`).
+    credential_tokens_per_hour: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class Credential:
     #: endpoint's lookup (``CredentialLookup``); ``None`` when not read or when the owner is no
     #: longer a member — either way a personal credential without it gets no token.
     owner_role: Role | None = None
+    #: Opt-in: a token request is answered with the still-valid token already issued for the
+    #: same scope and audience instead of a new one (:mod:`tokensmith.services.token_reuse`).
+    reuse_tokens: bool = False
 
     @property
     def kind(self) -> CredentialKind:

@@ -43,6 +43,7 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "org-switched": "Organisation switched.",
     "credential-renamed": "Credential saved.",
+    "credential-reuse-saved": "Token reuse saved.",
     "credential-deleted": "Credential deleted. Its secret no longer works.",
     "token-updated": "Token saved.",
     "token-revoked": "Token revoked. It no longer works.",

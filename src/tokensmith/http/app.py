@@ -27,6 +27,7 @@ from tokensmith.http.body_limit import BodyCaps, BodyLimit
 from tokensmith.http.errors import EXCEPTION_HANDLERS
 from tokensmith.http.management import hot_reads
 from tokensmith.http.management import install as install_management_api
+from tokensmith.http.metrics_route import metrics_routes
 from tokensmith.http.oauth_routes import Endpoint, OAuthRoutes
 from tokensmith.http.ops_routes import ops_routes
 from tokensmith.http.token_endpoint import TokenEndpoint
@@ -94,6 +95,7 @@ def create_app(
     oauth = OAuthRoutes(svc, token_endpoint)
     app.router.routes.extend(oauth.routes())
     app.router.routes.extend(ops_routes(svc))
+    app.router.routes.extend(metrics_routes(svc))
     install_management_api(app)
     app.router.routes.extend(mcp.routes())
     # The dashboard last: the OAuth, management and MCP routes keep priority.

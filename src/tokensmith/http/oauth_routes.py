@@ -33,6 +33,7 @@ from tokensmith.http.errors import (
     unavailable_response,
     unexpected_response,
 )
+from tokensmith.http.metered import metered_introspection, metered_token, note_active, note_format, note_grant
 from tokensmith.http.oauth_request import (
     ClientAuth,
     authorization,
@@ -44,6 +45,7 @@ from tokensmith.http.oauth_request import (
 )
 from tokensmith.http.token_endpoint import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE, TokenEndpoint, token_body
 from tokensmith.services.container import Services
+from tokensmith.services.minting import IssuedToken
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
 
@@ -87,6 +89,7 @@ class OAuthRoutes:
         self.s = services
         self.tokens = token_endpoint
         self.limit = services.settings.max_body_bytes
+        self.opaque_prefix = services.settings.opaque_token_prefix
 
     async def _call(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         return await call_blocking(self.s.database, func, *args, **kwargs)
@@ -94,11 +97,18 @@ class OAuthRoutes:
     def _ip(self, request: Request) -> str | None:
         return client_ip(request, self.s.settings.trust_forwarded_for, self.s.settings.forwarded_hops)
 
+    async def _issue(self, request: Request, params: dict[str, Any], auth: ClientAuth | None) -> IssuedToken:
+        """The grant handling, with the grant and the token's format noted for the metrics."""
+        note_grant(request, params.get("grant_type"))
+        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+        note_format(request, "opaque" if issued.access_token.startswith(self.opaque_prefix) else "jwt")
+        return issued
+
     # RFC 6749 §3.2 ------------------------------------------------------------
     async def token(self, request: Request) -> Response:
         params = await read_form(request, self.limit)
         auth = client_auth(request, params)
-        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+        issued = await self._issue(request, params, auth)
         grant_type = params.get("grant_type")
         return NoStoreJSON(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE))
 
@@ -127,7 +137,7 @@ class OAuthRoutes:
                     "grant_type refresh_token needs a personal token as Bearer authorization."
                 )
         try:
-            issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+            issued = await self._issue(request, params, auth)
         except InvalidSubjectToken as exc:
             # Seed 002 calls the exchange a refresh: a bad personal token is invalid_grant (RFC 6749 §5.2).
             raise InvalidGrant(exc.description) from None
@@ -143,7 +153,7 @@ class OAuthRoutes:
             "scope": json_string(raw, "scope"),
         }
         auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
-        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+        issued = await self._issue(request, params, auth)
         return NoStoreJSON({_camel(name): value for name, value in token_body(issued).items()})
 
     # RFC 7662 / RFC 7009 ----------------------------------------------------------
@@ -162,6 +172,7 @@ class OAuthRoutes:
     async def introspect(self, request: Request) -> Response:
         params, caller = await self._caller(request)
         body = await self._call(self.s.inspector.introspect, params["token"], caller)
+        note_active(request, body.get("active") is True)
         return NoStoreJSON(body)
 
     async def revoke(self, request: Request) -> Response:
@@ -200,17 +211,26 @@ class OAuthRoutes:
         """The POST endpoints by path; each renders all of its own errors."""
         settings = self.s.settings
         endpoints: dict[str, Endpoint] = {
-            "/oauth2/token": _oauth(self.token),
-            "/oauth2/introspect": _oauth(self.introspect),
+            "/oauth2/token": _oauth(self._metered("/oauth2/token", self.token)),
+            "/oauth2/introspect": _oauth(self._metered_introspection(self.introspect)),
             "/oauth2/revoke": _oauth(self.revoke),
         }
         if settings.dialect_oauth_form:
-            endpoints["/api/oauth/token"] = _oauth(self.token)
+            endpoints["/api/oauth/token"] = _oauth(self._metered("/api/oauth/token", self.token))
         if settings.dialect_v0_login:
-            endpoints["/api/v0/login"] = _oauth(self.v0_login)
+            endpoints["/api/v0/login"] = _oauth(self._metered("/api/v0/login", self.v0_login))
         if settings.dialect_v1_token:
-            endpoints["/api/v1/token"] = _oauth(self.v1_token, camel_case=True)
+            endpoints["/api/v1/token"] = _oauth(
+                self._metered("/api/v1/token", self.v1_token), camel_case=True
+            )
         return endpoints
+
+    def _metered(self, route: str, handler: Endpoint) -> Endpoint:
+        """``handler`` counted and timed (:mod:`tokensmith.http.metered`), unless metrics are off."""
+        return metered_token(handler, self.s.metrics, route) if self.s.metrics.enabled else handler
+
+    def _metered_introspection(self, handler: Endpoint) -> Endpoint:
+        return metered_introspection(handler, self.s.metrics) if self.s.metrics.enabled else handler
 
     def routes(self) -> list[BaseRoute]:
         routes: list[BaseRoute] = [

@@ -25,6 +25,7 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import TooManyRequests, Unauthenticated
 from tokensmith.core.records import Credential, Organization, SubjectKind, User
 from tokensmith.core.secrets import MAX_PRESENTED_TOKEN_LENGTH, SecretHasher, is_well_formed
+from tokensmith.metrics import NO_METRICS, Metrics
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.minting import TokenMinter
@@ -62,6 +63,8 @@ class BearerAuthenticator:
     clock: Clock = field(kw_only=True)
     hasher: SecretHasher = field(kw_only=True)
     opaque_prefix: str = field(kw_only=True)
+    #: Counts the 429s of the failed-authentication limit (``tokensmith_rate_limited_total``).
+    metrics: Metrics = field(default=NO_METRICS, kw_only=True)
 
     def authenticate(self, token: str, *, transport: Transport, ip: str | None = None) -> Actor:
         """The caller behind ``token``. Failed attempts count against the address's limit
@@ -76,6 +79,7 @@ class BearerAuthenticator:
     def _limited(self, ip: str | None, attempt: Callable[[], T]) -> T:
         wait = self.limiter.address_blocked(ip)
         if wait is not None:
+            self.metrics.rate_limited("failed_authentication")
             raise TooManyRequests(wait)
         try:
             return attempt()

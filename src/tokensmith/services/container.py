@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
+from tokensmith.metrics import NO_METRICS, Metrics
 from tokensmith.services.api_console import ApiConsole
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.audit_query import AuditQueryService
@@ -15,16 +16,20 @@ from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
+from tokensmith.services.issuance_counts import IssuanceCounter
+from tokensmith.services.issuance_quota import IssuanceQuota
 from tokensmith.services.keyring import KeyRing
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
 from tokensmith.services.org_policies import PolicyService
 from tokensmith.services.organizations import OrganizationService
+from tokensmith.services.overissue import OverissueWatch
 from tokensmith.services.personal_tokens import PersonalTokenService
 from tokensmith.services.reveals import RevealService
 from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
+from tokensmith.services.token_reuse import TokenReuse
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.settings import Settings
 from tokensmith.storage.database import Database
@@ -62,6 +67,8 @@ class Services:
     studio: TokenStudio
     api_console: ApiConsole
     reveals: RevealService
+    #: Prometheus metrics (:mod:`tokensmith.metrics`); :data:`NO_METRICS` when switched off.
+    metrics: Metrics = NO_METRICS
 
     def close(self) -> None:
         try:
@@ -96,6 +103,8 @@ def build_services(
         timeout_seconds=settings.database_timeout_seconds,
         max_abandoned=settings.database_pool_size + settings.database_max_overflow,
     )
+    metrics = Metrics.create() if settings.metrics else NO_METRICS
+    database.observer = metrics
     hasher = SecretHasher(master_keys)
     audit = AuditLog(clock)
     usage = UsageRecorder(database)
@@ -159,7 +168,17 @@ def build_services(
         personal_prefix=settings.personal_token_prefix,
     )
     members = MemberService(database, clock, audit)
-    issuance = TokenIssuance(database, minter, audit)
+    counter = IssuanceCounter(settings.redis_url)
+    issuance = TokenIssuance(
+        database,
+        minter,
+        audit,
+        quota=IssuanceQuota(counter),
+        reuse=TokenReuse(database, clock, hasher, audience=minter.audience, metrics=metrics),
+        overissue=OverissueWatch(
+            counter, database, audit, threshold=settings.overissue_threshold, metrics=metrics
+        ),
+    )
     return Services(
         settings=settings,
         issuer=issuer,
@@ -189,6 +208,7 @@ def build_services(
             clock=clock,
             hasher=hasher,
             opaque_prefix=settings.opaque_token_prefix,
+            metrics=metrics,
         ),
         scope_registry=registry,
         members=members,
@@ -200,4 +220,5 @@ def build_services(
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
+        metrics=metrics,
     )

@@ -96,6 +96,7 @@ class CredentialService:
         token_format: TokenFormat = TokenFormat.JWT,
         token_ttl: int | None = None,
         description: str = "",
+        reuse_tokens: bool = False,
     ) -> CreatedCredential:
         permissions.require_scope(actor, "credentials:write")
         permissions.require_org(actor, org_id)
@@ -133,6 +134,7 @@ class CredentialService:
             created_at=now,
             updated_at=now,
             last_used_at=None,
+            reuse_tokens=reuse_tokens,
         )
         with self._db.transaction() as connection:
             orgs = OrganizationRepository(connection)
@@ -147,7 +149,13 @@ class CredentialService:
                 # A personal credential acts for its owner: never more than their role may grant.
                 delegation.check_owner_may_grant(owner.role, granted)
             CredentialRepository(connection).insert(credential)
-            details = {"kind": kind.value, "scopes": sorted(granted), "token_format": token_format.value}
+            details: dict[str, object] = {
+                "kind": kind.value,
+                "scopes": sorted(granted),
+                "token_format": token_format.value,
+            }
+            if reuse_tokens:
+                details["reuse_tokens"] = True
             self._audited(connection, actor, "created", credential, credential.name, details)
         # Shown once, only now that the record is committed.
         return CreatedCredential(credential, secret.plain)
@@ -217,6 +225,21 @@ class CredentialService:
             details = {"old_name": credential.name, "name": new_name}
             self._audited(connection, actor, "renamed", credential, new_name, details)
         return replace(credential, name=new_name, description=new_description, updated_at=now)
+
+    def set_token_reuse(self, actor: Actor, credential_ref: str, *, enabled: bool) -> Credential:
+        """Turn token reuse (:mod:`tokensmith.services.token_reuse`) on or off; audited as
+        ``credential.token_reuse_changed``. Off takes effect at the next token request."""
+        permissions.require_scope(actor, "credentials:write")
+        with self._db.transaction() as connection:
+            repo = CredentialRepository(connection)
+            credential = self._changeable(repo, actor, credential_ref)
+            if credential.reuse_tokens == enabled:
+                return credential
+            now = self._clock.now()
+            repo.set_reuse_tokens(credential.id, enabled, now)
+            details = {"reuse_tokens": enabled}
+            self._audited(connection, actor, "token_reuse_changed", credential, credential.name, details)
+        return replace(credential, reuse_tokens=enabled, updated_at=now)
 
     def regenerate(self, actor: Actor, credential_ref: str, *, grace_seconds: int = 0) -> CreatedCredential:
         """New secret; the old one dies now, or after ``grace_seconds`` (both work meanwhile).

@@ -12,7 +12,11 @@ Generate Token. In that order, :class:`TokenIssuance`
    narrower;
 3. narrows the scopes (RFC 6749 §3.3): an omitted scope means everything still allowed, a
    scope beyond that is ``invalid_scope``;
-4. mints (:class:`~tokensmith.services.minting.TokenMinter`), and audits when a person asked
+4. for the token endpoint, answers with the token already issued when the credential opted in
+   to token reuse (:mod:`tokensmith.services.token_reuse`); otherwise takes one from the
+   organisation's issuance quota (:mod:`tokensmith.services.issuance_quota`, 429 when used up);
+5. mints (:class:`~tokensmith.services.minting.TokenMinter`), reports credentials minting far
+   more than their lifetime needs (:mod:`tokensmith.services.overissue`), and audits when a person asked
    through an interactive door (the dashboard). The token endpoint audits as it always has —
    failed-authentication bursts, not every token — so its hot path stays one database read
    (the credential lookup, which already brings the organisation, its policy and the owner's
@@ -29,7 +33,10 @@ from tokensmith.core.errors import InvalidScope, InvalidSubjectToken, Unauthoriz
 from tokensmith.core.records import Credential, CredentialKind, Organization, SubjectKind, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
+from tokensmith.services.issuance_quota import IssuanceQuota
 from tokensmith.services.minting import Grant, IssuedToken, TokenMinter
+from tokensmith.services.overissue import OverissueWatch
+from tokensmith.services.token_reuse import TokenReuse
 from tokensmith.storage.database import Database
 
 
@@ -54,10 +61,22 @@ def usable_scopes(credential: Credential, org: Organization) -> frozenset[str]:
 
 
 class TokenIssuance:
-    def __init__(self, database: Database, minter: TokenMinter, audit: AuditLog) -> None:
+    def __init__(
+        self,
+        database: Database,
+        minter: TokenMinter,
+        audit: AuditLog,
+        *,
+        quota: IssuanceQuota | None = None,
+        reuse: TokenReuse | None = None,
+        overissue: OverissueWatch | None = None,
+    ) -> None:
         self._db = database
         self._minter = minter
         self._audit = audit
+        self._quota = quota
+        self._reuse = reuse
+        self._overissue = overissue
 
     def for_credential(
         self,
@@ -76,7 +95,17 @@ class TokenIssuance:
         if not allowed and credential.scopes:
             raise InvalidScope("The owner's role no longer allows any of this credential's scopes.")
         granted = narrow(requested, allowed, "scope not allowed for this client")
+        if actor is None and self._reuse is not None:
+            reused = self._reuse.find(credential, granted)
+            if reused is not None:
+                return reused
+        if self._quota is not None:
+            self._quota.take(credential, org.policy)
         issued = self._minter.mint(Grant.for_credential(credential, granted))
+        if actor is None and self._reuse is not None:
+            self._reuse.keep(credential, granted, issued)
+        if self._overissue is not None:
+            self._overissue.minted(credential)
         if actor is not None:
             with self._db.transaction() as connection:
                 self._audit.record(

@@ -1,4 +1,5 @@
-"""Organisation policy: which credential kinds are allowed and personal-token lifetimes.
+"""Organisation policy: which credential kinds are allowed, personal-token lifetimes, and the
+issuance quota of each credential (``credential_tokens_per_hour``, :mod:`tokensmith.services.issuance_quota`).
 
 Seed 002's "30 days of no use or 3 months from creation" is ``pat_inactivity_days=30,
 pat_max_lifetime_days=90``; seed 004's plan gating switches credential kinds off.
@@ -23,6 +24,8 @@ from tokensmith.storage.repositories.organizations import OrganizationRepository
 MAX_DAYS = 3650
 POLICY_FIELDS = frozenset(f.name for f in fields(OrgPolicy))
 _DAY_FIELDS = ("pat_max_lifetime_days", "pat_inactivity_days")
+#: The largest per-credential issuance quota (tokens per hour) a policy may set.
+MAX_TOKENS_PER_HOUR = 1_000_000
 
 
 def validate_changes(changes: dict[str, Any]) -> None:
@@ -34,6 +37,12 @@ def validate_changes(changes: dict[str, Any]) -> None:
             if value is not None and (type(value) is not int or not 1 <= value <= MAX_DAYS):
                 raise BadRequest(
                     f"{name} must be null or a whole number of days from 1 to {MAX_DAYS}", field=name
+                )
+        elif name == "credential_tokens_per_hour":
+            if value is not None and (type(value) is not int or not 1 <= value <= MAX_TOKENS_PER_HOUR):
+                raise BadRequest(
+                    f"{name} must be null or a whole number of tokens from 1 to {MAX_TOKENS_PER_HOUR}",
+                    field=name,
                 )
         elif type(value) is not bool:
             raise BadRequest(f"{name} must be true or false", field=name)

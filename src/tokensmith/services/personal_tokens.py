@@ -75,7 +75,12 @@ class PersonalTokenService(PersonalTokenUse):
         #: served, so a new, renamed or revoked token shows at once. Polling a list then costs no
         #: database round trip.
         self._pages: LookupCache[tuple[str, str, bool, str | None, int], list[PersonalTokenRecord]] = (
-            LookupCache(change_feed(database), max_entries=2_000)
+            LookupCache(
+                change_feed(database),
+                max_entries=2_000,
+                name="personal_token_pages",
+                observer=database.observer,
+            )
         )
         self.prefix = prefix
         self._registry = scope_registry

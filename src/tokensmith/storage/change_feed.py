@@ -52,6 +52,7 @@ from sqlalchemy.engine import Engine
 
 from tokensmith.core.errors import StorageUnavailable
 from tokensmith.storage.database import Database
+from tokensmith.storage.observer import NO_OBSERVER, StorageObserver
 
 log = logging.getLogger(__name__)
 
@@ -303,9 +304,19 @@ class LookupCache(Generic[K, V]):
     empty.
     """
 
-    def __init__(self, feed: ChangeFeed, max_entries: int = 10_000) -> None:
+    def __init__(
+        self,
+        feed: ChangeFeed,
+        max_entries: int = 10_000,
+        *,
+        name: str = "lookup",
+        observer: StorageObserver = NO_OBSERVER,
+    ) -> None:
         self._feed = feed
         self._max = max_entries
+        #: ``read_through`` reports each hit and miss under ``name`` (the lookup-cache metrics).
+        self.name = name
+        self._observer = observer
         self._generation: tuple[int, dict[K, V]] = (-1, {})
 
     def stamp(self) -> int | None:
@@ -341,7 +352,9 @@ class LookupCache(Generic[K, V]):
         stamp = self.stamp()
         cached = self.get(key, stamp)
         if cached is not None:
+            self._observer.cache_lookup(self.name, True)
             return cached
+        self._observer.cache_lookup(self.name, False)
         found = read(*args, **kwargs)
         if found is not None:
             self.put(key, found, stamp)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -71,6 +72,8 @@ organizations = Table(
     Column("pat_max_lifetime_days", Integer, nullable=True),
     Column("pat_inactivity_days", Integer, nullable=True),
     Column("pat_expiry_required", Boolean, nullable=False, default=False),
+    # Issuance quota (migration 0010).
+    Column("credential_tokens_per_hour", Integer, nullable=True),
 )
 
 users = Table(
@@ -112,6 +115,8 @@ credentials = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("last_used_at", UTCDateTime(), nullable=True),
+    # Token reuse opt-in (migration 0010).
+    Column("reuse_tokens", Boolean, nullable=False, default=False, server_default=false()),
     # Keyset pagination (``WHERE org_id = ? [AND user_id …] AND id > ? ORDER BY id``): every list
     # of credentials reads its first page from one of these, whatever the table holds.
     Index("ix_credentials_org_page", "org_id", "id"),

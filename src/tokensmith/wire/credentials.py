@@ -29,6 +29,9 @@ class CredentialOut(Record):
     updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
+    reuse_tokens: bool = Field(
+        description="Token requests get the still-valid token already issued for the same scope.",
+    )
 
 
 class CreatedCredentialOut(CredentialOut):

@@ -51,3 +51,6 @@ class PolicyOut(Record):
     pat_max_lifetime_days: int | None = Field(description="Longest personal-token life; null: no limit.")
     pat_inactivity_days: int | None = Field(description="Personal tokens unused this long stop working.")
     pat_expiry_required: bool
+    credential_tokens_per_hour: int | None = Field(
+        description="Tokens each credential may get per hour (429 past it); null: no quota."
+    )

@@ -21,7 +21,7 @@ from tokensmith.dashboard.forms import (
     unconfirmed,
 )
 from tokensmith.dashboard.once import Outcome, remove_once
-from tokensmith.dashboard.pages import Page, PageRoute, get, post
+from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 from tokensmith.services import listings
 from tokensmith.services.pages import every
 from tokensmith.services.reveals import Claim
@@ -153,6 +153,14 @@ def credential_rename(page: Page) -> Response:
     return edit_labels(page, save, functools.partial(credential_detail, page))
 
 
+def credential_reuse(page: Page) -> Response:
+    """Token reuse on or off (the checkbox of the credential page's "Token reuse" form)."""
+    credential = page.services.credentials.set_token_reuse(
+        page.signed_in.actor(), page.path_params["ref"], enabled=page.field("reuse_tokens") == "on"
+    )
+    return redirect(f"/credentials/{credential.id}?done=credential-reuse-saved")
+
+
 def credential_delete(page: Page) -> Response:
     return remove_once(
         page,
@@ -168,5 +176,6 @@ ROUTES: list[PageRoute] = [
     get("/credentials/new", credential_new),
     get("/credentials/{ref}", credential_detail),
     post("/credentials/{ref}", credential_rename),
+    post("/credentials/{ref}/reuse", credential_reuse),
     post("/credentials/{ref}/delete", credential_delete),
 ]

@@ -12,6 +12,8 @@ from tokensmith.dashboard.forms import FORM_ERRORS, Form, place_error
 from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 
 DAY_FIELDS = ("pat_max_lifetime_days", "pat_inactivity_days")
+QUOTA = "credential_tokens_per_hour"
+NUMBER_FIELDS = (*DAY_FIELDS, QUOTA)
 FLAGS = (
     "allow_personal_credentials",
     "allow_org_credentials",
@@ -28,26 +30,30 @@ def policy_page(page: Page, form: Form | None = None, status: int = 200) -> Resp
         form = Form(
             values={
                 name: "" if getattr(policy, name) is None else str(getattr(policy, name))
-                for name in DAY_FIELDS
+                for name in NUMBER_FIELDS
             }
         )
     return page.render("policy.html", status=status, policy=policy, form=form)
 
 
 def policy_save(page: Page) -> Response:
-    form = Form(values={name: page.field(name).strip() for name in DAY_FIELDS})
+    form = Form(values={name: page.field(name).strip() for name in NUMBER_FIELDS})
     changes: dict[str, Any] = {name: page.field(name) == "on" for name in FLAGS}
     for name in DAY_FIELDS:
         value = form.values[name]
         if value and not value.isdigit():
             form.errors[name] = "Enter a whole number of days, or leave it empty for no limit."
         changes[name] = int(value) if value.isdigit() else None
+    quota = form.values[QUOTA]
+    if quota and not quota.isdigit():
+        form.errors[QUOTA] = "Enter a whole number of tokens per hour, or leave it empty for no quota."
+    changes[QUOTA] = int(quota) if quota.isdigit() else None
     if not form.errors:
         try:
             page.services.policies.update(page.signed_in.actor(), org_id(page), changes)
             return redirect("/org/policy?done=policy-saved")
         except FORM_ERRORS as exc:
-            place_error(form, exc, DAY_FIELDS, fallback=DAY_FIELDS[0])
+            place_error(form, exc, NUMBER_FIELDS, fallback=DAY_FIELDS[0])
     return policy_page(page, form, 400)
 
 

@@ -60,6 +60,7 @@ async def create_credential(
         scopes=list(body.scopes) if body.scopes is not None else None,
         token_format=TokenFormat(body.token_format),
         token_ttl=body.token_ttl,
+        reuse_tokens=body.reuse_tokens,
     )
     return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
 
@@ -73,12 +74,15 @@ async def get_credential(
     )
 
 
-@router.patch("/{credential_id}", response_model=CredentialOut, summary="Rename or re-describe a credential")
+@router.patch(
+    "/{credential_id}", response_model=CredentialOut, summary="Rename, re-describe or set token reuse"
+)
 async def update_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialPatch
 ) -> CredentialOut:
-    return CredentialOut.of(
-        await call_blocking(
+    updated = None
+    if body.name is not None or body.description is not None or body.reuse_tokens is None:
+        updated = await call_blocking(
             services.database,
             services.credentials.rename,
             actor,
@@ -86,7 +90,16 @@ async def update_credential(
             name=body.name,
             description=body.description,
         )
-    )
+    if body.reuse_tokens is not None:
+        updated = await call_blocking(
+            services.database,
+            services.credentials.set_token_reuse,
+            actor,
+            credential_id,
+            enabled=body.reuse_tokens,
+        )
+    assert updated is not None
+    return CredentialOut.of(updated)
 
 
 @router.post(

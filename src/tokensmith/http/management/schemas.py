@@ -81,6 +81,7 @@ class CredentialCreate(BaseModel):
     scopes: list[ScopeName] | None = Field(default=None, max_length=100)
     token_format: Literal["jwt", "opaque"] = "jwt"
     token_ttl: int | None = Field(default=None, ge=60, le=10 * 365 * 86400)
+    reuse_tokens: bool = False
 
 
 class CredentialPatch(BaseModel):
@@ -88,6 +89,7 @@ class CredentialPatch(BaseModel):
 
     name: Name | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
+    reuse_tokens: bool | SkipJsonSchema[None] = None
 
 
 class Regenerate(BaseModel):
@@ -125,3 +127,4 @@ class PolicyPatch(BaseModel):
     pat_max_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
     pat_inactivity_days: int | None = Field(default=None, ge=1, le=3650)
     pat_expiry_required: bool | SkipJsonSchema[None] = None
+    credential_tokens_per_hour: int | None = Field(default=None, ge=1, le=1_000_000)

@@ -53,7 +53,9 @@ class CredentialLookup:
 
     def __init__(self, database: Database) -> None:
         self._query = CompiledQuery(database, _BY_CLIENT_ID_WITH_ORG)
-        self._cache: LookupCache[str, tuple[Credential, Organization]] = LookupCache(change_feed(database))
+        self._cache: LookupCache[str, tuple[Credential, Organization]] = LookupCache(
+            change_feed(database), name="credentials", observer=database.observer
+        )
 
     def __call__(self, client_id: str) -> tuple[Credential, Organization] | None:
         return self._cache.read_through(client_id, self._read, client_id)
@@ -122,6 +124,13 @@ class CredentialRepository(Repository):
             update(credentials)
             .where(credentials.c.id == credential_id)
             .values(name=name, description=description, updated_at=now)
+        )
+
+    def set_reuse_tokens(self, credential_id: str, enabled: bool, now: datetime) -> None:
+        self.c.execute(
+            update(credentials)
+            .where(credentials.c.id == credential_id)
+            .values(reuse_tokens=enabled, updated_at=now)
         )
 
     def replace_secret(

@@ -56,7 +56,7 @@ class PersonalTokenLookup:
         # removed membership, committed by any process, is never answered from memory once
         # this process has learnt of it.
         self._cache: LookupCache[str, tuple[PersonalTokenRecord, Organization, Role, User]] = LookupCache(
-            change_feed(database)
+            change_feed(database), name="personal_tokens", observer=database.observer
         )
 
     def __call__(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
