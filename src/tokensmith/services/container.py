@@ -26,6 +26,9 @@ from tokensmith.services.reveals import RevealService
 from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
 from tokensmith.services.usage import UsageRecorder
+from tokensmith.services.webhook_delivery import RetryPolicy, WebhookDeliverer
+from tokensmith.services.webhook_secrets import WebhookSecretBox
+from tokensmith.services.webhooks import WebhookOutbox, WebhookService
 from tokensmith.settings import Settings
 from tokensmith.storage.database import Database
 from tokensmith.storage.engine import create_database_engine
@@ -62,6 +65,9 @@ class Services:
     studio: TokenStudio
     api_console: ApiConsole
     reveals: RevealService
+    # Webhooks (services/webhooks.py, webhook_delivery.py).
+    webhooks: WebhookService | None = None
+    webhook_deliverer: WebhookDeliverer | None = None
 
     def close(self) -> None:
         try:
@@ -160,6 +166,28 @@ def build_services(
     )
     members = MemberService(database, clock, audit)
     issuance = TokenIssuance(database, minter, audit)
+    audit.observe(WebhookOutbox(clock))
+    webhooks = WebhookService(
+        database,
+        clock,
+        audit,
+        WebhookSecretBox(master_keys),
+        allow_private_addresses=settings.webhook_allow_private_addresses,
+    )
+    webhook_deliverer = WebhookDeliverer(
+        database,
+        clock,
+        audit,
+        webhooks,
+        RetryPolicy(
+            max_attempts=settings.webhook_max_attempts,
+            base_seconds=settings.webhook_retry_base_seconds,
+            max_seconds=settings.webhook_retry_max_seconds,
+            disable_after_failures=settings.webhook_disable_after_failures,
+        ),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        allow_private_addresses=settings.webhook_allow_private_addresses,
+    )
     return Services(
         settings=settings,
         issuer=issuer,
@@ -200,4 +228,6 @@ def build_services(
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
+        webhooks=webhooks,
+        webhook_deliverer=webhook_deliverer,
     )
