@@ -16,6 +16,7 @@ from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGra
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.keyring import KeyRing
+from tokensmith.services.leak_response import LeakResponder
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
@@ -68,6 +69,8 @@ class Services:
     # Webhooks (services/webhooks.py, webhook_delivery.py).
     webhooks: WebhookService | None = None
     webhook_deliverer: WebhookDeliverer | None = None
+    # Leaked-secret revocation (services/leak_response.py).
+    leaks: LeakResponder | None = None
 
     def close(self) -> None:
         try:
@@ -230,4 +233,13 @@ def build_services(
         reveals=RevealService(database, clock, master_keys),
         webhooks=webhooks,
         webhook_deliverer=webhook_deliverer,
+        leaks=LeakResponder(
+            database,
+            clock,
+            hasher,
+            audit,
+            client_secret_prefix=settings.client_secret_prefix,
+            personal_token_prefix=settings.personal_token_prefix,
+            opaque_token_prefix=settings.opaque_token_prefix,
+        ),
     )
