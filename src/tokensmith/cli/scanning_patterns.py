@@ -11,7 +11,6 @@ from tokensmith.core import scanning_patterns
 from tokensmith.settings import Settings
 
 
-
 @handles_errors
 def scanning_patterns_command(
     scanner: str = typer.Option(
