@@ -235,7 +235,8 @@ def test_more_than_a_thousand_strings_or_not_a_list_of_strings_is_a_problem(serv
     assert too_many.status_code == 413
     assert too_many.headers["content-type"].startswith("application/problem+json")
     assert too_many.json()["code"] == "payload_too_large"
-    for body in ({"secrets": []}, [1, 2], "tss_abc"):
+    bodies: list[object] = [{"secrets": []}, [1, 2], "tss_abc"]
+    for body in bodies:
         refused = httpx.post(server.url + REVOKE, json=body)
         assert refused.status_code == 400, body
         assert refused.json()["code"] == "validation_failed"
