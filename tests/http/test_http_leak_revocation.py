@@ -123,7 +123,6 @@ def test_real_secrets_among_a_thousand_strings_stop_working_at_once(
     server: LiveServer, receiver: WebhookReceiver
 ) -> None:
     services = server.services
-    assert services.webhooks is not None
     org = services.organizations.create(SYSTEM, "leaky-org")
     hook = services.webhooks.create(SYSTEM, org.id, url=receiver.url, events="secret.leak_revoked")
     receiver.set_secret(hook.secret)

@@ -52,12 +52,10 @@ def svc(hook_settings: Settings, services_factory: Callable[..., Services]) -> S
 
 
 def hooks(services: Services) -> WebhookService:
-    assert services.webhooks is not None
     return services.webhooks
 
 
 def deliverer(services: Services) -> WebhookDeliverer:
-    assert services.webhook_deliverer is not None
     return services.webhook_deliverer
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tokensmith.cli.context import emit, fail, handles_errors, load_services
+from tokensmith.cli.context import emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.services.container import Services
 from tokensmith.services.webhooks import WebhookService
@@ -14,9 +14,6 @@ webhooks = typer.Typer(help="Webhook endpoints (Standard Webhooks) of an organis
 
 
 def _service(services: Services) -> WebhookService:
-    if services.webhooks is None:
-        fail("webhooks are not available")
-    assert services.webhooks is not None
     return services.webhooks
 
 
@@ -93,11 +90,7 @@ def deliveries(
 @handles_errors
 def deliver(as_json: bool = typer.Option(False, "--json")) -> None:
     """Send every delivery now due, once (what `tokensmith serve` does in the background)."""
-    services = load_services()
-    if services.webhook_deliverer is None:
-        fail("webhooks are not available")
-    assert services.webhook_deliverer is not None
-    done = services.webhook_deliverer.deliver_all_due()
+    done = load_services().webhook_deliverer.deliver_all_due()
     emit(
         {"delivered": done.delivered, "failed": done.failed, "given_up": done.given_up},
         as_json,

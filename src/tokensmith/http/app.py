@@ -172,8 +172,6 @@ async def _deliver_webhooks_forever(services: Services) -> None:
     """Send due webhook deliveries (services/webhook_delivery.py), safe from every process at once:
     each delivery is claimed by one of them. A full batch is followed at once by the next."""
     deliverer = services.webhook_deliverer
-    if deliverer is None:
-        return
     while True:
         busy = False
         try:

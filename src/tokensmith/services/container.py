@@ -67,10 +67,10 @@ class Services:
     api_console: ApiConsole
     reveals: RevealService
     # Webhooks (services/webhooks.py, webhook_delivery.py).
-    webhooks: WebhookService | None = None
-    webhook_deliverer: WebhookDeliverer | None = None
+    webhooks: WebhookService
+    webhook_deliverer: WebhookDeliverer
     # Leaked-secret revocation (services/leak_response.py).
-    leaks: LeakResponder | None = None
+    leaks: LeakResponder
 
     def close(self) -> None:
         try:

@@ -43,7 +43,7 @@ async def revoke_leaked(
     ] = "unspecified",
 ) -> LeakReportAccepted:
     settings = services.settings
-    if not settings.leak_revocation_enabled or services.leaks is None:
+    if not settings.leak_revocation_enabled:
         raise NotFound("leaked-secret revocation is turned off on this deployment")
     ip = client_ip(request, settings.trust_forwarded_for, settings.forwarded_hops)
     wait = await call_blocking(

@@ -49,7 +49,6 @@ class WebhookPatch(BaseModel):
 
 
 def _webhooks(services: Services) -> WebhookService:
-    assert services.webhooks is not None
     return services.webhooks
 
 
