@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.webhook_receiver import WebhookReceiver
 from tokensmith.core import secrets as secret_format
@@ -116,6 +115,25 @@ def test_webhooks_deliver_sends_due_deliveries_once(
     assert [(d["id"], d["status"]) for d in listed] == [(got.id, "delivered")]
 
 
+def _trufflehog_rules(text: str) -> dict[str, tuple[str, list[str]]]:
+    """name → (regex, keywords) of TruffleHog's custom-detector YAML as printed (single-quoted scalars)."""
+    assert text.splitlines()[3] == "detectors:"
+
+    def scalar(line: str) -> str:
+        value = line.split(": ", 1)[1] if ": " in line else line.split("- ", 1)[1]
+        assert value.startswith("'") and value.endswith("'"), line
+        return value[1:-1].replace("''", "'")
+
+    rules: dict[str, tuple[str, list[str]]] = {}
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("  - name: "):
+            block = lines[index : index + 6]
+            assert block[2] == "    keywords:" and block[4] == "    regex:", block
+            rules[scalar(line)] = (scalar(block[5]), [scalar(block[3])])
+    return rules
+
+
 def _samples(prefix: str) -> tuple[str, list[str]]:
     """A real secret of ``prefix`` in a line of code, and look-alikes that must not match whole."""
     real = secret_format.generate(prefix)
@@ -130,8 +148,7 @@ def test_scanning_patterns_match_the_configured_prefixes(cli: Callable[..., Any]
     if scanner == "gitleaks":
         rules = {r["id"]: (r["regex"], r["keywords"]) for r in tomllib.loads(printed.stdout)["rules"]}
     else:
-        detectors = yaml.safe_load(printed.stdout)["detectors"]
-        rules = {d["name"]: (d["regex"]["secret"], d["keywords"]) for d in detectors}
+        rules = _trufflehog_rules(printed.stdout)
     assert set(rules) == {
         "tokensmith-client-secret",
         "tokensmith-personal-access-token",
