@@ -77,6 +77,11 @@ class WebhookReceiver:
         with self._lock:
             self._fail.extend([status] * count)
 
+    def clear_failures(self) -> None:
+        """Answer 2xx from now on."""
+        with self._lock:
+            self._fail.clear()
+
     def hang_next(self, count: int) -> None:
         with self._lock:
             self._hang = count
