@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from typing import TypedDict
 
 import pytest
 
@@ -19,7 +20,19 @@ from tokensmith.settings import Settings
 
 SYSTEM = Actor.system()
 ISSUER = "http://tokensmith.test"
-SENDER = {"issuer": ISSUER, "webhook_allow_private_addresses": "true", "webhook_poll_seconds": "0.2"}
+
+
+class SenderEnv(TypedDict, total=False):
+    """The settings of the sending processes (``TOKENSMITH_`` + upper case)."""
+
+    issuer: str
+    webhook_allow_private_addresses: str
+    webhook_poll_seconds: str
+    webhook_retry_base_seconds: str
+    webhook_retry_max_seconds: str
+
+
+SENDER = SenderEnv(issuer=ISSUER, webhook_allow_private_addresses="true", webhook_poll_seconds="0.2")
 
 
 @pytest.fixture
@@ -78,7 +91,7 @@ def test_stopping_every_process_mid_retries_loses_and_duplicates_nothing(
     org = make_org()
     created = services.webhooks.create(SYSTEM, org.id, url=receiver.url, events="credential.created")
     receiver.set_secret(created.secret)
-    retrying = {**SENDER, "webhook_retry_base_seconds": "1", "webhook_retry_max_seconds": "2"}
+    retrying = SenderEnv(**SENDER, webhook_retry_base_seconds="1", webhook_retry_max_seconds="2")
     receiver.fail_next(1000, status=503)  # every attempt fails until the restart
     first = serve_processes.start(**retrying)
     second = serve_processes.start(**retrying)
