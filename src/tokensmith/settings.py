@@ -31,6 +31,8 @@ DEFAULT_SCOPES: dict[str, str] = {
     "credentials:write": "Create, regenerate and delete API credentials",
     "audit:read": "Read the organisation's audit log",
     "tokens:introspect": "Introspect tokens of every organisation (a platform's resource server)",
+    "webhooks:read": "List the organisation's webhook endpoints and deliveries",
+    "webhooks:write": "Create, change, delete and replay the organisation's webhooks",
 }
 
 MANAGEMENT_SCOPES: frozenset[str] = frozenset(
@@ -42,6 +44,8 @@ MANAGEMENT_SCOPES: frozenset[str] = frozenset(
         "members:read",
         "members:write",
         "audit:read",
+        "webhooks:read",
+        "webhooks:write",
     }
 )
 
@@ -172,6 +176,22 @@ class Settings(BaseSettings):
             if item.strip():
                 ipaddress.ip_network(item.strip(), strict=False)
         return value
+    # Webhooks (docs/webhooks.md) and leaked-secret revocation (docs/leak-response.md).
+    #: Let webhook endpoints be private, loopback or link-local addresses (tests, a private network).
+    webhook_allow_private_addresses: bool = False
+    #: Attempts per delivery before it is given up (the first one included).
+    webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    #: Exponential backoff between attempts: the first retry waits about this long, doubling up to the cap.
+    webhook_retry_base_seconds: float = Field(default=30.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    #: Failed attempts in a row after which an endpoint is disabled (and its admins told).
+    webhook_disable_after_failures: int = Field(default=50, ge=1)
+    #: Seconds one delivery may take; and how often each `tokensmith serve` process looks for due ones.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_poll_seconds: float = Field(default=5.0, gt=0)
+    #: ``POST /api/credentials/revoke-leaked`` (off: 404), and requests per minute per address.
+    leak_revocation_enabled: bool = True
+    leak_revocation_per_minute: int = Field(default=30, ge=1)
 
     @property
     def is_production(self) -> bool:

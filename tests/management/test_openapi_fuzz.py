@@ -127,6 +127,15 @@ OPERATIONS = [
     ("GET", "/api/orgs/{org_id}/policy"),
     ("PATCH", "/api/orgs/{org_id}/policy"),
     ("GET", "/api/audit"),
+    ("POST", "/api/credentials/revoke-leaked"),
+    ("GET", "/api/orgs/{org_id}/webhooks"),
+    ("POST", "/api/orgs/{org_id}/webhooks"),
+    ("GET", "/api/orgs/{org_id}/webhooks/event-types"),
+    ("GET", "/api/orgs/{org_id}/webhooks/{endpoint_id}"),
+    ("PATCH", "/api/orgs/{org_id}/webhooks/{endpoint_id}"),
+    ("DELETE", "/api/orgs/{org_id}/webhooks/{endpoint_id}"),
+    ("GET", "/api/orgs/{org_id}/webhooks/{endpoint_id}/deliveries"),
+    ("POST", "/api/orgs/{org_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"),
 ]
 
 

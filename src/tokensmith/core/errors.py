@@ -240,6 +240,7 @@ PROBLEM_CODES: dict[str, str] = {
     "immutable_field": "The field cannot be changed after creation (personal-token scopes and expiry).",
     "last_owner": "The organisation's last owner cannot be removed or demoted.",
     "policy_forbids": "The organisation's policy forbids this.",
+    "url_not_allowed": "The URL may not be called: not http(s), or a private or loopback address.",
     "csrf_failed": "A dashboard-session request that changes something lacks its X-CSRF-Token header.",
     "not_found": "No such object, or not visible to the caller.",
     "conflict": "The object already exists or changed meanwhile.",

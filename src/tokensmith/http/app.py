@@ -61,10 +61,14 @@ def create_app(
         gc.freeze()
         flusher = asyncio.create_task(_flush_usage_forever(svc))
         housekeeper = asyncio.create_task(_housekeeping_forever(svc))
+        webhook_sender = asyncio.create_task(_deliver_webhooks_forever(svc))
         try:
             async with mcp.running():
                 yield
         finally:
+            webhook_sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await webhook_sender
             housekeeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeper
@@ -164,3 +168,17 @@ async def _housekeeping_forever(services: Services) -> None:
         except Exception:  # noqa: BLE001 - try again next round after a storage blip
             log.warning("could not run token housekeeping; will retry")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
+
+
+async def _deliver_webhooks_forever(services: Services) -> None:
+    """Send due webhook deliveries (services/webhook_delivery.py), safe from every process at once:
+    each delivery is claimed by one of them. A full batch is followed at once by the next."""
+    deliverer = services.webhook_deliverer
+    while True:
+        busy = False
+        try:
+            done = await asyncio.to_thread(deliverer.deliver_due)
+            busy = done.attempted > 0
+        except Exception:  # noqa: BLE001 - try again next round after a storage blip
+            log.warning("could not deliver webhooks; will retry")
+        await asyncio.sleep(0.05 if busy else services.settings.webhook_poll_seconds)

@@ -19,6 +19,7 @@ from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.issuance_counts import IssuanceCounter
 from tokensmith.services.issuance_quota import IssuanceQuota
 from tokensmith.services.keyring import KeyRing
+from tokensmith.services.leak_response import LeakResponder
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.services.members import MemberService
 from tokensmith.services.minting import TokenMinter
@@ -31,6 +32,9 @@ from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
 from tokensmith.services.token_reuse import TokenReuse
 from tokensmith.services.usage import UsageRecorder
+from tokensmith.services.webhook_delivery import RetryPolicy, WebhookDeliverer
+from tokensmith.services.webhook_secrets import WebhookSecretBox
+from tokensmith.services.webhooks import WebhookOutbox, WebhookService
 from tokensmith.settings import Settings
 from tokensmith.storage.database import Database
 from tokensmith.storage.engine import create_database_engine
@@ -67,6 +71,11 @@ class Services:
     studio: TokenStudio
     api_console: ApiConsole
     reveals: RevealService
+    # Webhooks (services/webhooks.py, webhook_delivery.py).
+    webhooks: WebhookService
+    webhook_deliverer: WebhookDeliverer
+    # Leaked-secret revocation (services/leak_response.py).
+    leaks: LeakResponder
     #: Prometheus metrics (:mod:`tokensmith.metrics`); :data:`NO_METRICS` when switched off.
     metrics: Metrics = NO_METRICS
 
@@ -179,6 +188,28 @@ def build_services(
             counter, database, audit, threshold=settings.overissue_threshold, metrics=metrics
         ),
     )
+    audit.observe(WebhookOutbox(clock))
+    webhooks = WebhookService(
+        database,
+        clock,
+        audit,
+        WebhookSecretBox(master_keys),
+        allow_private_addresses=settings.webhook_allow_private_addresses,
+    )
+    webhook_deliverer = WebhookDeliverer(
+        database,
+        clock,
+        audit,
+        webhooks,
+        RetryPolicy(
+            max_attempts=settings.webhook_max_attempts,
+            base_seconds=settings.webhook_retry_base_seconds,
+            max_seconds=settings.webhook_retry_max_seconds,
+            disable_after_failures=settings.webhook_disable_after_failures,
+        ),
+        timeout_seconds=settings.webhook_timeout_seconds,
+        allow_private_addresses=settings.webhook_allow_private_addresses,
+    )
     return Services(
         settings=settings,
         issuer=issuer,
@@ -221,4 +252,15 @@ def build_services(
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
         metrics=metrics,
+        webhooks=webhooks,
+        webhook_deliverer=webhook_deliverer,
+        leaks=LeakResponder(
+            database,
+            clock,
+            hasher,
+            audit,
+            client_secret_prefix=settings.client_secret_prefix,
+            personal_token_prefix=settings.personal_token_prefix,
+            opaque_token_prefix=settings.opaque_token_prefix,
+        ),
     )

@@ -24,7 +24,12 @@ from tokensmith.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Organization, PersonalTokenRecord
 from tokensmith.services.audit import AuditLog
-from tokensmith.services.expiry_notices import NOTICES, already_inside, emit_expiry_notices
+from tokensmith.services.expiry_notices import (
+    NOTICES,
+    already_inside,
+    emit_expiry_notices,
+    emit_lapse_notices,
+)
 from tokensmith.services.pages import Page, PendingUse
 from tokensmith.services.personal_token_use import USAGE_KIND, PersonalTokenUse
 from tokensmith.services.rehash import Rehasher
@@ -278,7 +283,9 @@ class PersonalTokenService(PersonalTokenUse):
 
     def emit_expiry_notices(self, *, transport: Transport = Transport.CLI) -> int:
         """The 7-day and 1-day expiry notices now due (:mod:`tokensmith.services.expiry_notices`)."""
-        return emit_expiry_notices(self._db, self._clock, self._audit, transport)
+        return emit_expiry_notices(self._db, self._clock, self._audit, transport) + emit_lapse_notices(
+            self._db, self._clock, self._audit, transport
+        )
 
     def _audited(
         self,

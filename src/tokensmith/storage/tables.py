@@ -166,6 +166,9 @@ personal_tokens = Table(
     # Expiry notices already emitted (7 days, 1 day before expiry).
     Column("notified_7d_at", UTCDateTime(), nullable=True),
     Column("notified_1d_at", UTCDateTime(), nullable=True),
+    # Webhook notices already emitted: the token expired, or stopped working for inactivity.
+    Column("notified_expired_at", UTCDateTime(), nullable=True),
+    Column("notified_inactive_at", UTCDateTime(), nullable=True),
     # Keyset pagination of a member's tokens (``… AND id > ? ORDER BY id``).
     Index("ix_personal_tokens_user_page", "org_id", "user_id", "id"),
     # Housekeeping's expiry notices (``expires_at <= ? ORDER BY expires_at``): a range, not a scan.
@@ -237,4 +240,47 @@ one_time_reveals = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
     UniqueConstraint("session_hash", "form_nonce"),
+)
+
+#: Standard Webhooks endpoints of an organisation (services/webhooks.py). The signing secret is
+#: kept sealed (AES-GCM under a master-key subkey), since signing needs it in clear.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("events", Text, nullable=False),
+    Column("secret_sealed", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("failure_count", Integer, nullable=False, default=0),
+    Column("disabled_reason", String(32), nullable=True),
+    Column("created_by", String(36), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_webhook_endpoints_org_page", "org_id", "id"),
+)
+
+#: The durable delivery queue: one row per (event, endpoint), written in the transaction of the
+#: change it reports. ``id`` is the ``webhook-id`` header, the same on every attempt; a row is due
+#: when ``status = 'pending'`` and ``next_attempt_at <= now`` (services/webhook_delivery.py).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("endpoint_id", String(36), _fk("webhook_endpoints.id"), nullable=False),
+    Column("org_id", String(36), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("last_attempt_at", UTCDateTime(), nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_endpoint_page", "endpoint_id", "created_at"),
 )
