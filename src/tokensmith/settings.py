@@ -124,6 +124,11 @@ class Settings(BaseSettings):
     #: On SIGTERM: seconds requests in flight get to finish before they are cancelled.
     shutdown_grace_seconds: int = Field(default=30, ge=0)
 
+    #: private_key_jwt (RFC 7523 §2.2): the algorithms client assertions may be signed with (comma
+    #: separated, asymmetric only), and the furthest ``exp`` an assertion may carry, from now.
+    client_assertion_algorithms: str = "ES256,EdDSA,RS256,PS256"
+    client_assertion_max_lifetime_seconds: int = Field(default=3600, ge=60, le=86400)
+
     #: Failed client authentications allowed per client ID and per address.
     auth_failures_per_minute: int = Field(default=20, ge=1)
 

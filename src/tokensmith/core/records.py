@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tokensmith.core.client_keys import ClientAuthMethod, ClientKey
 from tokensmith.core.roles import Role
 
 
@@ -82,10 +83,20 @@ class Credential:
     #: endpoint's lookup (``CredentialLookup``); ``None`` when not read or when the owner is no
     #: longer a member — either way a personal credential without it gets no token.
     owner_role: Role | None = None
+    #: ``client_secret`` (the secret above) or ``private_key_jwt`` (RFC 7523 §2.2: signed assertions,
+    #: checked against ``jwks`` or the keys published at ``jwks_uri``; the secret hash is then unusable).
+    auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET
+    jwks: tuple[ClientKey, ...] = ()
+    jwks_uri: str | None = None
 
     @property
     def kind(self) -> CredentialKind:
         return CredentialKind.ORGANIZATION if self.user_id is None else CredentialKind.PERSONAL
+
+    @property
+    def key_thumbprints(self) -> list[str]:
+        """The RFC 7638 thumbprints of the registered public keys (none for a secret or a JWKS URI)."""
+        return [key.thumbprint for key in self.jwks]
 
 
 @dataclass(frozen=True)
