@@ -61,7 +61,7 @@ def create(
         jwks_uri=jwks_uri,
     )
     created = create() if token_format is None else create(token_format=token_format)
-    if created.client_secret is None:
+    if created.shown_secret is None:
         shown = CredentialOut.of(created.credential)
         emit(
             shown,

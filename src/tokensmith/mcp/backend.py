@@ -169,7 +169,7 @@ class LocalBackend:
         )
         token_format = new["token_format"]
         created = create() if token_format is None else create(token_format=TokenFormat(token_format))
-        return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
+        return CreatedCredentialOut.of(created.credential, client_secret=created.shown_secret)
 
     def regenerate_credential_secret(self, credential_id: str, *, grace_seconds: int) -> CreatedCredentialOut:
         created = self._s.credentials.regenerate(self._actor, credential_id, grace_seconds=grace_seconds)

@@ -43,15 +43,13 @@ USAGE_KIND = "credential"
 @dataclass(frozen=True)
 class CreatedCredential:
     credential: Credential
-    #: The secret, shown once; ``None`` for a ``private_key_jwt`` credential, which has none.
-    client_secret: str | None
+    #: The secret, shown once; empty for a ``private_key_jwt`` credential, which has none.
+    client_secret: str
 
     @property
-    def secret(self) -> str:
-        """The secret of a secret-based credential (a key-based one has none to show)."""
-        if self.client_secret is None:
-            raise TypeError("a private_key_jwt credential has no secret")
-        return self.client_secret
+    def shown_secret(self) -> str | None:
+        """The secret as the adapters show it: ``None`` for a key-based credential."""
+        return self.client_secret or None
 
 
 CredentialPage = Page[Credential]
@@ -181,7 +179,7 @@ class CredentialService:
                     details["jwks_uri"] = jwks_uri
             self._audited(connection, actor, "created", credential, credential.name, details)
         if auth_method is ClientAuthMethod.PRIVATE_KEY_JWT:
-            return CreatedCredential(credential, None)  # its secret hash is never shown nor usable
+            return CreatedCredential(credential, "")  # its secret hash is never shown nor usable
         # Shown once, only now that the record is committed.
         return CreatedCredential(credential, secret.plain)
 

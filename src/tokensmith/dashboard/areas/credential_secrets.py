@@ -49,7 +49,7 @@ def credential_regenerate(page: Page) -> Response:
         created = page.services.credentials.regenerate(
             page.signed_in.actor(), page.path_params["ref"], grace_seconds=grace
         )
-        return secret_outcome(claim, created.credential, created.secret, regenerated=True)
+        return secret_outcome(claim, created.credential, created.client_secret, regenerated=True)
 
     return run_once(page, regenerate, fallback=f"/credentials/{page.path_params['ref']}")
 

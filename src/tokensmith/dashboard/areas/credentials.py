@@ -111,7 +111,7 @@ def credential_create(page: Page) -> Response:
             scopes=form.values["scopes"],
             description=form.values["description"],
         )
-        return secret_outcome(claim, created.credential, created.secret, regenerated=False)
+        return secret_outcome(claim, created.credential, created.client_secret, regenerated=False)
 
     return submit(
         page,

@@ -75,7 +75,7 @@ async def create_credential(
         jwks=body.jwks,
         jwks_uri=body.jwks_uri,
     )
-    return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
+    return CreatedCredentialOut.of(created.credential, client_secret=created.shown_secret)
 
 
 @router.get("/{credential_id}", response_model=CredentialOut, summary="Show a credential")
