@@ -200,7 +200,7 @@ def test_alg_none_and_hs256_assertions_are_refused(
         "exp": int(time.time()) + 60,
         "jti": "j1",
     }
-    unsigned = jwt.encode(claims, None, algorithm="none")
+    unsigned = jwt.encode(claims, "", algorithm="none")
     refused(client.post(TOKEN, data=assertion_form(unsigned)))
     # HS256 keyed with the public JWK's text: the classic algorithm-confusion forgery.
     public_text = str(signer.public_jwk)
