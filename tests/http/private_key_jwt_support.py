@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -111,3 +113,46 @@ def key_credential(
     )
     assert created.client_secret == ""
     return created.credential
+
+
+class JwksServer:
+    """A client's own web server publishing its JWK Set on 127.0.0.1 (a real socket), counting GETs.
+
+    ``document`` is what it serves (change it to rotate); ``status`` and ``location`` make it
+    answer an error or a redirect; ``body`` overrides the bytes sent."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.status = 200
+        self.location: str | None = None
+        self.body: bytes | None = None
+        self.requests = 0
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                owner.requests += 1
+                payload = owner.body if owner.body is not None else json.dumps(owner.document).encode()
+                self.send_response(owner.status)
+                if owner.location is not None:
+                    self.send_header("Location", owner.location)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/.well-known/jwks.json"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="jwks-server")
+
+    def __enter__(self) -> JwksServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -71,7 +71,7 @@ class ClientAssertionVerifier:
         self._db = database
         self._clock = clock
         self._usage = usage
-        self._remote = remote
+        self.remote = remote
         self._lookup = CredentialLookup(database)
         self.algorithms = tuple(algorithms)
         self.audiences = frozenset(audiences)
@@ -127,7 +127,7 @@ class ClientAssertionVerifier:
 
     def _keys(self, credential: Credential, kid: str | None) -> tuple[ClientKey, ...]:
         if credential.jwks_uri:
-            return self._remote.keys(credential.jwks_uri, kid)
+            return self.remote.keys(credential.jwks_uri, kid)
         return credential.jwks
 
     @staticmethod

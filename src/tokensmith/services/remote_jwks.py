@@ -102,7 +102,9 @@ class RemoteKeySets:
         self.cooldown = cooldown
         self._transport = transport
         self._resolver = resolver
-        self._now = monotonic
+        self.monotonic = monotonic
+        #: Why the last fetch failed (an exception type: no URL, no body), for logs and tests.
+        self.last_failure = ""
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
@@ -110,13 +112,13 @@ class RemoteKeySets:
         """The keys published at ``uri``, refetched when stale or (after the cooldown) when
         ``kid`` is not among them. Raises ``invalid_client`` when no set can be had."""
         entry = self._entries.get(uri)
-        now = self._now()
+        now = self.monotonic()
         if entry is not None and now - entry.fetched_at < self.max_age and self._knows(entry, kid, now):
             return entry.keys
         ensure_may_block()
         with self._lock:  # one fetch at a time: a burst of assertions waits for the first one's answer
             entry = self._entries.get(uri)
-            now = self._now()
+            now = self.monotonic()
             if entry is not None and now - entry.fetched_at < self.max_age and self._knows(entry, kid, now):
                 return entry.keys
             if entry is not None:
@@ -124,7 +126,8 @@ class RemoteKeySets:
             try:
                 keys = self.fetch(uri)
             except (RefusedAddress, BadRequest, httpx.HTTPError, OSError, ValueError) as exc:
-                log.warning("could not fetch a client's JWK Set (%s)", type(exc).__name__)
+                self.last_failure = type(exc).__name__
+                log.warning("could not fetch a client's JWK Set (%s)", self.last_failure)
                 if entry is not None and now - entry.fetched_at < self.max_age:
                     return entry.keys
                 raise refused(f"the jwks_uri could not be fetched ({type(exc).__name__})") from None
