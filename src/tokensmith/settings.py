@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     #: On SIGTERM: seconds requests in flight get to finish before they are cancelled.
     shutdown_grace_seconds: int = Field(default=30, ge=0)
 
+    #: private_key_jwt (RFC 7523 §2.2): the algorithms client assertions may be signed with (comma
+    #: separated, asymmetric only), and the furthest ``exp`` an assertion may carry, from now.
+    client_assertion_algorithms: str = "ES256,EdDSA,RS256,PS256"
+    client_assertion_max_lifetime_seconds: int = Field(default=3600, ge=60, le=86400)
+
     #: Failed client authentications allowed per client ID and per address.
     auth_failures_per_minute: int = Field(default=20, ge=1)
 
@@ -176,6 +181,7 @@ class Settings(BaseSettings):
             if item.strip():
                 ipaddress.ip_network(item.strip(), strict=False)
         return value
+
     # Webhooks (docs/webhooks.md) and leaked-secret revocation (docs/leak-response.md).
     #: Let webhook endpoints be private, loopback or link-local addresses (tests, a private network).
     webhook_allow_private_addresses: bool = False

@@ -42,7 +42,12 @@ def test_discovery_document(client: Any, path: str) -> None:
     assert "client_credentials" in doc["grant_types_supported"]
     assert doc["response_types_supported"] == []
     for name in ("token_endpoint", "introspection_endpoint", "revocation_endpoint"):
-        assert doc[f"{name}_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+        assert doc[f"{name}_auth_methods_supported"] == [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+        ]
+        assert doc[f"{name}_auth_signing_alg_values_supported"] == ["ES256", "EdDSA", "RS256", "PS256"]
     assert "api/access" in doc["scopes_supported"]
 
 

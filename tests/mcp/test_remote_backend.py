@@ -42,6 +42,9 @@ CREDENTIAL = {
     "updated_at": "2026-01-01T00:00:00Z",
     "last_used_at": None,
     "previous_secret_expires_at": None,
+    "auth_method": "client_secret",
+    "key_thumbprints": [],
+    "jwks_uri": None,
 }
 
 

@@ -116,12 +116,44 @@ def test_what_the_server_sends_the_sdk_reads_and_the_mcp_remote_backend_maps_bac
         updated_at=NOW,
         last_used_at=None,
         previous_secret_expires_at=NOW,
+        auth_method="client_secret",
+        key_thumbprints=[],
+        jwks_uri=None,
         reuse_tokens=True,
         client_secret="tss_secret",
     ).model_dump(mode="json")
     read = client.CreatedCredential.from_json(sent)
     assert read.scopes == ("a", "b") and read.previous_secret_expires_at == NOW
     assert read.reuse_tokens is True
+    assert CreatedCredentialOut.of(read).model_dump(mode="json") == sent
+
+
+def test_a_key_based_credential_round_trips_with_its_thumbprints_and_no_secret() -> None:
+    sent = CreatedCredentialOut(
+        id="cred_2",
+        client_id="b" * 26,
+        kind="organization",
+        name="signer",
+        description="",
+        org_id="org_1",
+        user_id=None,
+        scopes=["a"],
+        token_format="jwt",
+        token_ttl=600,
+        secret_hint="",
+        created_at=NOW,
+        updated_at=NOW,
+        last_used_at=None,
+        previous_secret_expires_at=None,
+        auth_method="private_key_jwt",
+        key_thumbprints=["NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"],
+        jwks_uri=None,
+        reuse_tokens=False,
+        client_secret=None,
+    ).model_dump(mode="json")
+    read = client.CreatedCredential.from_json(sent)
+    assert read.client_secret is None and read.auth_method == "private_key_jwt"
+    assert read.key_thumbprints == ("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",)
     assert CreatedCredentialOut.of(read).model_dump(mode="json") == sent
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
+from pathlib import Path
 
 import typer
 
 from tokensmith.cli.context import emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
+from tokensmith.core.client_keys import MAX_JWKS_BYTES, ClientAuthMethod
+from tokensmith.core.errors import BadRequest
 from tokensmith.core.records import Credential, CredentialKind, TokenFormat
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut, DeletedCredential
 
@@ -28,9 +32,21 @@ def create(
     reuse_tokens: bool = typer.Option(
         False, "--reuse-tokens/--no-reuse-tokens", help="Answer token requests with the still-valid token."
     ),
+    auth: ClientAuthMethod = typer.Option(
+        ClientAuthMethod.CLIENT_SECRET,
+        "--auth",
+        help="client_secret, or private_key_jwt (RFC 7523: the client signs assertions; no secret).",
+    ),
+    jwks: Path | None = typer.Option(
+        None, "--jwks", help="private_key_jwt: a file holding the public JWK Set (or one JWK)."
+    ),
+    jwks_uri: str | None = typer.Option(
+        None, "--jwks-uri", help="private_key_jwt: where the client publishes its keys."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Create a credential and print its secret (shown once)."""
+    """Create a credential and print its secret (shown once), or its key thumbprints (private_key_jwt)."""
+    document = _read_jwks(jwks) if jwks is not None else None
     services = load_services()
     organization = services.organizations.by_ref(org)
     user_id = services.organizations.user_by_email(user).id if user else None
@@ -44,14 +60,44 @@ def create(
         scopes=scopes.split() if scopes is not None else None,
         token_ttl=ttl,
         reuse_tokens=reuse_tokens,
+        auth_method=auth,
+        jwks=document,
+        jwks_uri=jwks_uri,
     )
     created = create() if token_format is None else create(token_format=token_format)
+    if created.shown_secret is None:
+        shown = CredentialOut.of(created.credential)
+        emit(
+            shown,
+            as_json,
+            f"client_id:       {created.credential.client_id}\nauth_method:     private_key_jwt\n"
+            + (
+                f"jwks_uri:        {created.credential.jwks_uri}"
+                if created.credential.jwks_uri
+                else "key thumbprints: " + " ".join(created.credential.key_thumbprints)
+            ),
+        )
+        return
     emit(
         CreatedCredentialOut.of(created.credential, client_secret=created.client_secret),
         as_json,
         f"client_id:     {created.credential.client_id}\nclient_secret: {created.client_secret}\n"
         "The secret is shown once; store it now.",
     )
+
+
+def _read_jwks(path: Path) -> object:
+    """The JWK Set in ``path`` as JSON (its keys are checked by the service)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"cannot read the JWK Set file: {type(exc).__name__}", field="jwks") from None
+    if len(text) > MAX_JWKS_BYTES:
+        raise BadRequest(f"the JWK Set file exceeds {MAX_JWKS_BYTES} bytes", field="jwks")
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise BadRequest("the JWK Set file is not valid JSON", field="jwks") from None
 
 
 @credentials.command("list")

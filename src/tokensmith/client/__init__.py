@@ -3,6 +3,8 @@
 - :class:`ClientCredentialsAuth` — an ``httpx.Auth`` for the client credentials grant (RFC 6749 §4.4):
   discovers the token endpoint (RFC 8414), caches the token, renews it before expiry, one fetch at a
   time, retrying ``429``/``5xx`` politely; works with ``httpx.Client`` and ``httpx.AsyncClient``.
+- :class:`PrivateKeyJwtAuth` — the same for a keyless credential: each token request is authenticated
+  with an assertion signed by the client's private key (RFC 7523 §2.2, ``private_key_jwt``).
 - :class:`PersonalTokenAuth` — sends a personal access token as a Bearer token (RFC 6750 §2.1).
 - :class:`ManagementClient` / :class:`AsyncManagementClient` — typed clients for the management API.
 
@@ -40,6 +42,7 @@ from tokensmith.client.models import (
 )
 from tokensmith.client.operations import CredentialKind, TokenFormat
 from tokensmith.client.personal_token_auth import PersonalTokenAuth
+from tokensmith.client.private_key_jwt_auth import PrivateKeyJwtAuth
 from tokensmith.client.retry import Backoff
 
 __all__ = [
@@ -65,6 +68,7 @@ __all__ = [
     "PermissionDeniedError",
     "PersonalToken",
     "PersonalTokenAuth",
+    "PrivateKeyJwtAuth",
     "RateLimitedError",
     "ResponseFormatError",
     "ServiceUnavailableError",

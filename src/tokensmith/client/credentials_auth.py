@@ -185,13 +185,7 @@ class ClientCredentialsAuth(httpx.Auth):
         def make_request() -> httpx.Request:
             nonlocal sent_at
             sent_at = self._clock()
-            return token_request(
-                token_url,
-                client_id=self._client_id,
-                client_secret=self._client_secret,
-                scope=self._scope,
-                auth_method=self._auth_method,
-            )
+            return self._token_request(token_url)
 
         response = yield from send_with_retries(
             make_request, max_retries=self._max_retries, backoff=self._backoff, clock=self._clock
@@ -199,6 +193,16 @@ class ClientCredentialsAuth(httpx.Auth):
         token = parse_token_response(response, obtained_at=sent_at)
         self._token = token
         return token
+
+    def _token_request(self, token_url: str) -> httpx.Request:
+        """The RFC 6749 §4.4.2 request, authenticated as the client (built anew for each attempt)."""
+        return token_request(
+            token_url,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            scope=self._scope,
+            auth_method=self._auth_method,
+        )
 
     def _discover(self) -> Flow[ServerMetadata]:
         """Fetch the RFC 8414 metadata, trying each well-known location in turn on a 404."""

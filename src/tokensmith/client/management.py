@@ -174,6 +174,9 @@ class _Client(Generic[H]):
     rename_credential = _operation(op.rename_credential)
     regenerate_credential_secret = _operation(op.regenerate_credential_secret)
     delete_credential = _operation(op.delete_credential)
+    add_credential_key = _operation(op.add_credential_key)
+    remove_credential_key = _operation(op.remove_credential_key)
+    replace_credential_keys = _operation(op.replace_credential_keys)
 
 
 class ManagementClient(_Client[httpx.Client]):

@@ -230,14 +230,20 @@ class Credential(_Model):
     updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
+    #: ``client_secret`` or ``private_key_jwt`` (RFC 7523 §2.2: the client signs assertions).
+    auth_method: str
+    #: RFC 7638 thumbprints of a ``private_key_jwt`` credential's registered keys.
+    key_thumbprints: tuple[str, ...]
+    jwks_uri: str | None
     reuse_tokens: bool = False
 
 
 @dataclass(frozen=True)
 class CreatedCredential(Credential):
-    """A credential just created or regenerated: :attr:`client_secret` is shown this once."""
+    """A credential just created or regenerated: :attr:`client_secret` is shown this once
+    (``None`` for a ``private_key_jwt`` credential, which has no secret)."""
 
-    client_secret: str = field(repr=False, kw_only=True)
+    client_secret: str | None = field(repr=False, kw_only=True)
 
 
 @dataclass(frozen=True)

@@ -187,9 +187,19 @@ def create_credential(
     token_format: TokenFormat | None = None,
     token_ttl: int | None = None,
     description: str | None = None,
+    *,
+    jwks: Mapping[str, Any] | None = None,
+    jwks_uri: str | None = None,
 ) -> Call[CreatedCredential]:
-    """``POST /api/credentials``: the result's ``client_secret`` is shown this once."""
+    """``POST /api/credentials``: the result's ``client_secret`` is shown this once. With ``jwks`` (public
+    keys) or ``jwks_uri`` the credential is keyless (``private_key_jwt``, RFC 7523 §2.2): no secret."""
     body: dict[str, Any] = {"name": name, "kind": kind}
+    if jwks is not None or jwks_uri is not None:
+        body["auth_method"] = "private_key_jwt"
+    if jwks is not None:
+        body["jwks"] = dict(jwks)
+    if jwks_uri is not None:
+        body["jwks_uri"] = jwks_uri
     if description is not None:
         body["description"] = description
     if scopes is not None:
@@ -199,6 +209,24 @@ def create_credential(
     if token_ttl is not None:
         body["token_ttl"] = token_ttl
     return Call("POST", "/api/credentials", CreatedCredential.from_json, json=body)
+
+
+def add_credential_key(credential_id: str, jwk: Mapping[str, Any]) -> Call[Credential]:
+    """``POST /api/credentials/{id}/keys``: one more public key (a rotation's first step)."""
+    path = f"/api/credentials/{_id(credential_id)}/keys"
+    return Call("POST", path, Credential.from_json, json={"jwk": dict(jwk)})
+
+
+def remove_credential_key(credential_id: str, key_thumbprint: str) -> Call[Credential]:
+    """``DELETE /api/credentials/{id}/keys/{thumbprint}``: the key named by its RFC 7638 thumbprint."""
+    path = f"/api/credentials/{_id(credential_id)}/keys/{_id(key_thumbprint)}"
+    return Call("DELETE", path, Credential.from_json)
+
+
+def replace_credential_keys(credential_id: str, jwks: Mapping[str, Any]) -> Call[Credential]:
+    """``PUT /api/credentials/{id}/keys``: the whole key set at once."""
+    path = f"/api/credentials/{_id(credential_id)}/keys"
+    return Call("PUT", path, Credential.from_json, json={"jwks": dict(jwks)})
 
 
 def get_credential(credential_id: str) -> Call[Credential]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tokensmith.core.client_keys import ClientAuthMethod, ClientKey
 from tokensmith.core.roles import Role
 
 
@@ -88,10 +89,20 @@ class Credential:
     #: Opt-in: a token request is answered with the still-valid token already issued for the
     #: same scope and audience instead of a new one (:mod:`tokensmith.services.token_reuse`).
     reuse_tokens: bool = False
+    #: ``client_secret`` (the secret above) or ``private_key_jwt`` (RFC 7523 §2.2: signed assertions,
+    #: checked against ``jwks`` or the keys published at ``jwks_uri``; the secret hash is then unusable).
+    auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET
+    jwks: tuple[ClientKey, ...] = ()
+    jwks_uri: str | None = None
 
     @property
     def kind(self) -> CredentialKind:
         return CredentialKind.ORGANIZATION if self.user_id is None else CredentialKind.PERSONAL
+
+    @property
+    def key_thumbprints(self) -> list[str]:
+        """The RFC 7638 thumbprints of the registered public keys (none for a secret or a JWKS URI)."""
+        return [key.thumbprint for key in self.jwks]
 
 
 @dataclass(frozen=True)

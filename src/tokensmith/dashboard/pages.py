@@ -44,6 +44,8 @@ NOTICES = {
     "org-switched": "Organisation switched.",
     "credential-renamed": "Credential saved.",
     "credential-reuse-saved": "Token reuse saved.",
+    "credential-keys-registered": "Credential created. It has no secret: your client signs each token "
+    "request with its private key (private_key_jwt).",
     "credential-deleted": "Credential deleted. Its secret no longer works.",
     "token-updated": "Token saved.",
     "token-revoked": "Token revoked. It no longer works.",

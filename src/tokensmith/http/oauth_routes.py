@@ -165,7 +165,11 @@ class OAuthRoutes:
         if not params.get("token"):
             raise InvalidRequest("The token parameter is required.")
         credential, _org = await self._call(
-            self.s.authenticator.authenticate, auth.client_id, auth.client_secret, self._ip(request)
+            self.s.authenticator.authenticate,
+            auth.client_id,
+            auth.client_secret,
+            self._ip(request),
+            assertion=auth.assertion,
         )
         return params, credential
 
@@ -198,7 +202,23 @@ class OAuthRoutes:
             "scopes_supported": sorted(self.s.scope_registry),
             "access_token_signing_alg_values_supported": ["ES256", "EdDSA", "RS256"],
             "service_documentation": f"{base}/docs",
-        }
+        } | self._private_key_jwt_metadata()
+
+    def _private_key_jwt_metadata(self) -> dict[str, Any]:
+        """RFC 8414 §2: ``private_key_jwt`` (RFC 7523 §2.2) at every endpoint that authenticates
+        clients, and the algorithms its assertions may be signed with."""
+        if self.s.client_assertions is None:
+            return {}
+        algorithms = list(self.s.client_assertions.algorithms)
+        metadata: dict[str, Any] = {}
+        for endpoint in ("token", "introspection", "revocation"):
+            metadata[f"{endpoint}_endpoint_auth_methods_supported"] = [
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+            ]
+            metadata[f"{endpoint}_endpoint_auth_signing_alg_values_supported"] = algorithms
+        return metadata
 
     async def discovery(self, request: Request) -> Response:
         return JSONResponse(self.metadata(), headers={"Cache-Control": "public, max-age=3600"})

@@ -47,7 +47,7 @@ class TokenEndpoint:
         if auth is None:
             raise InvalidClient("Client authentication is required.")
         return self._services.client_credentials.issue(
-            auth.client_id, auth.client_secret, string_param(params, "scope"), ip
+            auth.client_id, auth.client_secret, string_param(params, "scope"), ip, assertion=auth.assertion
         )
 
     def _token_exchange(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:

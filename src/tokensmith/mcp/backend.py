@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Protocol, TypedDict, Unpack
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 
 import httpx
 from mcp.server.mcpserver.exceptions import ToolError
@@ -27,6 +27,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from tokensmith.client import ManagementClient
 from tokensmith.client.errors import ApiError, TokensmithClientError
 from tokensmith.core.actors import Actor
+from tokensmith.core.client_keys import ClientAuthMethod
 from tokensmith.core.errors import Forbidden, OAuthError, ProblemError, StorageUnavailable
 from tokensmith.core.records import CredentialKind, TokenFormat
 from tokensmith.services.container import Services
@@ -69,6 +70,9 @@ class NewCredential(TypedDict):
     token_format: TokenFormatName | None
     token_ttl: int | None
     description: str
+    #: A keyless (private_key_jwt, RFC 7523 §2.2) credential: its public keys, or where it publishes them.
+    jwks: NotRequired[dict[str, Any] | None]
+    jwks_uri: NotRequired[str | None]
 
 
 class Backend(Protocol):
@@ -166,10 +170,11 @@ class LocalBackend:
             scopes=new["scopes"],
             token_ttl=new["token_ttl"],
             description=new["description"],
+            **_key_material(new),
         )
         token_format = new["token_format"]
         created = create() if token_format is None else create(token_format=TokenFormat(token_format))
-        return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
+        return CreatedCredentialOut.of(created.credential, client_secret=created.shown_secret)
 
     def regenerate_credential_secret(self, credential_id: str, *, grace_seconds: int) -> CreatedCredentialOut:
         created = self._s.credentials.regenerate(self._actor, credential_id, grace_seconds=grace_seconds)
@@ -222,6 +227,8 @@ class RemoteBackend:
             token_format=new["token_format"],
             token_ttl=new["token_ttl"],
             description=new["description"] or None,
+            jwks=new.get("jwks"),
+            jwks_uri=new.get("jwks_uri"),
         )
         return CreatedCredentialOut.of(created)
 
@@ -233,3 +240,11 @@ class RemoteBackend:
     def delete_credential(self, credential_id: str) -> DeletedCredential:
         self._api.delete_credential(credential_id)
         return DeletedCredential(id=credential_id, deleted=True)
+
+
+def _key_material(new: NewCredential) -> dict[str, Any]:
+    """The services' private_key_jwt arguments for a new credential (none for a secret-based one)."""
+    jwks, jwks_uri = new.get("jwks"), new.get("jwks_uri")
+    if jwks is None and jwks_uri is None:
+        return {}
+    return {"auth_method": ClientAuthMethod.PRIVATE_KEY_JWT, "jwks": jwks, "jwks_uri": jwks_uri}

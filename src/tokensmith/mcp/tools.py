@@ -187,8 +187,22 @@ class Tools:
             int | None, Field(ge=60, description="Access-token lifetime in seconds (default 3600).")
         ] = None,
         description: Description = "",
+        jwks: Annotated[
+            dict[str, Any] | None,
+            Field(
+                description='Keyless (private_key_jwt): the client\'s PUBLIC keys, a JWK Set {"keys": [...]} '
+                "or one JWK. The credential then has no secret; the client signs assertions."
+            ),
+        ] = None,
+        jwks_uri: Annotated[
+            str | None,
+            Field(
+                max_length=2000, description="Keyless (private_key_jwt): where the client publishes its keys."
+            ),
+        ] = None,
     ) -> CreatedCredentialOut:
-        """Create an API credential (client ID and secret for the client credentials grant).
+        """Create an API credential (client ID and secret for the client credentials grant), or a keyless
+        one (private_key_jwt, RFC 7523) with jwks or jwks_uri, shown by key thumbprints and with no secret.
 
         The client_secret is in the result this once and never again. Needs the credentials:write scope."""
         return await self._run(
@@ -200,6 +214,8 @@ class Tools:
                 token_format=token_format,
                 token_ttl=token_ttl,
                 description=description,
+                jwks=jwks,
+                jwks_uri=jwks_uri,
             ),
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokensmith.core.client_keys import parse_algorithms
 from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
 from tokensmith.metrics import NO_METRICS, Metrics
@@ -12,6 +13,8 @@ from tokensmith.services.audit import AuditLog
 from tokensmith.services.audit_query import AuditQueryService
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
+from tokensmith.services.client_assertions import ClientAssertionVerifier, build_client_assertions
+from tokensmith.services.credential_keys import CredentialKeyService
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
@@ -78,6 +81,9 @@ class Services:
     leaks: LeakResponder
     #: Prometheus metrics (:mod:`tokensmith.metrics`); :data:`NO_METRICS` when switched off.
     metrics: Metrics = NO_METRICS
+    #: private_key_jwt (RFC 7523 §2.2): assertion checks, and the keys of key-based credentials.
+    client_assertions: ClientAssertionVerifier | None = None
+    credential_keys: CredentialKeyService | None = None
 
     def close(self) -> None:
         try:
@@ -145,6 +151,7 @@ def build_services(
         opaque_prefix=settings.opaque_token_prefix,
     )
     limiter = AuthFailureLimiter(settings.auth_failures_per_minute, settings.redis_url)
+    key_algorithms = parse_algorithms(settings.client_assertion_algorithms)
     credentials = CredentialService(
         database,
         clock,
@@ -155,8 +162,11 @@ def build_services(
         scope_registry=registry,
         default_ttl=settings.default_token_ttl_seconds,
         max_ttl=settings.max_token_ttl_seconds,
+        key_algorithms=key_algorithms,
+        require_https_jwks_uri=settings.is_production,
     )
-    authenticator = ClientAuthenticator(credentials, limiter, database, audit)
+    client_assertions = build_client_assertions(settings, issuer, database, clock, usage, key_algorithms)
+    authenticator = ClientAuthenticator(credentials, limiter, database, audit, client_assertions)
     personal_tokens = PersonalTokenService(
         database,
         clock,
@@ -263,4 +273,6 @@ def build_services(
             personal_token_prefix=settings.personal_token_prefix,
             opaque_token_prefix=settings.opaque_token_prefix,
         ),
+        client_assertions=client_assertions,
+        credential_keys=CredentialKeyService(database, clock, audit, algorithms=key_algorithms),
     )

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from tokensmith.core import delegation, ids, permissions, policies
+from tokensmith.core import client_keys, delegation, ids, permissions, policies
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
+from tokensmith.core.client_keys import ClientAuthMethod
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import (
     BadRequest,
@@ -42,7 +43,13 @@ USAGE_KIND = "credential"
 @dataclass(frozen=True)
 class CreatedCredential:
     credential: Credential
+    #: The secret, shown once; empty for a ``private_key_jwt`` credential, which has none.
     client_secret: str
+
+    @property
+    def shown_secret(self) -> str | None:
+        """The secret as the adapters show it: ``None`` for a key-based credential."""
+        return self.client_secret or None
 
 
 CredentialPage = Page[Credential]
@@ -61,6 +68,8 @@ class CredentialService:
         scope_registry: dict[str, str],
         default_ttl: int,
         max_ttl: int,
+        key_algorithms: tuple[str, ...] = client_keys.DEFAULT_ALGORITHMS,
+        require_https_jwks_uri: bool = True,
     ) -> None:
         self._db = database
         self._lookup = CredentialLookup(database)
@@ -74,6 +83,8 @@ class CredentialService:
         self._registry = scope_registry
         self._default_ttl = default_ttl
         self._max_ttl = max_ttl
+        self.key_algorithms = key_algorithms
+        self._require_https_jwks_uri = require_https_jwks_uri
         usage.register(
             USAGE_KIND, lambda c, uses: CredentialRepository(c).touch_many({k: v[0] for k, v in uses.items()})
         )
@@ -97,9 +108,15 @@ class CredentialService:
         token_ttl: int | None = None,
         description: str = "",
         reuse_tokens: bool = False,
+        auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET,
+        jwks: Any = None,
+        jwks_uri: str | None = None,
     ) -> CreatedCredential:
+        """A new credential. ``auth_method=private_key_jwt`` (RFC 7523 §2.2) takes exactly one of
+        ``jwks`` (a JWK Set or one JWK, public keys only) or ``jwks_uri``, and makes no secret."""
         permissions.require_scope(actor, "credentials:write")
         permissions.require_org(actor, org_id)
+        keys, jwks_uri = self._key_material(auth_method, jwks, jwks_uri)
         name = clean_name(name)
         ttl = self._default_ttl if token_ttl is None else token_ttl
         if not 60 <= ttl <= self._max_ttl:
@@ -124,7 +141,8 @@ class CredentialService:
             name=name,
             description=clean_description(description),
             secret_hash=secret.hashed,
-            secret_hint=secret.hint,
+            # A key-based credential's secret is never shown nor accepted: not even its hint goes out.
+            secret_hint=secret.hint if auth_method is ClientAuthMethod.CLIENT_SECRET else "",
             previous_secret_hash=None,
             previous_secret_expires_at=None,
             scopes=granted,
@@ -135,6 +153,9 @@ class CredentialService:
             updated_at=now,
             last_used_at=None,
             reuse_tokens=reuse_tokens,
+            auth_method=auth_method,
+            jwks=keys,
+            jwks_uri=jwks_uri,
         )
         with self._db.transaction() as connection:
             orgs = OrganizationRepository(connection)
@@ -149,16 +170,38 @@ class CredentialService:
                 # A personal credential acts for its owner: never more than their role may grant.
                 delegation.check_owner_may_grant(owner.role, granted)
             CredentialRepository(connection).insert(credential)
-            details: dict[str, object] = {
+            details: dict[str, Any] = {
                 "kind": kind.value,
                 "scopes": sorted(granted),
                 "token_format": token_format.value,
             }
             if reuse_tokens:
                 details["reuse_tokens"] = True
+            if auth_method is ClientAuthMethod.PRIVATE_KEY_JWT:
+                details |= {"auth_method": auth_method.value, "key_thumbprints": [k.thumbprint for k in keys]}
+                if jwks_uri is not None:
+                    details["jwks_uri"] = jwks_uri
             self._audited(connection, actor, "created", credential, credential.name, details)
+        if auth_method is ClientAuthMethod.PRIVATE_KEY_JWT:
+            return CreatedCredential(credential, "")  # its secret hash is never shown nor usable
         # Shown once, only now that the record is committed.
         return CreatedCredential(credential, secret.plain)
+
+    def _key_material(
+        self, auth_method: ClientAuthMethod, jwks: Any, jwks_uri: str | None
+    ) -> tuple[tuple[client_keys.ClientKey, ...], str | None]:
+        """The checked keys or URI of a new credential (none for a secret-based one)."""
+        if auth_method is ClientAuthMethod.CLIENT_SECRET:
+            if jwks is not None or jwks_uri is not None:
+                raise BadRequest("jwks and jwks_uri need auth_method private_key_jwt", field="auth_method")
+            return (), None
+        if (jwks is None) == (jwks_uri is None):
+            raise BadRequest(
+                "a private_key_jwt credential needs exactly one of jwks or jwks_uri", field="jwks"
+            )
+        if jwks_uri is not None:
+            return (), client_keys.check_jwks_uri(jwks_uri, require_https=self._require_https_jwks_uri)
+        return client_keys.parse_jwks(jwks, self.key_algorithms), None
 
     def list(
         self,
@@ -256,6 +299,11 @@ class CredentialService:
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
             credential = self._changeable(repo, actor, credential_ref)
+            if credential.auth_method is not ClientAuthMethod.CLIENT_SECRET:
+                raise BadRequest(
+                    "this credential authenticates with private_key_jwt: it has keys, not a secret",
+                    field="auth_method",
+                )
             previous_hash = credential.secret_hash if grace_seconds else None
             previous_until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
             updated = replace(
@@ -343,6 +391,10 @@ class CredentialService:
             self._hasher.verify(client_secret, None)
             raise InvalidClient(detail="unknown client")
         credential, org = found
+        if credential.auth_method is not ClientAuthMethod.CLIENT_SECRET:
+            # RFC 7523 §2.2: a key-based credential authenticates with an assertion only.
+            self._hasher.verify(client_secret, None)
+            raise InvalidClient(detail="a private_key_jwt credential sent a secret")
         now = self._clock.now()
         ok = self._hasher.verify(client_secret, credential.secret_hash)
         if (

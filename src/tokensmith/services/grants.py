@@ -21,6 +21,7 @@ from tokensmith.core.policies import effective_expiry
 from tokensmith.core.records import Credential, Organization
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.auth_failures import AuthFailureLimiter
+from tokensmith.services.client_assertions import ClientAssertionVerifier
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.minting import IssuedToken
@@ -36,20 +37,32 @@ class ClientAuthenticator:
     introspection and revocation endpoints)."""
 
     def __init__(
-        self, credentials: CredentialService, limiter: AuthFailureLimiter, database: Database, audit: AuditLog
+        self,
+        credentials: CredentialService,
+        limiter: AuthFailureLimiter,
+        database: Database,
+        audit: AuditLog,
+        assertions: ClientAssertionVerifier | None = None,
     ) -> None:
         self._credentials = credentials
+        self._assertions = assertions
         self._limiter = limiter
         self._db = database
         self._audit = audit
 
     def authenticate(
-        self, client_id: str, client_secret: str, ip: str | None
+        self, client_id: str, client_secret: str, ip: str | None, *, assertion: str | None = None
     ) -> tuple[Credential, Organization]:
+        """RFC 6749 §2.3.1 by secret, or RFC 7523 §2.2 by ``assertion`` (``private_key_jwt``;
+        ``client_id`` may then be empty: the assertion's ``iss`` names the client)."""
         wait = self._limiter.address_blocked(ip)
         if wait is not None:
             raise SlowDown(wait, detail="address over the failed-authentication limit")
         try:
+            if assertion is not None:
+                if self._assertions is None:
+                    raise InvalidClient(detail="private_key_jwt is not configured")
+                return self._assertions.verify(assertion, client_id or None)
             return self._credentials.authenticate(client_id, client_secret)
         except InvalidClient:
             # Nothing here waits on the event loop: an in-process count is memory, a shared one
@@ -96,9 +109,17 @@ class ClientCredentialsGrant:
         self._authenticator = authenticator
         self._issuance = issuance
 
-    def issue(self, client_id: str, client_secret: str, scope: str | None, ip: str | None) -> IssuedToken:
+    def issue(
+        self,
+        client_id: str,
+        client_secret: str,
+        scope: str | None,
+        ip: str | None,
+        *,
+        assertion: str | None = None,
+    ) -> IssuedToken:
         requested = scope_rules.parse(scope)
-        credential, org = self._authenticator.authenticate(client_id, client_secret, ip)
+        credential, org = self._authenticator.authenticate(client_id, client_secret, ip, assertion=assertion)
         # §3.3: an omitted scope means the credential's default — all of its allowed scopes.
         return self._issuance.for_credential(credential, org, requested)
 

@@ -117,6 +117,11 @@ credentials = Table(
     Column("last_used_at", UTCDateTime(), nullable=True),
     # Token reuse opt-in (migration 0010).
     Column("reuse_tokens", Boolean, nullable=False, default=False, server_default=false()),
+    # private_key_jwt (RFC 7523 §2.2): how the client authenticates, its public JWK Set (JSON) or
+    # the URL it publishes one at. A key-based credential's secret_hash is never usable.
+    Column("auth_method", String(32), nullable=False, server_default="client_secret"),
+    Column("jwks", Text, nullable=True),
+    Column("jwks_uri", Text, nullable=True),
     # Keyset pagination (``WHERE org_id = ? [AND user_id …] AND id > ? ORDER BY id``): every list
     # of credentials reads its first page from one of these, whatever the table holds.
     Index("ix_credentials_org_page", "org_id", "id"),
@@ -283,4 +288,14 @@ webhook_deliveries = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     Index("ix_webhook_deliveries_endpoint_page", "endpoint_id", "created_at"),
+)
+
+#: Client assertions already used (RFC 7523 §3 item 7: a ``jti`` is accepted once). ``key`` is the
+#: SHA-256 of the client ID and the ``jti``; a row is kept until the assertion's ``exp``, after which
+#: the assertion is refused as expired anyway and the row may go.
+client_assertion_jtis = Table(
+    "client_assertion_jtis",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )

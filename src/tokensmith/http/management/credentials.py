@@ -6,18 +6,29 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
+from tokensmith.core.client_keys import ClientAuthMethod
+from tokensmith.core.errors import NotFound
 from tokensmith.core.records import CredentialKind, TokenFormat
 from tokensmith.http.management.auth import ActorDep, ServicesDep, org_of
 from tokensmith.http.management.pagination import PageDep
 from tokensmith.http.management.problems import problems
-from tokensmith.http.management.schemas import CredentialCreate, CredentialPatch, Regenerate
+from tokensmith.http.management.schemas import (
+    CredentialCreate,
+    CredentialKeyAdd,
+    CredentialKeysReplace,
+    CredentialPatch,
+    Regenerate,
+)
 from tokensmith.http.management.strict_json import StrictJSONRoute
+from tokensmith.services.container import Services
+from tokensmith.services.credential_keys import CredentialKeyService
 from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
 from tokensmith.wire.page import Page
 
 router = APIRouter(prefix="/api/credentials", tags=["credentials"], route_class=StrictJSONRoute)
 CredentialRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+KeyThumbprint = Annotated[str, Path(min_length=43, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.get("", response_model=Page[CredentialOut], summary="List credentials you may see")
@@ -61,8 +72,11 @@ async def create_credential(
         token_format=TokenFormat(body.token_format),
         token_ttl=body.token_ttl,
         reuse_tokens=body.reuse_tokens,
+        auth_method=ClientAuthMethod(body.auth_method),
+        jwks=body.jwks,
+        jwks_uri=body.jwks_uri,
     )
-    return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
+    return CreatedCredentialOut.of(created.credential, client_secret=created.shown_secret)
 
 
 @router.get("/{credential_id}", response_model=CredentialOut, summary="Show a credential")
@@ -115,6 +129,55 @@ async def regenerate_credential(
         services.database, services.credentials.regenerate, actor, credential_id, grace_seconds=grace
     )
     return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
+
+
+@router.post(
+    "/{credential_id}/keys",
+    response_model=CredentialOut,
+    responses=problems(409),
+    summary="Register one more public key of a private_key_jwt credential (rotation)",
+)
+async def add_credential_key(
+    actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialKeyAdd
+) -> CredentialOut:
+    keys = _key_service(services)
+    return CredentialOut.of(await call_blocking(services.database, keys.add, actor, credential_id, body.jwk))
+
+
+@router.put(
+    "/{credential_id}/keys",
+    response_model=CredentialOut,
+    responses=problems(409),
+    summary="Replace the whole key set of a private_key_jwt credential",
+)
+async def replace_credential_keys(
+    actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialKeysReplace
+) -> CredentialOut:
+    keys = _key_service(services)
+    return CredentialOut.of(
+        await call_blocking(services.database, keys.replace, actor, credential_id, body.jwks)
+    )
+
+
+@router.delete(
+    "/{credential_id}/keys/{thumbprint}",
+    response_model=CredentialOut,
+    responses=problems(409),
+    summary="Unregister a public key, named by its RFC 7638 thumbprint (the last key cannot go)",
+)
+async def remove_credential_key(
+    actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, thumbprint: KeyThumbprint
+) -> CredentialOut:
+    keys = _key_service(services)
+    return CredentialOut.of(
+        await call_blocking(services.database, keys.remove, actor, credential_id, thumbprint)
+    )
+
+
+def _key_service(services: Services) -> CredentialKeyService:
+    if services.credential_keys is None:  # pragma: no cover - build_services always makes one
+        raise NotFound("this deployment manages no credential keys")
+    return services.credential_keys
 
 
 @router.delete("/{credential_id}", status_code=204, response_class=Response, summary="Delete a credential")

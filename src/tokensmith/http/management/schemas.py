@@ -82,6 +82,29 @@ class CredentialCreate(BaseModel):
     token_format: Literal["jwt", "opaque"] = "jwt"
     token_ttl: int | None = Field(default=None, ge=60, le=10 * 365 * 86400)
     reuse_tokens: bool = False
+    auth_method: Literal["client_secret", "private_key_jwt"] = Field(
+        default="client_secret",
+        description="private_key_jwt (RFC 7523 §2.2): no secret; the client signs assertions with a key "
+        "registered in jwks, or published at jwks_uri.",
+    )
+    jwks: dict[str, Any] | SkipJsonSchema[None] = Field(
+        default=None, description='Public keys: a JWK Set ({"keys": [...]}) or one JWK.'
+    )
+    jwks_uri: str | SkipJsonSchema[None] = Field(default=None, max_length=2000)
+
+
+class CredentialKeyAdd(BaseModel):
+    """One more public key for a private_key_jwt credential (a rotation's first step)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    jwk: dict[str, Any]
+
+
+class CredentialKeysReplace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    jwks: dict[str, Any] = Field(description='The new key set: a JWK Set ({"keys": [...]}) or one JWK.')
 
 
 class CredentialPatch(BaseModel):
