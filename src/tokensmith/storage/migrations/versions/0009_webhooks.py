@@ -1,7 +1,7 @@
 """webhooks: endpoints, the durable delivery queue, and the personal-token notices they report
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 
 ``webhook_endpoints`` are an organisation's Standard Webhooks receivers (secret sealed under a
 master-key subkey); ``webhook_deliveries`` is the outbox, one row per event and endpoint written

@@ -1,7 +1,7 @@
 """issuance quotas and token reuse: an organisation's per-credential tokens-per-hour, a credential's opt-in
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0009
 
 ``organizations.credential_tokens_per_hour`` (NULL: no quota) is part of the organisation's
 policy; ``credentials.reuse_tokens`` (false for every existing credential) makes the token
