@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
+from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE, RESOURCES_ADMIN_SCOPE
 
 #: The scopes a deployment offers when ``TOKENSMITH_SCOPES`` is not set: seed 000's
 #: ``api/access``, seed 001's resource scopes and Tokensmith's own management scopes.
@@ -30,6 +30,7 @@ DEFAULT_SCOPES: dict[str, str] = {
     "credentials:write": "Create, regenerate and delete API credentials",
     "audit:read": "Read the organisation's audit log",
     "tokens:introspect": "Introspect tokens of every organisation (a platform's resource server)",
+    "resources:write": "Add and delete the APIs tokens can be issued for (RFC 8707 resources)",
 }
 
 MANAGEMENT_SCOPES: frozenset[str] = frozenset(
@@ -161,6 +162,6 @@ class Settings(BaseSettings):
                 continue
             name, _, description = item.partition("=")
             registry[name.strip()] = description.strip() or DEFAULT_SCOPES.get(name.strip(), name.strip())
-        for name in MANAGEMENT_SCOPES | {INTROSPECT_ALL_SCOPE}:
+        for name in MANAGEMENT_SCOPES | {INTROSPECT_ALL_SCOPE, RESOURCES_ADMIN_SCOPE}:
             registry.setdefault(name, DEFAULT_SCOPES[name])
         return registry

@@ -105,7 +105,7 @@ class OAuthRoutes:
     # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
     async def v0_login(self, request: Request) -> Response:
         params = await read_json(request, self.limit)
-        for name in ("grant_type", "scope", "client_id", "client_secret"):
+        for name in ("grant_type", "scope", "client_id", "client_secret", "resource"):
             json_string(params, name)  # present means a string: null is invalid_request
         header = authorization(request)
         grant_type = string_param(params, "grant_type")
@@ -118,6 +118,7 @@ class OAuthRoutes:
                 "subject_token": header[1],
                 "subject_token_type": ACCESS_TOKEN_TYPE,
                 "scope": string_param(params, "scope"),
+                "resource": string_param(params, "resource"),
             }
             auth: ClientAuth | None = None
         else:
@@ -141,6 +142,7 @@ class OAuthRoutes:
             "client_id": json_string(raw, "clientId"),
             "client_secret": json_string(raw, "clientSecret"),
             "scope": json_string(raw, "scope"),
+            "resource": json_string(raw, "resource"),
         }
         auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
         issued = await self._call(self.tokens.handle, params, auth, self._ip(request))

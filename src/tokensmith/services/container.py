@@ -22,11 +22,12 @@ from tokensmith.services.minting import TokenMinter
 from tokensmith.services.org_policies import PolicyService
 from tokensmith.services.organizations import OrganizationService
 from tokensmith.services.personal_tokens import PersonalTokenService
+from tokensmith.services.resources import ResourceService, builtin_resources
 from tokensmith.services.reveals import RevealService
 from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
 from tokensmith.services.usage import UsageRecorder
-from tokensmith.settings import Settings
+from tokensmith.settings import MANAGEMENT_SCOPES, Settings
 from tokensmith.storage.database import Database
 from tokensmith.storage.engine import create_database_engine
 from tokensmith.storage.migrate import migrate
@@ -62,6 +63,8 @@ class Services:
     studio: TokenStudio
     api_console: ApiConsole
     reveals: RevealService
+    #: The APIs tokens can be issued for (RFC 8707).
+    resources: ResourceService
 
     def close(self) -> None:
         try:
@@ -160,6 +163,13 @@ def build_services(
     )
     members = MemberService(database, clock, audit)
     issuance = TokenIssuance(database, minter, audit)
+    resources = ResourceService(
+        database,
+        clock,
+        audit,
+        builtins=builtin_resources(issuer, minter.audience, registry, MANAGEMENT_SCOPES),
+        scope_registry=registry,
+    )
     return Services(
         settings=settings,
         issuer=issuer,
@@ -175,11 +185,16 @@ def build_services(
         organizations=OrganizationService(database, clock, audit, members),
         credentials=credentials,
         authenticator=authenticator,
-        client_credentials=ClientCredentialsGrant(authenticator, issuance),
+        client_credentials=ClientCredentialsGrant(authenticator, issuance, resources),
         inspector=inspector,
         personal_tokens=personal_tokens,
         token_exchange=PersonalTokenExchangeGrant(
-            personal_tokens, issuance, limiter, clock, default_ttl=settings.default_token_ttl_seconds
+            personal_tokens,
+            issuance,
+            limiter,
+            clock,
+            default_ttl=settings.default_token_ttl_seconds,
+            resources=resources,
         ),
         bearer=BearerAuthenticator(
             database,
@@ -189,6 +204,7 @@ def build_services(
             clock=clock,
             hasher=hasher,
             opaque_prefix=settings.opaque_token_prefix,
+            audiences=resources.accepted_audiences(),
         ),
         scope_registry=registry,
         members=members,
@@ -200,4 +216,5 @@ def build_services(
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
+        resources=resources,
     )
