@@ -151,6 +151,7 @@ def test_the_public_surface_is_pinned() -> None:
         "PersonalToken",
         "PersonalTokenAuth",
         "RateLimitedError",
+        "Resource",
         "ResponseFormatError",
         "ServiceUnavailableError",
         "TokenFormat",

@@ -21,6 +21,7 @@ from tokensmith.core.roles import Role
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
 from tokensmith.wire.me import ClientMeOut, CredentialRef, MeOut
 from tokensmith.wire.orgs import OrgRef, UserRef
+from tokensmith.wire.resources import ResourceOut
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
 
 #: Each SDK model and the wire model it reads.
@@ -34,6 +35,7 @@ PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
     (client.Me, MeOut),
     (client.CredentialRef, CredentialRef),
     (client.ClientMe, ClientMeOut),
+    (client.Resource, ResourceOut),
 ]
 SDK_NAME = {wire.__name__: sdk.__name__ for sdk, wire in PAIRS}
 
@@ -49,7 +51,7 @@ def _sdk_kind(annotation: Any) -> tuple[str, bool]:
         return "array of string", False
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return annotation.__name__, False
-    return {str: "string", int: "integer", datetime: "date-time"}[annotation], False
+    return {str: "string", int: "integer", bool: "boolean", datetime: "date-time"}[annotation], False
 
 
 def sdk_shape(model: type[Any]) -> Shape:
@@ -69,7 +71,7 @@ def _wire_kind(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, bool]
         return f"array of {_wire_kind(schema['items'], defs)[0]}", False
     if schema.get("format") == "date-time":
         return "date-time", False
-    assert schema.get("type") in ("string", "integer"), schema  # enums are strings to the SDK
+    assert schema.get("type") in ("string", "integer", "boolean"), schema  # enums are strings to the SDK
     return schema["type"], False
 
 
@@ -167,3 +169,21 @@ def test_a_clients_me_round_trips_and_is_told_apart_from_a_users() -> None:
 
     assert me_from_json(sent) == read
     assert me_from_json({**sent, "owner": None}) == dataclasses.replace(read, owner=None)
+
+
+def test_a_resource_round_trips_built_in_or_not() -> None:
+    from tokensmith.core.resources import Resource
+
+    for record in (
+        Resource(
+            id="mcp", name="MCP", uri="https://ts.example/mcp", scopes=frozenset({"b", "a"}), builtin=True
+        ),
+        Resource(id="r1", name="Billing", uri="https://billing.example", scopes=frozenset(), created_at=NOW),
+    ):
+        sent = ResourceOut.of(record).model_dump(mode="json")
+        read = client.Resource.from_json(sent)
+        assert (
+            read.uri == record.uri and read.builtin is record.builtin and read.created_at == record.created_at
+        )
+        assert read.scopes == tuple(sorted(record.scopes))
+        assert ResourceOut.of(read).model_dump(mode="json") == sent

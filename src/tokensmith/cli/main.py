@@ -11,6 +11,7 @@ from tokensmith.cli.mcp import mcp
 from tokensmith.cli.members import members
 from tokensmith.cli.orgs import orgs, users
 from tokensmith.cli.policy import policy
+from tokensmith.cli.resources import resources
 from tokensmith.cli.serve import migrate_command, serve
 from tokensmith.cli.token import token
 from tokensmith.cli.tokens import tokens
@@ -34,6 +35,7 @@ app.add_typer(tokens, name="tokens")
 app.add_typer(users, name="users")
 app.add_typer(credentials, name="credentials")
 app.add_typer(keys, name="keys")
+app.add_typer(resources, name="resources")
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ from tokensmith.client.models import (
     Organization,
     Page,
     PersonalToken,
+    Resource,
     User,
 )
 from tokensmith.client.operations import CredentialKind, TokenFormat
@@ -66,6 +67,7 @@ __all__ = [
     "PersonalToken",
     "PersonalTokenAuth",
     "RateLimitedError",
+    "Resource",
     "ResponseFormatError",
     "ServiceUnavailableError",
     "TokenFormat",

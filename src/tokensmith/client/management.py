@@ -174,6 +174,11 @@ class _Client(Generic[H]):
     rename_credential = _operation(op.rename_credential)
     regenerate_credential_secret = _operation(op.regenerate_credential_secret)
     delete_credential = _operation(op.delete_credential)
+    # -- resources (RFC 8707) -----------------------------------------------------------------------
+    list_resources = _operation(op.list_resources)
+    get_resource = _operation(op.get_resource)
+    create_resource = _operation(op.create_resource)
+    delete_resource = _operation(op.delete_resource)
 
 
 class ManagementClient(_Client[httpx.Client]):

@@ -62,6 +62,13 @@ def _int(data: Json, key: str) -> int:
     return value
 
 
+def _bool(data: Json, key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise ResponseFormatError(f"field {key!r} is missing or not a boolean")
+    return value
+
+
 def _strings(data: Json, key: str) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -95,6 +102,7 @@ _READERS: dict[object, Callable[[Json, str], Any]] = {
     str: _str,
     str | None: _opt_str,
     int: _int,
+    bool: _bool,
     tuple[str, ...]: _strings,
     tuple[str, ...] | None: _opt_strings,
     datetime: _time,
@@ -229,6 +237,20 @@ class CreatedCredential(Credential):
     """A credential just created or regenerated: :attr:`client_secret` is shown this once."""
 
     client_secret: str = field(repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Resource(_Model):
+    """An API access tokens can be issued for (RFC 8707): ask for a token with ``resource=uri``."""
+
+    _what = "resource"
+
+    id: str
+    name: str
+    uri: str
+    scopes: tuple[str, ...]
+    builtin: bool
+    created_at: datetime | None
 
 
 @dataclass(frozen=True)
