@@ -394,3 +394,12 @@ def test_authlib_client_credentials_with_a_resource_gets_that_audience(
         issuer=live_server.url,
     )
     assert claims["aud"] == BILLING and claims["scope"] == "project:read"
+
+
+def test_discovery_lists_the_protected_resources(client: Any, services: Services) -> None:
+    """RFC 9728 §4: ``protected_resources`` in the authorization server's metadata."""
+    _billing(services)
+    doc = client.get("/.well-known/oauth-authorization-server").json()
+    builtins = [r.uri for r in services.resources.builtins]
+    assert doc["protected_resources"] == [*builtins, BILLING]
+    assert builtins == ["http://testserver/api", "http://testserver/mcp", services.minter.audience]

@@ -192,7 +192,12 @@ class OAuthRoutes:
         }
 
     async def discovery(self, request: Request) -> Response:
-        return JSONResponse(self.metadata(), headers={"Cache-Control": "public, max-age=3600"})
+        # RFC 9728 §4: the protected resources (RFC 8707 resource indicators) this server issues for.
+        resources = await self._call(self.s.resources.uris)
+        return JSONResponse(
+            {**self.metadata(), "protected_resources": resources},
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
 
     async def jwks(self, request: Request) -> Response:
         keys = await self._call(self.s.keyring.jwks)

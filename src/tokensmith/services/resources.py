@@ -146,6 +146,11 @@ class ResourceService:
 
     # -- the registry -----------------------------------------------------------------------------
 
+    def uris(self) -> list[str]:
+        """Every resource's URI, built-in ones first: RFC 9728 §4's ``protected_resources``."""
+        with self._db.transaction() as connection:
+            return [r.uri for r in (*self.builtins, *ResourceRepository(connection).all())]
+
     def list(self, actor: Actor) -> list[Resource]:
         """Every resource, built-in ones first. Any signed-in caller may read them: they are the
         same facts the RFC 9728 metadata publishes."""
