@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     client_secret_prefix: str = "tss_"
     personal_token_prefix: str = "tsp_"
     opaque_token_prefix: str = "tsa_"
+    #: Refresh tokens of the authorization code flow (services/authorization_grants.py).
+    refresh_token_prefix: str = "tsr_"
 
     signing_algorithm: Algorithm = "ES256"
     #: How long a rotated-in key is published before it signs (must exceed verifiers'
@@ -145,6 +147,22 @@ class Settings(BaseSettings):
     test_call_allowed_origins: str = ""
     #: The URL "Test API Call" proposes first (empty: ``{issuer}/api/me``).
     test_call_default_url: str = ""
+
+    # Authorization code flow (OAuth 2.1, docs/authorization-code.md)
+    #: Whether anyone may register a public client at ``POST /oauth2/register`` (RFC 7591). Unset:
+    #: open in development, closed in production.
+    client_registration_open: bool | None = None
+    #: Refresh-token families: seconds from consent until they stop working, whatever their use,
+    #: and seconds of disuse after which they stop working.
+    refresh_token_lifetime_seconds: int = Field(default=30 * 86400, ge=300)
+    refresh_token_idle_seconds: int = Field(default=7 * 86400, ge=300)
+
+    @property
+    def registration_open(self) -> bool:
+        """:attr:`client_registration_open`, or open exactly in development when unset."""
+        if self.client_registration_open is None:
+            return not self.is_production
+        return self.client_registration_open
 
     @property
     def is_production(self) -> bool:

@@ -12,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 
 from tokensmith.dashboard.areas import (
     audit,
+    authorize,
     credential_secrets,
     credentials,
     members,
@@ -34,6 +35,7 @@ AREAS: tuple[list[PageRoute], ...] = (
     members.ROUTES,
     policy.ROUTES,
     audit.ROUTES,
+    authorize.ROUTES,
 )
 
 

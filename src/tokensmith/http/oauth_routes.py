@@ -25,6 +25,7 @@ from tokensmith.core.errors import (
     OAuthError,
     StorageUnavailable,
 )
+from tokensmith.core.pkce import METHODS_SUPPORTED
 from tokensmith.core.records import Credential
 from tokensmith.http.errors import (
     NO_STORE,
@@ -43,6 +44,7 @@ from tokensmith.http.oauth_request import (
     string_param,
 )
 from tokensmith.http.token_endpoint import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE, TokenEndpoint, token_body
+from tokensmith.services.client_registration import registration_response
 from tokensmith.services.container import Services
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
@@ -169,6 +171,13 @@ class OAuthRoutes:
         await self._call(self.s.inspector.revoke, params["token"], caller, self._ip(request))
         return Response(status_code=200, headers=NO_STORE)
 
+    # RFC 7591 -------------------------------------------------------------------------
+    async def register(self, request: Request) -> Response:
+        """RFC 7591 §3: register a public client (services/client_registration.py)."""
+        body = await read_json(request, self.limit)
+        client = await self._call(self.s.client_registration.register, body, self._ip(request))
+        return JSONResponse(registration_response(client), status_code=201, headers=NO_STORE)
+
     # RFC 8414 / RFC 7517 -------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
         issuer = self.s.issuer
@@ -179,9 +188,14 @@ class OAuthRoutes:
             "jwks_uri": f"{base}/.well-known/jwks.json",
             "introspection_endpoint": f"{base}/oauth2/introspect",
             "revocation_endpoint": f"{base}/oauth2/revoke",
+            "authorization_endpoint": f"{base}/oauth2/authorize",
+            "registration_endpoint": f"{base}/oauth2/register",
             "grant_types_supported": sorted(self.tokens.grants),
-            "response_types_supported": [],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": list(METHODS_SUPPORTED),
+            "authorization_response_iss_parameter_supported": True,
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": sorted(self.s.scope_registry),
@@ -203,6 +217,7 @@ class OAuthRoutes:
             "/oauth2/token": _oauth(self.token),
             "/oauth2/introspect": _oauth(self.introspect),
             "/oauth2/revoke": _oauth(self.revoke),
+            "/oauth2/register": _oauth(self.register),
         }
         if settings.dialect_oauth_form:
             endpoints["/api/oauth/token"] = _oauth(self.token)

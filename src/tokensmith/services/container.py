@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokensmith.core.authorization import RefreshLifetimes
 from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
 from tokensmith.services.api_console import ApiConsole
@@ -11,6 +12,9 @@ from tokensmith.services.audit import AuditLog
 from tokensmith.services.audit_query import AuditQueryService
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
+from tokensmith.services.authorization import AuthorizationService
+from tokensmith.services.authorization_grants import AuthorizationGrants
+from tokensmith.services.client_registration import ClientRegistration
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
@@ -62,6 +66,10 @@ class Services:
     studio: TokenStudio
     api_console: ApiConsole
     reveals: RevealService
+    # The authorization code flow (OAuth 2.1): registration, the authorization endpoint, its grants.
+    client_registration: ClientRegistration
+    authorization: AuthorizationService
+    authorization_grants: AuthorizationGrants
 
     def close(self) -> None:
         try:
@@ -160,6 +168,7 @@ def build_services(
     )
     members = MemberService(database, clock, audit)
     issuance = TokenIssuance(database, minter, audit)
+    client_registration = ClientRegistration(database, clock, audit, registry, settings.registration_open)
     return Services(
         settings=settings,
         issuer=issuer,
@@ -200,4 +209,21 @@ def build_services(
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
+        client_registration=client_registration,
+        authorization=AuthorizationService(
+            database, clock, hasher, audit, client_registration.get, registry, issuer
+        ),
+        authorization_grants=AuthorizationGrants(
+            database,
+            clock,
+            hasher,
+            audit,
+            client_registration.get,
+            issuance,
+            lifetimes=RefreshLifetimes(
+                settings.refresh_token_lifetime_seconds, settings.refresh_token_idle_seconds
+            ),
+            refresh_prefix=settings.refresh_token_prefix,
+            access_ttl=settings.default_token_ttl_seconds,
+        ),
     )
