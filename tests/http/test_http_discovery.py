@@ -42,7 +42,8 @@ def test_discovery_document(client: Any, path: str) -> None:
     assert "client_credentials" in doc["grant_types_supported"]
     assert doc["response_types_supported"] == ["code"]
     # Public clients of the authorization code flow authenticate with "none" (OAuth 2.1 draft §2.4).
-    assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post", "none"]
+    methods = doc["token_endpoint_auth_methods_supported"]
+    assert methods == ["client_secret_basic", "client_secret_post", "none"]
     for name in ("introspection_endpoint", "revocation_endpoint"):
         assert doc[f"{name}_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
     assert doc["authorization_endpoint"] == "http://testserver/oauth2/authorize"

@@ -48,8 +48,8 @@ def problem(uri: str) -> str | None:
         parts = urlsplit(uri)
     except ValueError:
         return "the redirect URI is not a valid URI"
-    scheme = parts.scheme.lower()
-    if not scheme or scheme != parts.scheme:
+    scheme = parts.scheme
+    if not scheme or not uri.startswith(scheme + ":"):
         return "a redirect URI must be absolute with a lowercase scheme"
     if parts.fragment or "#" in uri:
         return "a redirect URI may not have a fragment (RFC 6749 §3.1.2)"
