@@ -48,7 +48,6 @@ from tokensmith.core.errors import (
     NotFound,
     OAuthError,
 )
-from tokensmith.core.ids import is_client_id
 from tokensmith.core.records import Organization
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.authorization import CODE_PREFIX, ClientLookup
@@ -198,8 +197,8 @@ class AuthorizationGrants:
         if not refresh_token:
             raise InvalidRequest("The refresh_token parameter is required.")
         requested = scope_rules.parse(scope)
-        if is_client_id(client_id) and self.clients(client_id) is None:
-            # A registered client an admin removed: its refresh tokens end with it.
+        if self.clients(client_id) is None:
+            # Unknown, or a registered client an admin removed: its refresh tokens end with it.
             raise InvalidClient("The client is unknown to this server.")
         if not secret_format.is_well_formed(refresh_token, self.refresh_prefix):
             raise InvalidGrant(REFRESH_FAILED)
