@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     #: Whether anyone may register a public client at ``POST /oauth2/register`` (RFC 7591). Unset:
     #: open in development, closed in production.
     client_registration_open: bool | None = None
+    #: Whether a client ID may be the https URL of a Client ID Metadata Document (fetched with SSRF
+    #: protection; loopback http only in development).
+    client_id_metadata_documents: bool = True
     #: Refresh-token families: seconds from consent until they stop working, whatever their use,
     #: and seconds of disuse after which they stop working.
     refresh_token_lifetime_seconds: int = Field(default=30 * 86400, ge=300)

@@ -195,6 +195,7 @@ class OAuthRoutes:
             "response_modes_supported": ["query"],
             "code_challenge_methods_supported": list(METHODS_SUPPORTED),
             "authorization_response_iss_parameter_supported": True,
+            "client_id_metadata_document_supported": self.s.client_documents.enabled,
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

@@ -69,7 +69,6 @@ class TokenEndpoint:
             ip,
         )
 
-
     def _public_client(self, params: dict[str, Any], auth: ClientAuth | None) -> str | None:
         """OAuth 2.1 draft §2.4: a public client identifies itself by ``client_id`` in the body,
         with no secret; the clients of these grants are all public."""

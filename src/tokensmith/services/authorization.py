@@ -35,6 +35,7 @@ from tokensmith.core.authorization import (
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import (
     AccessDenied,
+    InvalidClient,
     InvalidRequest,
     InvalidScope,
     InvalidTarget,
@@ -149,7 +150,10 @@ class AuthorizationService:
             raise UntrustedRequest(exc) from None
         if not client_id:
             raise UntrustedRequest(InvalidRequest("The client_id parameter is required."))
-        client = self.clients(client_id)
+        try:
+            client = self.clients(client_id)
+        except InvalidClient as exc:  # a metadata document that cannot be used
+            raise UntrustedRequest(exc) from None
         if client is None:
             raise UntrustedRequest(InvalidRequest("The client is unknown to this server."))
         if not redirect_uri:

@@ -14,6 +14,7 @@ from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
 from tokensmith.services.authorization import AuthorizationService
 from tokensmith.services.authorization_grants import AuthorizationGrants
+from tokensmith.services.client_metadata_documents import ClientDirectory, MetadataDocuments
 from tokensmith.services.client_registration import ClientRegistration
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
@@ -70,6 +71,7 @@ class Services:
     client_registration: ClientRegistration
     authorization: AuthorizationService
     authorization_grants: AuthorizationGrants
+    client_documents: MetadataDocuments
 
     def close(self) -> None:
         try:
@@ -169,6 +171,10 @@ def build_services(
     members = MemberService(database, clock, audit)
     issuance = TokenIssuance(database, minter, audit)
     client_registration = ClientRegistration(database, clock, audit, registry, settings.registration_open)
+    client_documents = MetadataDocuments(
+        registry, clock, development=not settings.is_production, enabled=settings.client_id_metadata_documents
+    )
+    public_clients = ClientDirectory(client_registration.get, client_documents).get
     return Services(
         settings=settings,
         issuer=issuer,
@@ -210,15 +216,13 @@ def build_services(
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
         client_registration=client_registration,
-        authorization=AuthorizationService(
-            database, clock, hasher, audit, client_registration.get, registry, issuer
-        ),
+        authorization=AuthorizationService(database, clock, hasher, audit, public_clients, registry, issuer),
         authorization_grants=AuthorizationGrants(
             database,
             clock,
             hasher,
             audit,
-            client_registration.get,
+            public_clients,
             issuance,
             lifetimes=RefreshLifetimes(
                 settings.refresh_token_lifetime_seconds, settings.refresh_token_idle_seconds
@@ -226,4 +230,5 @@ def build_services(
             refresh_prefix=settings.refresh_token_prefix,
             access_ttl=settings.default_token_ttl_seconds,
         ),
+        client_documents=client_documents,
     )
