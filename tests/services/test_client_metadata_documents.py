@@ -86,7 +86,7 @@ def test_a_document_describes_a_public_client(clock: FrozenClock) -> None:
         "169.254.169.254",
         "::1",
         "fd00::1",
-        "0.0.0.0",
+        "0.0.0.0",  # noqa: S104 - an address refused, not bound
         "100.64.0.1",
         "224.0.0.1",
     ],
