@@ -182,11 +182,12 @@ class MetadataDocuments:
         default_port = port == (443 if scheme == "https" else 80)
         headers = {"Host": host if default_port else f"{host}:{port}", "Accept": "application/json"}
         try:
-            with httpx.Client(
-                transport=self._transport, timeout=TIMEOUT_SECONDS, follow_redirects=False
-            ) as http, http.stream(
-                "GET", pinned, headers=headers, extensions={"sni_hostname": host}
-            ) as response:
+            with (
+                httpx.Client(
+                    transport=self._transport, timeout=TIMEOUT_SECONDS, follow_redirects=False
+                ) as http,
+                http.stream("GET", pinned, headers=headers, extensions={"sni_hostname": host}) as response,
+            ):
                 raw = bytearray()
                 for chunk in response.iter_bytes():
                     raw.extend(chunk)
