@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from tokensmith.dashboard.areas import (
     audit,
     authorize,
+    authorized_apps,
     credential_secrets,
     credentials,
     members,
@@ -36,6 +37,7 @@ AREAS: tuple[list[PageRoute], ...] = (
     policy.ROUTES,
     audit.ROUTES,
     authorize.ROUTES,
+    authorized_apps.ROUTES,
 )
 
 

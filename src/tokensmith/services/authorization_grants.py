@@ -27,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from tokensmith.core import delegation, pkce
+from tokensmith.core import delegation, permissions, pkce
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
@@ -321,7 +321,8 @@ class AuthorizationGrants:
 
     # -- the person's authorized apps -----------------------------------------------------------
     def authorized_apps(self, actor: Actor) -> list[RefreshFamily]:
-        """The caller's live authorizations in their current organisation."""
+        """The caller's live authorizations in their current organisation (scope ``tokens:read``)."""
+        permissions.require_scope(actor, "tokens:read")
         if actor.user_id is None or actor.org_id is None:
             return []
         with self.database.transaction() as connection:
@@ -330,7 +331,9 @@ class AuthorizationGrants:
             )
 
     def revoke_app(self, actor: Actor, family_id: str) -> None:
-        """The person revokes one of their authorized apps: its refresh and access tokens stop working."""
+        """The person revokes one of their authorized apps: its refresh and access tokens stop working
+        (scope ``tokens:write``; audited as ``authorized_app.revoked``, reason ``person``)."""
+        permissions.require_scope(actor, "tokens:write")
         with self.database.transaction() as connection:
             family = RefreshFamilyRepository(connection).get(family_id)
             if family is None or family.user_id != actor.user_id or family.org_id != actor.org_id:

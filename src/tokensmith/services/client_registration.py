@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tokensmith.core import permissions
 from tokensmith.core import redirect_uris as uri_rules
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
@@ -23,7 +24,6 @@ from tokensmith.core.authorization import PublicClient
 from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.errors import (
     AccessDenied,
-    Forbidden,
     InvalidClientMetadata,
     InvalidRedirectUri,
     InvalidRequest,
@@ -180,14 +180,16 @@ class ClientRegistration:
             return PublicClientRepository(connection).get(client_id)
 
     def list(self, actor: Actor) -> list[PublicClient]:
-        """Every registered public client (the operator, or an owner or admin of any organisation)."""
-        self._check_admin(actor)
+        """Every registered public client (the operator, or an owner or admin; scope ``credentials:read``)."""
+        permissions.require_scope(actor, "credentials:read")
+        permissions.require_admin(actor, "see registered apps")
         with self.database.transaction() as connection:
             return PublicClientRepository(connection).list()
 
     def remove(self, actor: Actor, client_id: str) -> None:
-        """Remove a registered client: it can no longer start a flow (its apps' grants stay revocable)."""
-        self._check_admin(actor)
+        """Remove a registered client: it can no longer start a flow nor refresh (scope ``credentials:write``)."""
+        permissions.require_scope(actor, "credentials:write")
+        permissions.require_admin(actor, "remove registered apps")
         with self.database.transaction() as connection:
             if not PublicClientRepository(connection).delete(client_id):
                 raise NotFound("no such registered client")
@@ -199,8 +201,3 @@ class ClientRegistration:
                 target_kind="oauth_client",
                 target_id=client_id[:64],
             )
-
-    @staticmethod
-    def _check_admin(actor: Actor) -> None:
-        if not actor.is_system and not (actor.role is not None and actor.role.is_admin):
-            raise Forbidden("only organisation owners and admins manage registered clients")
