@@ -187,7 +187,7 @@ class ClientRegistration:
             return PublicClientRepository(connection).list()
 
     def remove(self, actor: Actor, client_id: str) -> None:
-        """Remove a registered client: it can no longer start a flow nor refresh (scope ``credentials:write``)."""
+        """Remove a registered client: it can no longer start a flow nor refresh (``credentials:write``)."""
         permissions.require_scope(actor, "credentials:write")
         permissions.require_admin(actor, "remove registered apps")
         with self.database.transaction() as connection:

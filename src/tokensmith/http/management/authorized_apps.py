@@ -1,5 +1,6 @@
 """``/api/authorized-apps`` (a person's consents to public clients, OAuth 2.1 authorization code) and
-``/api/oauth-clients`` (registered public clients, RFC 7591, for admins). Thin: call the service, serialise."""
+``/api/oauth-clients`` (registered public clients, RFC 7591, for admins). Thin: call the service,
+serialise."""
 
 from __future__ import annotations
 
