@@ -48,6 +48,7 @@ PUBLIC = {
     "updated_at": "2026-01-02T03:04:05Z",
     "last_used_at": None,
     "previous_secret_expires_at": None,
+    "require_dpop": False,
 }
 
 

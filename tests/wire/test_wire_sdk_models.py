@@ -49,7 +49,7 @@ def _sdk_kind(annotation: Any) -> tuple[str, bool]:
         return "array of string", False
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return annotation.__name__, False
-    return {str: "string", int: "integer", datetime: "date-time"}[annotation], False
+    return {str: "string", int: "integer", bool: "boolean", datetime: "date-time"}[annotation], False
 
 
 def sdk_shape(model: type[Any]) -> Shape:
@@ -69,7 +69,7 @@ def _wire_kind(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, bool]
         return f"array of {_wire_kind(schema['items'], defs)[0]}", False
     if schema.get("format") == "date-time":
         return "date-time", False
-    assert schema.get("type") in ("string", "integer"), schema  # enums are strings to the SDK
+    assert schema.get("type") in ("string", "integer", "boolean"), schema  # enums are strings to the SDK
     return schema["type"], False
 
 
@@ -116,10 +116,11 @@ def test_what_the_server_sends_the_sdk_reads_and_the_mcp_remote_backend_maps_bac
         updated_at=NOW,
         last_used_at=None,
         previous_secret_expires_at=NOW,
+        require_dpop=True,
         client_secret="tss_secret",
     ).model_dump(mode="json")
     read = client.CreatedCredential.from_json(sent)
-    assert read.scopes == ("a", "b") and read.previous_secret_expires_at == NOW
+    assert read.scopes == ("a", "b") and read.previous_secret_expires_at == NOW and read.require_dpop
     assert CreatedCredentialOut.of(read).model_dump(mode="json") == sent
 
 

@@ -62,6 +62,13 @@ def _int(data: Json, key: str) -> int:
     return value
 
 
+def _bool(data: Json, key: str) -> bool:
+    value = data.get(key)
+    if not isinstance(value, bool):
+        raise ResponseFormatError(f"field {key!r} is missing or not a boolean")
+    return value
+
+
 def _strings(data: Json, key: str) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -95,6 +102,7 @@ _READERS: dict[object, Callable[[Json, str], Any]] = {
     str: _str,
     str | None: _opt_str,
     int: _int,
+    bool: _bool,
     tuple[str, ...]: _strings,
     tuple[str, ...] | None: _opt_strings,
     datetime: _time,
@@ -222,6 +230,8 @@ class Credential(_Model):
     updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
+    #: Token requests without a DPoP proof (RFC 9449 §5) are refused.
+    require_dpop: bool
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@
     │   ├── UnsupportedGrantType   400 unsupported_grant_type
     │   ├── InvalidScope           400 invalid_scope
     │   ├── InvalidTarget          400 invalid_target (RFC 8693 §2.2.2: audience/resource not served)
+    │   ├── InvalidDPoPProof       400 invalid_dpop_proof (RFC 9449 §5, §7.1)
+    │   │   └── UseDPoPNonce           400 use_dpop_nonce (RFC 9449 §8, + DPoP-Nonce header)
     │   ├── SlowDown               429 slow_down — too many failed authentications
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
     ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
@@ -105,6 +107,23 @@ class InvalidTarget(OAuthError):
     """RFC 8693 §2.2.2: the ``audience`` or ``resource`` asked for is not one this server serves."""
 
     error = "invalid_target"
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 / §7.1: the DPoP proof is missing (where one is required), malformed, or fails a
+    §4.3 check. ``nonce``: a fresh server nonce to send as ``DPoP-Nonce`` (§8.2), when nonces are on."""
+
+    error = "invalid_dpop_proof"
+
+    def __init__(self, description: str = "", *, detail: str = "", nonce: str | None = None) -> None:
+        super().__init__(description, detail=detail)
+        self.nonce = nonce
+
+
+class UseDPoPNonce(InvalidDPoPProof):
+    """RFC 9449 §8: the proof lacks the server's current nonce; ``DPoP-Nonce`` carries it."""
+
+    error = "use_dpop_nonce"
 
 
 class SlowDown(OAuthError):

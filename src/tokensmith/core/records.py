@@ -82,6 +82,8 @@ class Credential:
     #: endpoint's lookup (``CredentialLookup``); ``None`` when not read or when the owner is no
     #: longer a member — either way a personal credential without it gets no token.
     owner_role: Role | None = None
+    #: RFC 9449 §5: token requests without a DPoP proof are refused.
+    require_dpop: bool = False
 
     @property
     def kind(self) -> CredentialKind:
@@ -135,6 +137,8 @@ class AccessTokenRecord:
     scopes: frozenset[str]
     issued_at: datetime
     expires_at: datetime
+    #: RFC 9449 §6: the thumbprint of the key a DPoP-bound token is bound to (``cnf.jkt``).
+    dpop_jkt: str | None = None
 
 
 @dataclass(frozen=True)

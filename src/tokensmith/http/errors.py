@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from tokensmith.core.errors import (
     InsufficientScope,
     InvalidClient,
+    InvalidDPoPProof,
     OAuthError,
     ProblemError,
     StorageUnavailable,
@@ -70,6 +71,8 @@ def oauth_error_response(
         headers["WWW-Authenticate"] = f'Basic realm="{realm}", charset="UTF-8"'
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, InvalidDPoPProof) and exc.nonce is not None:
+        headers["DPoP-Nonce"] = exc.nonce  # RFC 9449 §8.1
     if exc.detail:
         log.info("oauth error %s: %s", exc.error, exc.detail)
     return JSONResponse(body, status_code=exc.status, headers=headers)

@@ -26,6 +26,7 @@ from tokensmith.core.errors import (
     StorageUnavailable,
 )
 from tokensmith.core.records import Credential
+from tokensmith.http.dpop import dpop_request
 from tokensmith.http.errors import (
     NO_STORE,
     NoStoreJSON,
@@ -98,9 +99,22 @@ class OAuthRoutes:
     async def token(self, request: Request) -> Response:
         params = await read_form(request, self.limit)
         auth = client_auth(request, params)
-        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+        jkt = await self._dpop_key(request)
+        issued = await self._call(self.tokens.handle, params, auth, self._ip(request), jkt)
         grant_type = params.get("grant_type")
-        return NoStoreJSON(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE))
+        response = NoStoreJSON(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE))
+        nonce = self.s.dpop.fresh_nonce()
+        if nonce is not None and jkt is not None:
+            response.headers["DPoP-Nonce"] = nonce  # RFC 9449 §8.2: the next nonce to use
+        return response
+
+    async def _dpop_key(self, request: Request) -> str | None:
+        """RFC 9449 §5: the thumbprint of the request's checked DPoP proof, ``None`` without one."""
+        dpop = dpop_request(request, self.s.issuer)
+        if not dpop.present:
+            return None
+        proof = await self._call(self.s.dpop.validate, dpop)
+        return proof.jkt
 
     # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
     async def v0_login(self, request: Request) -> Response:
@@ -186,6 +200,7 @@ class OAuthRoutes:
             "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "scopes_supported": sorted(self.s.scope_registry),
             "access_token_signing_alg_values_supported": ["ES256", "EdDSA", "RS256"],
+            "dpop_signing_alg_values_supported": list(self.s.dpop.algorithms),  # RFC 9449 §5.1
             "service_documentation": f"{base}/docs",
         }
 

@@ -1,7 +1,8 @@
 """The token endpoint (RFC 6749 §3.2, §4.4, §5) and its grant registry.
 
 Each grant type maps to a handler that receives the parsed parameters, the client
-authentication (if any) and the caller's address, and returns an
+authentication (if any), the caller's address and the key thumbprint of the request's checked
+DPoP proof (RFC 9449 §5; ``None`` without one), and returns an
 :class:`~tokensmith.services.minting.IssuedToken`. Handlers block (they call the services):
 the routes run them through :func:`~tokensmith.web.blocking.call_blocking`.
 """
@@ -17,7 +18,7 @@ from tokensmith.http.oauth_request import ClientAuth, string_param
 from tokensmith.services.container import Services
 from tokensmith.services.minting import IssuedToken
 
-GrantHandler = Callable[[dict[str, Any], ClientAuth | None, str | None], IssuedToken]
+GrantHandler = Callable[[dict[str, Any], ClientAuth | None, str | None, str | None], IssuedToken]
 
 CLIENT_CREDENTIALS = "client_credentials"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -32,25 +33,29 @@ class TokenEndpoint:
             TOKEN_EXCHANGE: self._token_exchange,
         }
 
-    def handle(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+    def handle(
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None = None
+    ) -> IssuedToken:
         grant_type = string_param(params, "grant_type")
         if not grant_type:
             raise InvalidRequest("The grant_type parameter is required.")
         handler = self.grants.get(grant_type)
         if handler is None:
             raise UnsupportedGrantType(f"The grant type {grant_type[:100]!r} is not supported.")
-        return handler(params, auth, ip)
+        return handler(params, auth, ip, jkt)
 
     def _client_credentials(
-        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None
     ) -> IssuedToken:
         if auth is None:
             raise InvalidClient("Client authentication is required.")
         return self._services.client_credentials.issue(
-            auth.client_id, auth.client_secret, string_param(params, "scope"), ip
+            auth.client_id, auth.client_secret, string_param(params, "scope"), ip, jkt
         )
 
-    def _token_exchange(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+    def _token_exchange(
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None
+    ) -> IssuedToken:
         """RFC 8693 §2.1: the personal token is the credential; no client authentication.
 
         ``audience`` and ``resource`` (§2.1, RFC 8707 §2) may only name this deployment's own
@@ -63,6 +68,7 @@ class TokenEndpoint:
             string_param(params, "subject_token_type"),
             string_param(params, "scope"),
             ip,
+            jkt,
         )
 
 

@@ -12,6 +12,9 @@ from tokensmith.services.audit_query import AuditQueryService
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
 from tokensmith.services.credentials import CredentialService
+from tokensmith.services.dpop import DPoPValidator
+from tokensmith.services.dpop_nonces import NonceSource
+from tokensmith.services.dpop_replay import ReplayCache
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
@@ -62,11 +65,14 @@ class Services:
     studio: TokenStudio
     api_console: ApiConsole
     reveals: RevealService
+    #: RFC 9449 DPoP proofs, for the token endpoint and Tokensmith's own protected resources.
+    dpop: DPoPValidator
 
     def close(self) -> None:
         try:
             self.usage.flush()
         finally:
+            self.dpop.close()
             self.database.dispose()
 
 
@@ -200,4 +206,13 @@ def build_services(
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
+        dpop=DPoPValidator(
+            clock,
+            ReplayCache(settings.redis_url),
+            NonceSource(master_keys[0], clock, window_seconds=settings.dpop_nonce_window_seconds)
+            if settings.dpop_nonces
+            else None,
+            max_age=settings.dpop_proof_max_age_seconds,
+            leeway=settings.dpop_leeway_seconds,
+        ),
     )

@@ -96,7 +96,9 @@ class CredentialService:
         token_format: TokenFormat = TokenFormat.JWT,
         token_ttl: int | None = None,
         description: str = "",
+        require_dpop: bool = False,
     ) -> CreatedCredential:
+        """``require_dpop``: the client's token requests must carry a DPoP proof (RFC 9449 §5)."""
         permissions.require_scope(actor, "credentials:write")
         permissions.require_org(actor, org_id)
         name = clean_name(name)
@@ -133,6 +135,7 @@ class CredentialService:
             created_at=now,
             updated_at=now,
             last_used_at=None,
+            require_dpop=require_dpop,
         )
         with self._db.transaction() as connection:
             orgs = OrganizationRepository(connection)
@@ -147,7 +150,12 @@ class CredentialService:
                 # A personal credential acts for its owner: never more than their role may grant.
                 delegation.check_owner_may_grant(owner.role, granted)
             CredentialRepository(connection).insert(credential)
-            details = {"kind": kind.value, "scopes": sorted(granted), "token_format": token_format.value}
+            details = {
+                "kind": kind.value,
+                "scopes": sorted(granted),
+                "token_format": token_format.value,
+                "require_dpop": require_dpop,
+            }
             self._audited(connection, actor, "created", credential, credential.name, details)
         # Shown once, only now that the record is committed.
         return CreatedCredential(credential, secret.plain)
@@ -217,6 +225,22 @@ class CredentialService:
             details = {"old_name": credential.name, "name": new_name}
             self._audited(connection, actor, "renamed", credential, new_name, details)
         return replace(credential, name=new_name, description=new_description, updated_at=now)
+
+    def set_require_dpop(self, actor: Actor, credential_ref: str, require_dpop: bool) -> Credential:
+        """Require (or stop requiring) DPoP proofs on this client's token requests (RFC 9449 §5).
+
+        Tokens already issued keep their binding (or lack of one) until they expire."""
+        permissions.require_scope(actor, "credentials:write")
+        with self._db.transaction() as connection:
+            repo = CredentialRepository(connection)
+            credential = self._changeable(repo, actor, credential_ref)
+            now = self._clock.now()
+            if credential.require_dpop == require_dpop:
+                return credential
+            repo.set_require_dpop(credential.id, require_dpop, now)
+            details = {"require_dpop": require_dpop}
+            self._audited(connection, actor, "dpop_changed", credential, credential.name, details)
+        return replace(credential, require_dpop=require_dpop, updated_at=now)
 
     def regenerate(self, actor: Actor, credential_ref: str, *, grace_seconds: int = 0) -> CreatedCredential:
         """New secret; the old one dies now, or after ``grace_seconds`` (both work meanwhile).

@@ -96,11 +96,14 @@ class ClientCredentialsGrant:
         self._authenticator = authenticator
         self._issuance = issuance
 
-    def issue(self, client_id: str, client_secret: str, scope: str | None, ip: str | None) -> IssuedToken:
+    def issue(
+        self, client_id: str, client_secret: str, scope: str | None, ip: str | None, jkt: str | None = None
+    ) -> IssuedToken:
+        """``jkt``: the key thumbprint of the request's checked DPoP proof (RFC 9449 §5), if any."""
         requested = scope_rules.parse(scope)
         credential, org = self._authenticator.authenticate(client_id, client_secret, ip)
         # §3.3: an omitted scope means the credential's default — all of its allowed scopes.
-        return self._issuance.for_credential(credential, org, requested)
+        return self._issuance.for_credential(credential, org, requested, jkt=jkt)
 
 
 @dataclass(eq=False)
@@ -119,7 +122,12 @@ class PersonalTokenExchangeGrant:
     default_ttl: int = field(kw_only=True)
 
     def issue(
-        self, subject_token: str, subject_token_type: str | None, scope: str | None, ip: str | None
+        self,
+        subject_token: str,
+        subject_token_type: str | None,
+        scope: str | None,
+        ip: str | None,
+        jkt: str | None = None,
     ) -> IssuedToken:
         if not subject_token:
             raise InvalidRequest("The subject_token parameter is required.")
@@ -143,4 +151,5 @@ class PersonalTokenExchangeGrant:
             ttl=self.default_ttl,
             now=self.clock.now(),
             expiry=effective_expiry(found.token, found.org.policy),
+            jkt=jkt,
         )

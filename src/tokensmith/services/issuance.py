@@ -25,7 +25,7 @@ from datetime import datetime
 
 from tokensmith.core import delegation, policies
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import InvalidScope, InvalidSubjectToken, UnauthorizedClient
+from tokensmith.core.errors import InvalidDPoPProof, InvalidScope, InvalidSubjectToken, UnauthorizedClient
 from tokensmith.core.records import Credential, CredentialKind, Organization, SubjectKind, TokenFormat
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
@@ -66,17 +66,22 @@ class TokenIssuance:
         requested: frozenset[str],
         *,
         actor: Actor | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
         """A token about ``credential`` itself (RFC 6749 §4.4), after policy, owner and scope checks.
 
         ``actor`` is the person who asked through the dashboard (audited as
-        ``credential.token_generated``); ``None`` for the token endpoint.
+        ``credential.token_generated``); ``None`` for the token endpoint. ``jkt``: the thumbprint
+        of a checked DPoP proof's key (RFC 9449 §6); a credential that requires DPoP gets no
+        token without one (§5: ``invalid_dpop_proof``).
         """
+        if credential.require_dpop and jkt is None:
+            raise InvalidDPoPProof("This client must present a DPoP proof (RFC 9449) to get a token.")
         allowed = usable_scopes(credential, org)
         if not allowed and credential.scopes:
             raise InvalidScope("The owner's role no longer allows any of this credential's scopes.")
         granted = narrow(requested, allowed, "scope not allowed for this client")
-        issued = self._minter.mint(Grant.for_credential(credential, granted))
+        issued = self._minter.mint(Grant.for_credential(credential, granted, jkt))
         if actor is not None:
             with self._db.transaction() as connection:
                 self._audit.record(
@@ -102,8 +107,10 @@ class TokenIssuance:
         ttl: int,
         now: datetime,
         expiry: datetime | None,
+        jkt: str | None = None,
     ) -> IssuedToken:
-        """RFC 8693 §2.2.1: a short-lived token about the personal token's user, never outliving it."""
+        """RFC 8693 §2.2.1: a short-lived token about the personal token's user, never outliving it;
+        bound to ``jkt`` (RFC 9449 §6) when the request carried a DPoP proof."""
         if not org.policy.allow_personal_tokens:
             raise UnauthorizedClient("This organisation's policy does not allow personal tokens.")
         granted = narrow(requested, token_scopes, "scope exceeds the personal token's")
@@ -121,5 +128,6 @@ class TokenIssuance:
                 ttl=ttl,
                 token_format=TokenFormat.JWT,
                 personal_token_id=personal_token_id,
+                jkt=jkt,
             )
         )

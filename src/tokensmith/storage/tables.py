@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -112,6 +113,8 @@ credentials = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Column("last_used_at", UTCDateTime(), nullable=True),
+    # RFC 9449 §5: this client's token requests must carry a DPoP proof.
+    Column("require_dpop", Boolean, nullable=False, default=False, server_default=false()),
     # Keyset pagination (``WHERE org_id = ? [AND user_id …] AND id > ? ORDER BY id``): every list
     # of credentials reads its first page from one of these, whatever the table holds.
     Index("ix_credentials_org_page", "org_id", "id"),
@@ -182,6 +185,8 @@ access_tokens = Table(
     Column("scopes", Text, nullable=False),
     Column("issued_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    # RFC 9449 §6: a DPoP-bound token's key thumbprint (``cnf.jkt``); NULL for a bearer token.
+    Column("dpop_jkt", String(64), nullable=True),
     Index("ix_access_tokens_expires_at", "expires_at"),
 )
 

@@ -29,6 +29,7 @@ class CredentialOut(Record):
     updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
+    require_dpop: bool = Field(description="Token requests without a DPoP proof (RFC 9449 §5) are refused.")
 
 
 class CreatedCredentialOut(CredentialOut):

@@ -60,6 +60,7 @@ async def create_credential(
         scopes=list(body.scopes) if body.scopes is not None else None,
         token_format=TokenFormat(body.token_format),
         token_ttl=body.token_ttl,
+        require_dpop=body.require_dpop,
     )
     return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
 
@@ -73,12 +74,25 @@ async def get_credential(
     )
 
 
-@router.patch("/{credential_id}", response_model=CredentialOut, summary="Rename or re-describe a credential")
+@router.patch(
+    "/{credential_id}",
+    response_model=CredentialOut,
+    summary="Rename or re-describe a credential, or change whether it requires DPoP",
+)
 async def update_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialPatch
 ) -> CredentialOut:
-    return CredentialOut.of(
-        await call_blocking(
+    updated = None
+    if body.require_dpop is not None:
+        updated = await call_blocking(
+            services.database,
+            services.credentials.set_require_dpop,
+            actor,
+            credential_id,
+            body.require_dpop,
+        )
+    if updated is None or body.name is not None or body.description is not None:
+        updated = await call_blocking(
             services.database,
             services.credentials.rename,
             actor,
@@ -86,7 +100,7 @@ async def update_credential(
             name=body.name,
             description=body.description,
         )
-    )
+    return CredentialOut.of(updated)
 
 
 @router.post(

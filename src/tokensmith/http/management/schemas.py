@@ -81,6 +81,9 @@ class CredentialCreate(BaseModel):
     scopes: list[ScopeName] | None = Field(default=None, max_length=100)
     token_format: Literal["jwt", "opaque"] = "jwt"
     token_ttl: int | None = Field(default=None, ge=60, le=10 * 365 * 86400)
+    require_dpop: bool = Field(
+        default=False, description="Refuse this client's token requests without a DPoP proof (RFC 9449 §5)."
+    )
 
 
 class CredentialPatch(BaseModel):
@@ -88,6 +91,7 @@ class CredentialPatch(BaseModel):
 
     name: Name | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
+    require_dpop: bool | SkipJsonSchema[None] = None
 
 
 class Regenerate(BaseModel):

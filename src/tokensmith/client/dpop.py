@@ -1,0 +1,79 @@
+"""A DPoP key and the proofs it signs (RFC 9449 §4), for the SDK.
+
+:class:`DPoPKey` holds one private key (a fresh P-256 key unless given one) that never leaves
+the process: a token bound to it (``cnf.jkt``, §6) is useless to anyone who steals the token
+alone. :meth:`DPoPKey.proof` signs a proof for one request: a fresh ``jti``, the method and
+the URL without query or fragment (§4.2), ``iat``, and — at a resource server — ``ath``, the
+hash of the access token it accompanies. ``nonce`` carries a server's ``DPoP-Nonce`` (§8).
+
+Self-contained on purpose: the SDK installs without the server or the verifier.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
+
+__all__ = ["DPoPKey"]
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _htu(url: str) -> str:
+    """§4.2: the request's URI without query and fragment."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", "", ""))
+
+
+class DPoPKey:
+    """An ES256 key pair for DPoP proofs; ``private_key`` defaults to a new P-256 key."""
+
+    algorithm = "ES256"
+
+    def __init__(self, private_key: ec.EllipticCurvePrivateKey | None = None) -> None:
+        self._key = private_key or ec.generate_private_key(ec.SECP256R1())
+        if not isinstance(self._key.curve, ec.SECP256R1):
+            raise ValueError("a DPoP key for ES256 must be on P-256")
+        jwk: dict[str, Any] = ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
+        self.public_jwk: dict[str, str] = {name: jwk[name] for name in ("kty", "crv", "x", "y")}
+        canonical = json.dumps(self.public_jwk, sort_keys=True, separators=(",", ":"))
+        #: RFC 7638 thumbprint: what a token bound to this key carries as ``cnf.jkt``.
+        self.thumbprint = _b64url(hashlib.sha256(canonical.encode()).digest())
+
+    def __repr__(self) -> str:
+        return f"DPoPKey(jkt={self.thumbprint!r})"
+
+    def proof(
+        self,
+        method: str,
+        url: str,
+        *,
+        access_token: str | None = None,
+        nonce: str | None = None,
+        now: float | None = None,
+    ) -> str:
+        """A ``DPoP`` header value for ``method url`` (RFC 9449 §4.2)."""
+        claims: dict[str, Any] = {
+            "jti": str(uuid.uuid4()),
+            "htm": method.upper(),
+            "htu": _htu(url),
+            "iat": int(time.time() if now is None else now),
+        }
+        if access_token is not None:
+            claims["ath"] = _b64url(hashlib.sha256(access_token.encode("ascii")).digest())
+        if nonce is not None:
+            claims["nonce"] = nonce
+        return jwt.encode(
+            claims, self._key, algorithm=self.algorithm, headers={"typ": "dpop+jwt", "jwk": self.public_jwk}
+        )
