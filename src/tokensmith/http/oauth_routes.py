@@ -26,7 +26,6 @@ from tokensmith.core.errors import (
     StorageUnavailable,
 )
 from tokensmith.core.records import Credential
-from tokensmith.http.dpop import dpop_request
 from tokensmith.http.errors import (
     NO_STORE,
     NoStoreJSON,
@@ -47,6 +46,7 @@ from tokensmith.http.token_endpoint import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE, To
 from tokensmith.services.container import Services
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
+from tokensmith.web.dpop_request import dpop_request
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 P = ParamSpec("P")

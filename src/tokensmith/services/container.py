@@ -166,6 +166,15 @@ def build_services(
     )
     members = MemberService(database, clock, audit)
     issuance = TokenIssuance(database, minter, audit)
+    dpop = DPoPValidator(
+        clock,
+        ReplayCache(settings.redis_url),
+        NonceSource(master_keys[0], clock, window_seconds=settings.dpop_nonce_window_seconds)
+        if settings.dpop_nonces
+        else None,
+        max_age=settings.dpop_proof_max_age_seconds,
+        leeway=settings.dpop_leeway_seconds,
+    )
     return Services(
         settings=settings,
         issuer=issuer,
@@ -195,6 +204,7 @@ def build_services(
             clock=clock,
             hasher=hasher,
             opaque_prefix=settings.opaque_token_prefix,
+            dpop=dpop,
         ),
         scope_registry=registry,
         members=members,
@@ -206,13 +216,5 @@ def build_services(
         studio=TokenStudio(credentials, issuance),
         api_console=ApiConsole([issuer, *settings.test_call_allowed_origins.split(",")]),
         reveals=RevealService(database, clock, master_keys),
-        dpop=DPoPValidator(
-            clock,
-            ReplayCache(settings.redis_url),
-            NonceSource(master_keys[0], clock, window_seconds=settings.dpop_nonce_window_seconds)
-            if settings.dpop_nonces
-            else None,
-            max_age=settings.dpop_proof_max_age_seconds,
-            leeway=settings.dpop_leeway_seconds,
-        ),
+        dpop=dpop,
     )
