@@ -30,6 +30,13 @@ class Principal:
     expires_at: datetime | None
     claims: Mapping[str, Any] = field(repr=False, compare=False)
 
+    @property
+    def dpop_jkt(self) -> str | None:
+        """The key thumbprint a DPoP-bound token is bound to (``cnf.jkt``, RFC 9449 §6), else ``None``."""
+        cnf = self.claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, Mapping) else None
+        return jkt if isinstance(jkt, str) else None
+
     def has_scopes(self, *scopes: str) -> bool:
         """True when the token carries every one of ``scopes`` (scopes are a ceiling, RFC 6749 §3.3)."""
         return self.scopes.issuperset(scopes)
