@@ -6,7 +6,8 @@ alone. :meth:`DPoPKey.proof` signs a proof for one request: a fresh ``jti``, the
 the URL without query or fragment (§4.2), ``iat``, and — at a resource server — ``ath``, the
 hash of the access token it accompanies. ``nonce`` carries a server's ``DPoP-Nonce`` (§8).
 
-Self-contained on purpose: the SDK installs without the server or the verifier.
+Self-contained on purpose: the SDK installs without the server or the verifier, and signs with
+``cryptography`` alone (a base dependency): ES256 per RFC 7518 §3.4 (``r || s``, 32 bytes each).
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import jwt
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from jwt.algorithms import ECAlgorithm
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 __all__ = ["DPoPKey"]
 
 
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _json_b64(value: dict[str, Any]) -> str:
+    return _b64url(json.dumps(value, separators=(",", ":")).encode("utf-8"))
 
 
 def _htu(url: str) -> str:
@@ -45,8 +50,13 @@ class DPoPKey:
         self._key = private_key or ec.generate_private_key(ec.SECP256R1())
         if not isinstance(self._key.curve, ec.SECP256R1):
             raise ValueError("a DPoP key for ES256 must be on P-256")
-        jwk: dict[str, Any] = ECAlgorithm.to_jwk(self._key.public_key(), as_dict=True)
-        self.public_jwk: dict[str, str] = {name: jwk[name] for name in ("kty", "crv", "x", "y")}
+        numbers = self._key.public_key().public_numbers()
+        self.public_jwk: dict[str, str] = {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": _b64url(numbers.x.to_bytes(32, "big")),
+            "y": _b64url(numbers.y.to_bytes(32, "big")),
+        }
         canonical = json.dumps(self.public_jwk, sort_keys=True, separators=(",", ":"))
         #: RFC 7638 thumbprint: what a token bound to this key carries as ``cnf.jkt``.
         self.thumbprint = _b64url(hashlib.sha256(canonical.encode()).digest())
@@ -74,6 +84,7 @@ class DPoPKey:
             claims["ath"] = _b64url(hashlib.sha256(access_token.encode("ascii")).digest())
         if nonce is not None:
             claims["nonce"] = nonce
-        return jwt.encode(
-            claims, self._key, algorithm=self.algorithm, headers={"typ": "dpop+jwt", "jwk": self.public_jwk}
-        )
+        header = {"typ": "dpop+jwt", "alg": self.algorithm, "jwk": self.public_jwk}
+        signing_input = f"{_json_b64(header)}.{_json_b64(claims)}".encode("ascii")
+        r, s = decode_dss_signature(self._key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        return f"{signing_input.decode('ascii')}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
