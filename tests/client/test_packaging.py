@@ -142,6 +142,7 @@ def test_the_public_surface_is_pinned() -> None:
         "Credential",
         "CredentialKind",
         "CredentialRef",
+        "DPoPKey",
         "DiscoveryError",
         "ManagementClient",
         "Me",

@@ -11,6 +11,7 @@ installs); it never imports the server, so it installs without the ``server`` ex
 """
 
 from tokensmith.client.credentials_auth import ClientCredentialsAuth
+from tokensmith.client.dpop import DPoPKey
 from tokensmith.client.errors import (
     ApiError,
     AuthenticationError,
@@ -56,6 +57,7 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "CredentialRef",
+    "DPoPKey",
     "DiscoveryError",
     "ManagementClient",
     "Me",

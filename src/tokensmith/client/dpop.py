@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import threading
 import time
 import uuid
 from typing import Any
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-__all__ = ["DPoPKey"]
+__all__ = ["DPoPKey", "process_key"]
 
 
 def _b64url(data: bytes) -> str:
@@ -88,3 +89,16 @@ class DPoPKey:
         signing_input = f"{_json_b64(header)}.{_json_b64(claims)}".encode("ascii")
         r, s = decode_dss_signature(self._key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
         return f"{signing_input.decode('ascii')}.{_b64url(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+_PROCESS_KEY: DPoPKey | None = None
+_PROCESS_KEY_LOCK = threading.Lock()
+
+
+def process_key() -> DPoPKey:
+    """This process's DPoP key, made on first use and shared by every ``ClientCredentialsAuth(dpop=True)``."""
+    global _PROCESS_KEY
+    with _PROCESS_KEY_LOCK:
+        if _PROCESS_KEY is None:
+            _PROCESS_KEY = DPoPKey()
+        return _PROCESS_KEY
