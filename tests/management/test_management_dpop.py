@@ -181,3 +181,65 @@ def test_mcp_refuses_a_bound_token_as_bearer_and_accepts_it_with_a_proof(live_se
     accepted = _mcp(live_server, f"DPoP {token}", key.proof("POST", mcp_url, access_token=token))
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["result"]["isError"] is False
+
+
+def test_rest_and_mcp_create_and_change_require_dpop(
+    client: Any, live_server: LiveServer, services: Services
+) -> None:
+    """The flag on the management API (create, PATCH) and the MCP create tool; each change audited."""
+    org = services.organizations.create(Actor.system(), f"org-{uuid.uuid4().hex[:8]}")
+    user = services.organizations.create_user(
+        Actor.system(), f"rest-{uuid.uuid4().hex[:8]}@example.test", org_id=org.id, role=Role.ADMIN
+    )
+    pat = services.personal_tokens.create(
+        Actor.system(),
+        name="api",
+        scopes=["credentials:read", "credentials:write", "api/access"],
+        org_id=org.id,
+        user_id=user.id,
+    ).plain
+    auth = {"Authorization": f"Bearer {pat}"}
+    created = client.post(
+        "/api/credentials", json={"name": "bound", "kind": "organization", "require_dpop": True}, headers=auth
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["require_dpop"] is True
+    ref = created.json()["client_id"]
+    assert client.get(f"/api/credentials/{ref}", headers=auth).json()["require_dpop"] is True
+    patched = client.patch(f"/api/credentials/{ref}", json={"require_dpop": False}, headers=auth)
+    assert patched.status_code == 200 and patched.json()["require_dpop"] is False
+    assert patched.json()["name"] == "bound"
+    refused = client.patch(f"/api/credentials/{ref}", json={"require_dpop": "yes"}, headers=auth)
+    assert refused.status_code == 400
+    from tokensmith.storage.repositories.audit import AuditRepository
+
+    with services.database.transaction() as connection:
+        events = AuditRepository(connection).list(org_id=org.id, action_prefix="credential.dpop_changed")
+    assert [e.details for e in events] == [{"require_dpop": False}]
+
+    # MCP, on a live server of its own.
+    live = live_server.services
+    mcp_org = live.organizations.create(Actor.system(), f"org-{uuid.uuid4().hex[:8]}")
+    admin = live.organizations.create_user(
+        Actor.system(), f"mcp-{uuid.uuid4().hex[:8]}@example.test", org_id=mcp_org.id, role=Role.ADMIN
+    )
+    mcp_pat = live.personal_tokens.create(
+        Actor.system(),
+        name="mcp",
+        scopes=["credentials:write", "api/access"],
+        org_id=mcp_org.id,
+        user_id=admin.id,
+    ).plain
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {
+            "name": "create_credential",
+            "arguments": {"name": "bound", "kind": "organization", "require_dpop": True},
+        },
+    }
+    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {mcp_pat}"}
+    answer = httpx.post(f"{live_server.url}/mcp", json=body, headers=headers, timeout=30).json()
+    assert answer["result"]["isError"] is False, answer
+    assert answer["result"]["structuredContent"]["require_dpop"] is True

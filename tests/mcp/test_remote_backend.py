@@ -42,6 +42,7 @@ CREDENTIAL = {
     "updated_at": "2026-01-01T00:00:00Z",
     "last_used_at": None,
     "previous_secret_expires_at": None,
+    "require_dpop": False,
 }
 
 
@@ -113,7 +114,13 @@ def test_problem_details_become_tool_errors() -> None:
     backend = _backend(handler)
     with pytest.raises(ToolError) as caught, tool_errors():
         backend.create_credential(
-            name="x", kind="organization", scopes=None, token_format=None, token_ttl=None, description=""
+            name="x",
+            kind="organization",
+            scopes=None,
+            token_format=None,
+            token_ttl=None,
+            description="",
+            require_dpop=False,
         )
     assert (
         str(caught.value)

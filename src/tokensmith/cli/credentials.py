@@ -25,6 +25,9 @@ def create(
     ),
     token_format: TokenFormat | None = typer.Option(None, "--format", help="Access tokens' format."),
     ttl: int | None = typer.Option(None, "--ttl", help="Access-token lifetime in seconds."),
+    require_dpop: bool = typer.Option(
+        False, "--require-dpop", help="Refuse token requests without a DPoP proof (RFC 9449)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a credential and print its secret (shown once)."""
@@ -40,6 +43,7 @@ def create(
         user_id=user_id,
         scopes=scopes.split() if scopes is not None else None,
         token_ttl=ttl,
+        require_dpop=require_dpop,
     )
     created = create() if token_format is None else create(token_format=token_format)
     emit(

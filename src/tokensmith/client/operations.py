@@ -187,8 +187,10 @@ def create_credential(
     token_format: TokenFormat | None = None,
     token_ttl: int | None = None,
     description: str | None = None,
+    require_dpop: bool | None = None,
 ) -> Call[CreatedCredential]:
-    """``POST /api/credentials``: the result's ``client_secret`` is shown this once."""
+    """``POST /api/credentials``: the result's ``client_secret`` is shown this once. ``require_dpop``:
+    its token requests must carry a DPoP proof (RFC 9449 §5)."""
     body: dict[str, Any] = {"name": name, "kind": kind}
     if description is not None:
         body["description"] = description
@@ -198,6 +200,8 @@ def create_credential(
         body["token_format"] = token_format
     if token_ttl is not None:
         body["token_ttl"] = token_ttl
+    if require_dpop is not None:
+        body["require_dpop"] = require_dpop
     return Call("POST", "/api/credentials", CreatedCredential.from_json, json=body)
 
 

@@ -69,6 +69,8 @@ class NewCredential(TypedDict):
     token_format: TokenFormatName | None
     token_ttl: int | None
     description: str
+    #: RFC 9449 §5: token requests without a DPoP proof are refused.
+    require_dpop: bool
 
 
 class Backend(Protocol):
@@ -166,6 +168,7 @@ class LocalBackend:
             scopes=new["scopes"],
             token_ttl=new["token_ttl"],
             description=new["description"],
+            require_dpop=new["require_dpop"],
         )
         token_format = new["token_format"]
         created = create() if token_format is None else create(token_format=TokenFormat(token_format))
@@ -222,6 +225,7 @@ class RemoteBackend:
             token_format=new["token_format"],
             token_ttl=new["token_ttl"],
             description=new["description"] or None,
+            require_dpop=new["require_dpop"] or None,
         )
         return CreatedCredentialOut.of(created)
 

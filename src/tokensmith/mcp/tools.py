@@ -187,6 +187,12 @@ class Tools:
             int | None, Field(ge=60, description="Access-token lifetime in seconds (default 3600).")
         ] = None,
         description: Description = "",
+        require_dpop: Annotated[
+            bool,
+            Field(
+                description="Refuse token requests without a DPoP proof (RFC 9449 sender-constrained tokens)."
+            ),
+        ] = False,
     ) -> CreatedCredentialOut:
         """Create an API credential (client ID and secret for the client credentials grant).
 
@@ -200,6 +206,7 @@ class Tools:
                 token_format=token_format,
                 token_ttl=token_ttl,
                 description=description,
+                require_dpop=require_dpop,
             ),
         )
 

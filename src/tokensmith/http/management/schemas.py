@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from tokensmith.core.errors import PROBLEM_CODES
@@ -81,7 +89,7 @@ class CredentialCreate(BaseModel):
     scopes: list[ScopeName] | None = Field(default=None, max_length=100)
     token_format: Literal["jwt", "opaque"] = "jwt"
     token_ttl: int | None = Field(default=None, ge=60, le=10 * 365 * 86400)
-    require_dpop: bool = Field(
+    require_dpop: StrictBool = Field(
         default=False, description="Refuse this client's token requests without a DPoP proof (RFC 9449 §5)."
     )
 
@@ -91,7 +99,7 @@ class CredentialPatch(BaseModel):
 
     name: Name | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
-    require_dpop: bool | SkipJsonSchema[None] = None
+    require_dpop: StrictBool | SkipJsonSchema[None] = None
 
 
 class Regenerate(BaseModel):
