@@ -85,6 +85,8 @@ def credential_create(page: Page) -> Response:
             "description": page.field("description"),
             "kind": page.field("kind", "personal"),
             "scopes": page.fields("scopes"),
+            # RFC 9449 §5: a checkbox, present ("1") when ticked.
+            "require_dpop": page.field("require_dpop") == "1",
         }
     )
     if form.values["kind"] not in ("personal", "organization"):
@@ -110,6 +112,7 @@ def credential_create(page: Page) -> Response:
             kind=CredentialKind(form.values["kind"]),
             scopes=form.values["scopes"],
             description=form.values["description"],
+            require_dpop=form.values["require_dpop"],
         )
         return secret_outcome(claim, created.credential, created.client_secret, regenerated=False)
 
