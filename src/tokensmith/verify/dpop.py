@@ -7,7 +7,9 @@ no clock of its own. :func:`check_proof` applies RFC 9449 §4.3's checks in orde
 1. the proof is a compact JWS (§4.2) whose header has ``typ: dpop+jwt`` (point 4), an
    asymmetric ``alg`` from the accepted list (point 5: never ``none``, never a MAC) and a
    ``jwk`` that is a *public* key (point 7) of the type the ``alg`` needs;
-2. the signature verifies with that ``jwk`` (point 6);
+2. the signature verifies with that ``jwk`` (point 6), through PyJWT's algorithm objects (a
+   header that passed point 4, 5 and 7 is remembered by its exact text, so a client's key is
+   parsed once, not on every request);
 3. ``jti``, ``htm``, ``htu`` and ``iat`` are present (point 3), ``htm`` is the request's
    method (point 8), ``htu`` its URI without query or fragment (point 9, compared after
    RFC 3986 §6.2.2/§6.2.3 normalisation), ``iat`` within the accepted window (point 11);
@@ -21,8 +23,10 @@ to check with :attr:`Proof.jti` and :attr:`Proof.jkt`: they need a cache and a t
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -137,6 +141,75 @@ def _public_key(header: Mapping[str, Any]) -> tuple[Any, str]:
     return key, str(alg)
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _segment(value: str) -> bytes:
+    """One base64url segment of a compact JWS (RFC 7515 §2: no padding)."""
+    if not _B64URL.fullmatch(value):
+        raise DPoPProofError("The DPoP proof is not a compact JWS.")
+    try:
+        return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except ValueError:
+        raise DPoPProofError("The DPoP proof is not a compact JWS.") from None
+
+
+def _json_object(segment: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_segment(segment))
+    except ValueError:
+        raise DPoPProofError(f"The DPoP proof's {what} is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise DPoPProofError(f"The DPoP proof's {what} is not a JSON object.")
+    return value
+
+
+@dataclass(frozen=True)
+class _CheckedHeader:
+    key: Any
+    algorithm: Any
+    jkt: str
+
+
+class _HeaderCache:
+    """Headers that passed points 4, 5 and 7, by their exact base64url text: a client signs every
+    proof with one key, so its header repeats and the key is parsed and checked once. Only what
+    passed is kept, so a cached entry says no more than re-checking would; bounded, it is emptied
+    when full."""
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, frozenset[str]], _CheckedHeader] = {}
+
+    def checked(self, segment: str, algorithms: frozenset[str]) -> _CheckedHeader:
+        found = self._entries.get((segment, algorithms))
+        if found is not None:
+            return found
+        header = _json_object(segment, "header")
+        if header.get("typ") != DPOP_TYP:
+            raise DPoPProofError(f"The DPoP proof's typ must be {DPOP_TYP}.")
+        alg = header.get("alg")
+        if not isinstance(alg, str) or alg not in algorithms or alg not in _KEY_FOR_ALG:
+            raise DPoPProofError(f"The DPoP proof's alg must be one of {' '.join(sorted(algorithms))}.")
+        if "crit" in header:
+            raise DPoPProofError("The DPoP proof's header must not carry crit.")
+        key, alg = _public_key(header)
+        checked = _CheckedHeader(key, jwt.get_algorithm_by_name(alg), thumbprint(header["jwk"]))
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[(segment, algorithms)] = checked
+        return checked
+
+
+_HEADERS = _HeaderCache()
+
+
+@functools.lru_cache(maxsize=256)
+def _normalized(uri: str) -> str:
+    return normalize_htu(uri)
+
+
 def check_proof(
     proof: str,
     *,
@@ -158,28 +231,16 @@ def check_proof(
     """
     if not proof or len(proof) > MAX_PROOF_LENGTH or proof.count(".") != 2:
         raise DPoPProofError("The DPoP proof is not a compact JWS.")
+    head, body, signature = proof.split(".")
+    checked = _HEADERS.checked(head, frozenset(algorithms))
+    claims = _json_object(body, "payload")
+    signed = f"{head}.{body}".encode("ascii")
     try:
-        header = jwt.get_unverified_header(proof)
-    except jwt.PyJWTError:
-        raise DPoPProofError("The DPoP proof's header is not valid JSON.") from None
-    if header.get("typ") != DPOP_TYP:
-        raise DPoPProofError(f"The DPoP proof's typ must be {DPOP_TYP}.")
-    alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in algorithms or alg not in _KEY_FOR_ALG:
-        raise DPoPProofError(f"The DPoP proof's alg must be one of {' '.join(algorithms)}.")
-    key, alg = _public_key(header)
-    try:
-        claims: dict[str, Any] = jwt.decode(
-            proof,
-            key,
-            algorithms=[alg],
-            # Time is checked below against the caller's clock; a proof has no aud.
-            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False},
-        )
-    except jwt.InvalidSignatureError:
-        raise DPoPProofError("The DPoP proof's signature does not verify with its jwk.") from None
-    except jwt.PyJWTError:
-        raise DPoPProofError("The DPoP proof is not a valid JWS.") from None
+        valid = bool(checked.algorithm.verify(signed, checked.key, _segment(signature)))
+    except (ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise DPoPProofError("The DPoP proof's signature does not verify with its jwk.")
     jti, htm, htu, iat = (claims.get(name) for name in ("jti", "htm", "htu", "iat"))
     if not isinstance(jti, str) or not jti or len(jti) > 256:
         raise DPoPProofError("The DPoP proof must carry a jti.")
@@ -189,7 +250,8 @@ def check_proof(
         raise DPoPProofError("The DPoP proof must carry a numeric iat.")
     if htm != method.upper():
         raise DPoPProofError("The DPoP proof's htm does not match the request's method.")
-    if normalize_htu(htu) not in {normalize_htu(uri) for uri in uris}:
+    target = normalize_htu(htu)
+    if target not in {_normalized(uri) for uri in uris}:
         raise DPoPProofError("The DPoP proof's htu does not match the request's URI.")
     if iat > now + leeway:
         raise DPoPProofError("The DPoP proof's iat is in the future.")
@@ -201,4 +263,4 @@ def check_proof(
         nonce = claims.get("nonce")
         if not nonce_ok(nonce if isinstance(nonce, str) else None):
             raise DPoPNonceError("Authorization server requires nonce in DPoP proof.")
-    return Proof(jkt=thumbprint(header["jwk"]), jti=jti, iat=int(iat), htu=normalize_htu(htu), htm=htm)
+    return Proof(jkt=checked.jkt, jti=jti, iat=int(iat), htu=target, htm=htm)
