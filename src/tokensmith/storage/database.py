@@ -124,7 +124,9 @@ class Database:
                 try:
                     yield connection
                 finally:
-                    wrote = bool(connection.info.pop(_WROTE, False))
+                    # An invalidated connection (cut mid-statement) raises PendingRollbackError on
+                    # any use, which would hide the disconnect below; its work is lost anyway.
+                    wrote = not connection.invalidated and bool(connection.info.pop(_WROTE, False))
         except (OperationalError, InterfaceError) as exc:
             raise StorageUnavailable(detail=type(exc).__name__) from None
         except DBAPIError as exc:
