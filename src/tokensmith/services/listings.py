@@ -31,9 +31,9 @@ class TokenStatus(StrEnum):
     REVOKED = "revoked"
 
 
-#: The status filter's choices: ``current`` (the default) is every token not revoked.
 #: How many records a list view reads per page while it reads them all.
 LIST_PAGE = 200
+#: The status filter's choices: ``current`` (the default) is every token not revoked.
 STATUS_FILTERS = ("current", "active", "expiring", "expired", "revoked", "all")
 TOKEN_SORTS = ("created", "name", "last_used", "expires")
 CREDENTIAL_SORTS = ("created", "name", "last_used")
