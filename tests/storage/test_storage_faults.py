@@ -22,11 +22,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from tests.faultproxy import FaultProxy
 from tokensmith.core.actors import Actor
+from tokensmith.core.errors import StorageUnavailable
 from tokensmith.core.records import CredentialKind
 from tokensmith.core.roles import Role
+from tokensmith.services.container import Services
 
 SYSTEM = Actor.system()
 #: "Answered, did not hang" (the database timeout is 5 s).
@@ -195,3 +198,15 @@ def test_a_sqlite_write_waiting_for_another_process_lock_is_a_short_wait_then_50
             assert created.status_code == 201, created.text
     finally:
         other_process.close()
+
+
+def test_a_connection_lost_mid_transaction_is_storage_unavailable_not_a_pending_rollback(
+    services: Services,
+) -> None:
+    """When the driver loses the connection inside a transaction, SQLAlchemy invalidates it and any
+    further use raises ``PendingRollbackError``; the unit of work must still report the disconnect
+    (503), not that follow-on error (a 500, seen on ``/readyz`` while the proxy cut the link)."""
+    with pytest.raises(StorageUnavailable), services.database.transaction() as connection:
+        connection.invalidate()
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+    services.database.ping()  # the pool hands out a sound connection afterwards

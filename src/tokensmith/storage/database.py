@@ -127,7 +127,9 @@ class Database:
                 try:
                     yield connection
                 finally:
-                    wrote = bool(connection.info.pop(_WROTE, False))
+                    # An invalidated connection (cut mid-statement) raises PendingRollbackError on
+                    # any use, which would hide the disconnect below; its work is lost anyway.
+                    wrote = not connection.invalidated and bool(connection.info.pop(_WROTE, False))
         except (OperationalError, InterfaceError) as exc:
             raise self.unavailable(type(exc).__name__) from None
         except DBAPIError as exc:
