@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
+from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE, RESOURCES_ADMIN_SCOPE
 
 #: The scopes a deployment offers when ``TOKENSMITH_SCOPES`` is not set: seed 000's
 #: ``api/access``, seed 001's resource scopes and Tokensmith's own management scopes.
@@ -33,6 +33,7 @@ DEFAULT_SCOPES: dict[str, str] = {
     "tokens:introspect": "Introspect tokens of every organisation (a platform's resource server)",
     "webhooks:read": "List the organisation's webhook endpoints and deliveries",
     "webhooks:write": "Create, change, delete and replay the organisation's webhooks",
+    "resources:write": "Add and delete the APIs tokens can be issued for (RFC 8707 resources)",
 }
 
 MANAGEMENT_SCOPES: frozenset[str] = frozenset(
@@ -214,6 +215,6 @@ class Settings(BaseSettings):
                 continue
             name, _, description = item.partition("=")
             registry[name.strip()] = description.strip() or DEFAULT_SCOPES.get(name.strip(), name.strip())
-        for name in MANAGEMENT_SCOPES | {INTROSPECT_ALL_SCOPE}:
+        for name in MANAGEMENT_SCOPES | {INTROSPECT_ALL_SCOPE, RESOURCES_ADMIN_SCOPE}:
             registry.setdefault(name, DEFAULT_SCOPES[name])
         return registry

@@ -157,6 +157,7 @@ def test_the_public_surface_is_pinned() -> None:
         "PersonalTokenAuth",
         "PrivateKeyJwtAuth",
         "RateLimitedError",
+        "Resource",
         "ResponseFormatError",
         "ServiceUnavailableError",
         "TokenFormat",

@@ -179,7 +179,11 @@ def test_every_other_operation_still_refuses_a_client_token(
     credential = world.credential(CredentialKind.ORGANIZATION, "a")
     token = _client_token(client, world, credential, ["api/access"])
     url = path.format(
-        token_id=owner.pat_id, credential_id=credential.id, org_id=owner.org.id, user=owner.user.email
+        token_id=owner.pat_id,
+        credential_id=credential.id,
+        org_id=owner.org.id,
+        user=owner.user.email,
+        resource_id="mcp",
     )
     body = {"name": "x", "scopes": ["api/access"]} if method in ("POST", "PATCH") else None
     response = client.request(method, url, headers=_bearer(token), json=body)

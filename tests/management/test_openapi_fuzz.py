@@ -70,7 +70,11 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     user = services.organizations.create_user(system, "fuzz@example.test", org_id=org.id, role=Role.OWNER)
     services.organizations.create_user(system, "other@example.test", org_id=org.id, role=Role.OWNER)
     token = services.personal_tokens.create(
-        system, name="fuzz", scopes=sorted(MANAGEMENT_SCOPES | {"api/access"}), org_id=org.id, user_id=user.id
+        system,
+        name="fuzz",
+        scopes=sorted(MANAGEMENT_SCOPES | {"api/access", "resources:write"}),
+        org_id=org.id,
+        user_id=user.id,
     )
     credential = services.credentials.create(
         system, org_id=org.id, name="seed", kind=CredentialKind.ORGANIZATION
@@ -83,6 +87,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
         "token_id": [victim.token.id],
         "credential_id": [credential.credential.id, credential.credential.client_id],
         "user": ["other@example.test"],
+        "resource_id": ["mcp", "platform"],
     }
     server = uvicorn.Server(
         uvicorn.Config(
@@ -136,6 +141,10 @@ OPERATIONS = [
     ("DELETE", "/api/orgs/{org_id}/webhooks/{endpoint_id}"),
     ("GET", "/api/orgs/{org_id}/webhooks/{endpoint_id}/deliveries"),
     ("POST", "/api/orgs/{org_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"),
+    ("GET", "/api/resources"),
+    ("POST", "/api/resources"),
+    ("GET", "/api/resources/{resource_id}"),
+    ("DELETE", "/api/resources/{resource_id}"),
 ]
 
 

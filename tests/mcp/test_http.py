@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -387,9 +388,19 @@ def test_a_user_access_token_works_and_one_for_another_audience_is_refused(
 ) -> None:
     svc = live_server.services
     member = make_member(svc, org, Role.ADMIN)
-    ours = svc.minter.mint(_user_grant(member, ALL_MANAGEMENT)).access_token
+    for_mcp = replace(_user_grant(member, ALL_MANAGEMENT), audience=svc.resources.builtin("mcp").uri)
+    ours = svc.minter.mint(for_mcp).access_token
     listed = structured(_call(live_server, ours, "list_credentials", {}))
     assert listed == {"items": [], "next_cursor": None}
+
+    # RFC 8707: a token of this server for the platform API (the default audience) is not for /mcp.
+    platform = svc.minter.mint(_user_grant(member, ALL_MANAGEMENT)).access_token
+    refused = _initialize(live_server, f"Bearer {platform}")
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": "invalid_token",
+        "error_description": "the access token was issued for another resource (RFC 8707)",
+    }
 
     elsewhere = TokenMinter(
         svc.database,

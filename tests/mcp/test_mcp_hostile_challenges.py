@@ -118,7 +118,11 @@ def test_a_user_token_from_the_future_is_refused(
     svc = live_server.services
     member = make_member(svc, org, Role.OWNER)
     exchanged = svc.token_exchange.issue(
-        member.token, "urn:ietf:params:oauth:token-type:access_token", None, None
+        member.token,
+        "urn:ietf:params:oauth:token-type:access_token",
+        None,
+        None,
+        resource=svc.resources.builtin("mcp").uri,
     )
     claims = jwt.decode(exchanged.access_token, options={"verify_signature": False})
     assert _post(live_server, exchanged.access_token, _tool_call("list_tokens", {})).status_code == 200

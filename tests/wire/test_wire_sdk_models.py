@@ -21,6 +21,7 @@ from tokensmith.core.roles import Role
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
 from tokensmith.wire.me import ClientMeOut, CredentialRef, MeOut
 from tokensmith.wire.orgs import OrgRef, UserRef
+from tokensmith.wire.resources import ResourceOut
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
 
 #: Each SDK model and the wire model it reads.
@@ -34,6 +35,7 @@ PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
     (client.Me, MeOut),
     (client.CredentialRef, CredentialRef),
     (client.ClientMe, ClientMeOut),
+    (client.Resource, ResourceOut),
 ]
 SDK_NAME = {wire.__name__: sdk.__name__ for sdk, wire in PAIRS}
 
@@ -201,3 +203,21 @@ def test_a_clients_me_round_trips_and_is_told_apart_from_a_users() -> None:
 
     assert me_from_json(sent) == read
     assert me_from_json({**sent, "owner": None}) == dataclasses.replace(read, owner=None)
+
+
+def test_a_resource_round_trips_built_in_or_not() -> None:
+    from tokensmith.core.resources import Resource
+
+    for record in (
+        Resource(
+            id="mcp", name="MCP", uri="https://ts.example/mcp", scopes=frozenset({"b", "a"}), builtin=True
+        ),
+        Resource(id="r1", name="Billing", uri="https://billing.example", scopes=frozenset(), created_at=NOW),
+    ):
+        sent = ResourceOut.of(record).model_dump(mode="json")
+        read = client.Resource.from_json(sent)
+        assert (
+            read.uri == record.uri and read.builtin is record.builtin and read.created_at == record.created_at
+        )
+        assert read.scopes == tuple(sorted(record.scopes))
+        assert ResourceOut.of(read).model_dump(mode="json") == sent

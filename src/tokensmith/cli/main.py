@@ -11,6 +11,7 @@ from tokensmith.cli.mcp import mcp
 from tokensmith.cli.members import members
 from tokensmith.cli.orgs import orgs, users
 from tokensmith.cli.policy import policy
+from tokensmith.cli.resources import resources
 from tokensmith.cli.scanning_patterns import scanning_patterns_command
 from tokensmith.cli.serve import migrate_command, serve
 from tokensmith.cli.token import token
@@ -38,6 +39,7 @@ app.add_typer(users, name="users")
 app.add_typer(credentials, name="credentials")
 app.add_typer(keys, name="keys")
 app.add_typer(webhooks, name="webhooks")
+app.add_typer(resources, name="resources")
 
 
 def main() -> None:

@@ -38,6 +38,7 @@ from tokensmith.client.models import (
     Organization,
     Page,
     PersonalToken,
+    Resource,
     User,
 )
 from tokensmith.client.operations import CredentialKind, TokenFormat
@@ -70,6 +71,7 @@ __all__ = [
     "PersonalTokenAuth",
     "PrivateKeyJwtAuth",
     "RateLimitedError",
+    "Resource",
     "ResponseFormatError",
     "ServiceUnavailableError",
     "TokenFormat",

@@ -177,6 +177,11 @@ class _Client(Generic[H]):
     add_credential_key = _operation(op.add_credential_key)
     remove_credential_key = _operation(op.remove_credential_key)
     replace_credential_keys = _operation(op.replace_credential_keys)
+    # -- resources (RFC 8707) -----------------------------------------------------------------------
+    list_resources = _operation(op.list_resources)
+    get_resource = _operation(op.get_resource)
+    create_resource = _operation(op.create_resource)
+    delete_resource = _operation(op.delete_resource)
 
 
 class ManagementClient(_Client[httpx.Client]):

@@ -247,6 +247,20 @@ class CreatedCredential(Credential):
 
 
 @dataclass(frozen=True)
+class Resource(_Model):
+    """An API access tokens can be issued for (RFC 8707): ask for a token with ``resource=uri``."""
+
+    _what = "resource"
+
+    id: str
+    name: str
+    uri: str
+    scopes: tuple[str, ...]
+    builtin: bool
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
 class User(_Model):
     _what = "user"
 

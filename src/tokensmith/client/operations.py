@@ -29,6 +29,7 @@ from tokensmith.client.models import (
     Me,
     Page,
     PersonalToken,
+    Resource,
     me_from_json,
 )
 
@@ -253,3 +254,35 @@ def regenerate_credential_secret(
 def delete_credential(credential_id: str) -> Call[None]:
     """``DELETE /api/credentials/{id}``."""
     return Call("DELETE", f"/api/credentials/{_id(credential_id)}", _no_body)
+
+
+# -- resources (RFC 8707) -----------------------------------------------------------------------------
+
+
+def _resources(body: object) -> tuple[Resource, ...]:
+    if not isinstance(body, list):
+        raise ResponseFormatError("the resource list is not a JSON array")
+    return tuple(Resource.from_json(item) for item in body)
+
+
+def list_resources() -> Call[tuple[Resource, ...]]:
+    """``GET /api/resources``: every API tokens can be issued for, built-in ones first."""
+    return Call("GET", "/api/resources", _resources)
+
+
+def get_resource(resource_id: str) -> Call[Resource]:
+    """``GET /api/resources/{id}``."""
+    return Call("GET", f"/api/resources/{_id(resource_id)}", Resource.from_json)
+
+
+def create_resource(name: str, uri: str, scopes: list[str] | tuple[str, ...] = ()) -> Call[Resource]:
+    """``POST /api/resources``: register an API (an absolute URI without fragment or query) and the
+    scopes it accepts. Needs a token carrying ``resources:write``, which only the operator grants."""
+    return Call(
+        "POST", "/api/resources", Resource.from_json, json={"name": name, "uri": uri, "scopes": list(scopes)}
+    )
+
+
+def delete_resource(resource_id: str) -> Call[None]:
+    """``DELETE /api/resources/{id}``: no new token is issued for it (built-in ones cannot be deleted)."""
+    return Call("DELETE", f"/api/resources/{_id(resource_id)}", _no_body)

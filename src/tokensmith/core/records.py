@@ -152,6 +152,8 @@ class AccessTokenRecord:
     scopes: frozenset[str]
     issued_at: datetime
     expires_at: datetime
+    #: The resource the token is for (RFC 8707); ``None`` is the deployment's default audience.
+    audience: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ Framework-light: it reads a Starlette request into plain values. Every malformat
 
 * the body is read up to a cap, must be UTF-8 and ``application/x-www-form-urlencoded``
   (or JSON on the JSON dialects);
-* no parameter may repeat (§3.2), none may come from the query string;
+* no parameter may repeat (§3.2) — a repeated ``resource`` (RFC 8707 §2) is ``invalid_target``,
+  one token being for one resource — none may come from the query string;
 * Basic credentials are base64, then UTF-8, then split at the first ``:``, then each half
   form-decoded (§2.3.1 — so ``%3A``, ``%25`` and ``+`` mean what they say); a stray ``%``,
   escapes that are not UTF-8, or control characters (CR, LF, NUL) are ``invalid_request``;
@@ -26,7 +27,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from starlette.requests import Request
 
 from tokensmith.core.client_assertion import ASSERTION_TYPE
-from tokensmith.core.errors import InvalidClient, InvalidRequest
+from tokensmith.core.errors import InvalidClient, InvalidRequest, InvalidTarget
 
 MAX_PARAMETERS = 32
 V = TypeVar("V")
@@ -125,6 +126,9 @@ def _unique(pairs: list[tuple[str, V]], what: str = "parameter") -> dict[str, V]
     params: dict[str, V] = {}
     for name, value in pairs:
         if name in params:
+            if name == "resource":
+                # RFC 8707 §2 allows it; a token here has one audience (tokensmith.core.resources).
+                raise InvalidTarget("A token is issued for one resource at a time: send one resource.")
             raise InvalidRequest(f"The {what} {name} is repeated.")
         params[name] = value
     return params

@@ -115,7 +115,7 @@ class OAuthRoutes:
     # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
     async def v0_login(self, request: Request) -> Response:
         params = await read_json(request, self.limit)
-        for name in ("grant_type", "scope", "client_id", "client_secret"):
+        for name in ("grant_type", "scope", "client_id", "client_secret", "resource"):
             json_string(params, name)  # present means a string: null is invalid_request
         header = authorization(request)
         grant_type = string_param(params, "grant_type")
@@ -128,6 +128,7 @@ class OAuthRoutes:
                 "subject_token": header[1],
                 "subject_token_type": ACCESS_TOKEN_TYPE,
                 "scope": string_param(params, "scope"),
+                "resource": string_param(params, "resource"),
             }
             auth: ClientAuth | None = None
         else:
@@ -151,6 +152,7 @@ class OAuthRoutes:
             "client_id": json_string(raw, "clientId"),
             "client_secret": json_string(raw, "clientSecret"),
             "scope": json_string(raw, "scope"),
+            "resource": json_string(raw, "resource"),
         }
         auth = client_auth(request, {k: v for k, v in params.items() if v is not None})
         issued = await self._issue(request, params, auth)
@@ -221,7 +223,12 @@ class OAuthRoutes:
         return metadata
 
     async def discovery(self, request: Request) -> Response:
-        return JSONResponse(self.metadata(), headers={"Cache-Control": "public, max-age=3600"})
+        # RFC 9728 §4: the protected resources (RFC 8707 resource indicators) this server issues for.
+        resources = await self._call(self.s.resources.uris)
+        return JSONResponse(
+            {**self.metadata(), "protected_resources": resources},
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
 
     async def jwks(self, request: Request) -> Response:
         keys = await self._call(self.s.keyring.jwks)

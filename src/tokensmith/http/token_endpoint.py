@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from tokensmith.core.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
-from tokensmith.core.targets import check_targets
 from tokensmith.http.oauth_request import ClientAuth, string_param
 from tokensmith.services.container import Services
 from tokensmith.services.minting import IssuedToken
@@ -47,22 +46,26 @@ class TokenEndpoint:
         if auth is None:
             raise InvalidClient("Client authentication is required.")
         return self._services.client_credentials.issue(
-            auth.client_id, auth.client_secret, string_param(params, "scope"), ip, assertion=auth.assertion
+            auth.client_id,
+            auth.client_secret,
+            string_param(params, "scope"),
+            ip,
+            assertion=auth.assertion,
+            resource=string_param(params, "resource"),
         )
 
     def _token_exchange(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
         """RFC 8693 §2.1: the personal token is the credential; no client authentication.
 
-        ``audience`` and ``resource`` (§2.1, RFC 8707 §2) may only name this deployment's own
-        audience (``invalid_target`` otherwise, §2.2.2)."""
-        check_targets(
-            string_param(params, "audience"), string_param(params, "resource"), self._services.minter.audience
-        )
+        ``audience`` and ``resource`` (§2.1, RFC 8707 §2) must name a registered resource, the same
+        one when both are sent (``invalid_target`` otherwise, §2.2.2)."""
         return self._services.token_exchange.issue(
             string_param(params, "subject_token") or "",
             string_param(params, "subject_token_type"),
             string_param(params, "scope"),
             ip,
+            resource=string_param(params, "resource"),
+            audience=string_param(params, "audience"),
         )
 
 

@@ -2,8 +2,9 @@
 
 - Every request is authenticated on its own (``Authorization: Bearer``, RFC 6750 §2.1) by the same
   :class:`~tokensmith.services.authentication.BearerAuthenticator` as the management API: a personal
-  access token, or a user's JWT access token. A JWT whose ``aud`` is not this deployment's audience is
-  refused there (RFC 9068 §4), as is a client's token.
+  access token, or a user's JWT access token. A JWT whose ``aud`` is not ``/mcp``'s own resource URI
+  (RFC 8707; the MCP authorization specification's audience rule) is refused there with
+  ``invalid_token`` (RFC 9068 §4), as is a client's token.
 - Without a valid token the answer is ``401`` with ``WWW-Authenticate: Bearer resource_metadata="…"``
   (RFC 9728 §5.1), pointing at the protected-resource metadata served at
   ``/.well-known/oauth-protected-resource/mcp`` and ``/.well-known/oauth-protected-resource`` (§3).
@@ -34,14 +35,12 @@ from tokensmith.core.errors import StorageUnavailable, TooManyRequests, Unauthen
 from tokensmith.mcp.server import ACTOR_STATE_KEY, build_server, request_resolver
 from tokensmith.mcp.tools import REQUIRED_SCOPES
 from tokensmith.services.container import Services
+from tokensmith.services.resources import MCP_PATH
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
 
-MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 TOKEN_IN_URL = "send the token in the Authorization header, never in the URL"
-#: The scopes the tools check (``scopes_supported``, RFC 9728 §2).
-TOOL_SCOPES = ("credentials:read", "credentials:write", "tokens:read", "tokens:write")
 
 
 class McpEndpoint:
@@ -52,14 +51,16 @@ class McpEndpoint:
         issuer = services.issuer.rstrip("/")
         parts = urlsplit(issuer)
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        #: The protected resource's identifier (RFC 9728 §1.2): the MCP endpoint's URL.
-        self.resource = issuer + MCP_PATH
+        registered = services.resources.builtin("mcp")
+        #: The protected resource's identifier (RFC 9728 §1.2): the MCP endpoint's URL, the built-in
+        #: ``mcp`` resource of the registry (RFC 8707) — the only ``aud`` this endpoint accepts.
+        self.resource = registered.uri
         #: RFC 9728 §3.1: the well-known segment goes between the host and the resource's path.
         self.metadata_url = f"{self.origin}{METADATA_PATH}{parts.path}{MCP_PATH}"
         self._metadata = {
             "resource": self.resource,
             "authorization_servers": [services.issuer],
-            "scopes_supported": list(TOOL_SCOPES),
+            "scopes_supported": sorted(registered.scopes),
             "bearer_methods_supported": ["header"],
             "resource_name": "Tokensmith MCP server",
         }

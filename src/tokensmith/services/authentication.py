@@ -13,7 +13,7 @@ every other door keeps refusing a client's token exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, overload
@@ -65,6 +65,10 @@ class BearerAuthenticator:
     opaque_prefix: str = field(kw_only=True)
     #: Counts the 429s of the failed-authentication limit (``tokensmith_rate_limited_total``).
     metrics: Metrics = field(default=NO_METRICS, kw_only=True)
+    #: The JWT audiences each door accepts (RFC 8707 §2, RFC 9068 §4): ``/mcp`` only its own
+    #: resource URI; the management API its own and the default audience. A door not named here
+    #: accepts the default audience only.
+    audiences: Mapping[Transport, frozenset[str]] = field(default_factory=dict, kw_only=True)
 
     def authenticate(self, token: str, *, transport: Transport, ip: str | None = None) -> Actor:
         """The caller behind ``token``. Failed attempts count against the address's limit
@@ -123,16 +127,21 @@ class BearerAuthenticator:
             )
         if clients and token.startswith(self.opaque_prefix):
             return self._opaque_client_token(token)
-        claims = self.minter.decode(token)
+        claims = self.minter.decode(token, any_audience=True)
         if claims is None:
             raise Unauthenticated("the access token is invalid or expired", code="invalid_token")
-        if clients and claims.get("sub_kind") == "client":
-            return self._client_token(claims)
-        if claims.get("sub_kind") != "user":
+        client = clients and claims.get("sub_kind") == "client"
+        if not client and claims.get("sub_kind") != "user":
             raise Unauthenticated(
                 "this access token was issued to a client, not a user; use a personal token or exchange it",
                 code="invalid_token",
             )
+        if claims.get("aud") not in self.audiences.get(transport, frozenset({self.minter.audience})):
+            raise Unauthenticated(
+                "the access token was issued for another resource (RFC 8707)", code="invalid_token"
+            )
+        if client:
+            return self._client_token(claims)
         return self._user_token(claims, transport, ip)
 
     def _client_token(self, claims: dict[str, Any]) -> ClientCaller:

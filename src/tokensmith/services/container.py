@@ -30,6 +30,7 @@ from tokensmith.services.org_policies import PolicyService
 from tokensmith.services.organizations import OrganizationService
 from tokensmith.services.overissue import OverissueWatch
 from tokensmith.services.personal_tokens import PersonalTokenService
+from tokensmith.services.resources import ResourceService, builtin_resources
 from tokensmith.services.reveals import RevealService
 from tokensmith.services.sessions import SessionService
 from tokensmith.services.studio import TokenStudio
@@ -38,7 +39,7 @@ from tokensmith.services.usage import UsageRecorder
 from tokensmith.services.webhook_delivery import RetryPolicy, WebhookDeliverer
 from tokensmith.services.webhook_secrets import WebhookSecretBox
 from tokensmith.services.webhooks import WebhookOutbox, WebhookService
-from tokensmith.settings import Settings
+from tokensmith.settings import MANAGEMENT_SCOPES, Settings
 from tokensmith.storage.database import Database
 from tokensmith.storage.engine import create_database_engine
 from tokensmith.storage.migrate import migrate
@@ -79,6 +80,8 @@ class Services:
     webhook_deliverer: WebhookDeliverer
     # Leaked-secret revocation (services/leak_response.py).
     leaks: LeakResponder
+    #: The APIs tokens can be issued for (RFC 8707).
+    resources: ResourceService
     #: Prometheus metrics (:mod:`tokensmith.metrics`); :data:`NO_METRICS` when switched off.
     metrics: Metrics = NO_METRICS
     #: private_key_jwt (RFC 7523 §2.2): assertion checks, and the keys of key-based credentials.
@@ -220,6 +223,13 @@ def build_services(
         timeout_seconds=settings.webhook_timeout_seconds,
         allow_private_addresses=settings.webhook_allow_private_addresses,
     )
+    resources = ResourceService(
+        database,
+        clock,
+        audit,
+        builtins=builtin_resources(issuer, minter.audience, registry, MANAGEMENT_SCOPES),
+        scope_registry=registry,
+    )
     return Services(
         settings=settings,
         issuer=issuer,
@@ -235,11 +245,16 @@ def build_services(
         organizations=OrganizationService(database, clock, audit, members),
         credentials=credentials,
         authenticator=authenticator,
-        client_credentials=ClientCredentialsGrant(authenticator, issuance),
+        client_credentials=ClientCredentialsGrant(authenticator, issuance, resources),
         inspector=inspector,
         personal_tokens=personal_tokens,
         token_exchange=PersonalTokenExchangeGrant(
-            personal_tokens, issuance, limiter, clock, default_ttl=settings.default_token_ttl_seconds
+            personal_tokens,
+            issuance,
+            limiter,
+            clock,
+            default_ttl=settings.default_token_ttl_seconds,
+            resources=resources,
         ),
         bearer=BearerAuthenticator(
             database,
@@ -250,6 +265,7 @@ def build_services(
             hasher=hasher,
             opaque_prefix=settings.opaque_token_prefix,
             metrics=metrics,
+            audiences=resources.accepted_audiences(),
         ),
         scope_registry=registry,
         members=members,
@@ -275,4 +291,5 @@ def build_services(
         ),
         client_assertions=client_assertions,
         credential_keys=CredentialKeyService(database, clock, audit, algorithms=key_algorithms),
+        resources=resources,
     )

@@ -11,10 +11,13 @@ Generate Token. In that order, :class:`TokenIssuance`
    an owner who is no longer a member gets nothing, a downgraded owner's next token is
    narrower;
 3. narrows the scopes (RFC 6749 §3.3): an omitted scope means everything still allowed, a
-   scope beyond that is ``invalid_scope``;
+   scope beyond that is ``invalid_scope``; with a ``resource`` (RFC 8707 §2, already resolved by
+   :meth:`~tokensmith.services.resources.ResourceService.resolve`) also to the scopes that resource
+   accepts (:func:`~tokensmith.core.resources.narrow_to_resource`), and the token's ``aud`` is the
+   resource's URI;
 4. for the token endpoint, answers with the token already issued when the credential opted in
-   to token reuse (:mod:`tokensmith.services.token_reuse`); otherwise takes one from the
-   organisation's issuance quota (:mod:`tokensmith.services.issuance_quota`, 429 when used up);
+   to token reuse (:mod:`tokensmith.services.token_reuse`; not for a named resource); otherwise takes
+   one from the organisation's issuance quota (:mod:`tokensmith.services.issuance_quota`, 429 when used up);
 5. mints (:class:`~tokensmith.services.minting.TokenMinter`), reports credentials minting far
    more than their lifetime needs (:mod:`tokensmith.services.overissue`), and audits when a person asked
    through an interactive door (the dashboard). The token endpoint audits as it always has —
@@ -25,12 +28,14 @@ Generate Token. In that order, :class:`TokenIssuance`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from tokensmith.core import delegation, policies
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import InvalidScope, InvalidSubjectToken, UnauthorizedClient
 from tokensmith.core.records import Credential, CredentialKind, Organization, SubjectKind, TokenFormat
+from tokensmith.core.resources import Resource, narrow_to_resource
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.issuance_quota import IssuanceQuota
@@ -85,25 +90,35 @@ class TokenIssuance:
         requested: frozenset[str],
         *,
         actor: Actor | None = None,
+        resource: Resource | None = None,
     ) -> IssuedToken:
         """A token about ``credential`` itself (RFC 6749 §4.4), after policy, owner and scope checks.
 
         ``actor`` is the person who asked through the dashboard (audited as
-        ``credential.token_generated``); ``None`` for the token endpoint.
+        ``credential.token_generated``); ``None`` for the token endpoint. ``resource``: the API the
+        token is for (RFC 8707), ``None`` for the default audience.
         """
         allowed = usable_scopes(credential, org)
         if not allowed and credential.scopes:
             raise InvalidScope("The owner's role no longer allows any of this credential's scopes.")
         granted = narrow(requested, allowed, "scope not allowed for this client")
-        if actor is None and self._reuse is not None:
-            reused = self._reuse.find(credential, granted)
+        grant = Grant.for_credential(credential, granted)
+        if resource is not None:
+            grant = replace(
+                grant, scopes=narrow_to_resource(requested, granted, resource), audience=resource.uri
+            )
+        # A reused token was minted for the credential's own audience, so only a request that names
+        # no resource may be answered with one.
+        reuse = self._reuse if actor is None and resource is None else None
+        if reuse is not None:
+            reused = reuse.find(credential, granted)
             if reused is not None:
                 return reused
         if self._quota is not None:
             self._quota.take(credential, org.policy)
-        issued = self._minter.mint(Grant.for_credential(credential, granted))
-        if actor is None and self._reuse is not None:
-            self._reuse.keep(credential, granted, issued)
+        issued = self._minter.mint(grant)
+        if reuse is not None:
+            reuse.keep(credential, granted, issued)
         if self._overissue is not None:
             self._overissue.minted(credential)
         if actor is not None:
@@ -131,11 +146,15 @@ class TokenIssuance:
         ttl: int,
         now: datetime,
         expiry: datetime | None,
+        resource: Resource | None = None,
     ) -> IssuedToken:
-        """RFC 8693 §2.2.1: a short-lived token about the personal token's user, never outliving it."""
+        """RFC 8693 §2.2.1: a short-lived token about the personal token's user, never outliving it;
+        for ``resource`` (RFC 8707) when one was asked for."""
         if not org.policy.allow_personal_tokens:
             raise UnauthorizedClient("This organisation's policy does not allow personal tokens.")
         granted = narrow(requested, token_scopes, "scope exceeds the personal token's")
+        if resource is not None:
+            granted = narrow_to_resource(requested, granted, resource)
         if expiry is not None:
             ttl = min(ttl, int((expiry - now).total_seconds()))
         if ttl < 1:
@@ -150,5 +169,6 @@ class TokenIssuance:
                 ttl=ttl,
                 token_format=TokenFormat.JWT,
                 personal_token_id=personal_token_id,
+                audience=resource.uri if resource is not None else None,
             )
         )

@@ -12,6 +12,7 @@ organisation's policy and narrows scopes first.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,6 +59,9 @@ class Grant:
     auth_time: datetime | None = None
     #: The member a personal credential acts for (the ``owner_sub`` claim).
     owner: str | None = None
+    #: The resource the token is for (RFC 8707 §2): its ``aud``. ``None``: the deployment's
+    #: default audience (``TOKENSMITH_AUDIENCE``, the platform API).
+    audience: str | None = None
 
     @classmethod
     def for_credential(cls, credential: Credential, scopes: frozenset[str]) -> Grant:
@@ -110,6 +114,7 @@ class TokenMinter:
                         scopes=grant.scopes,
                         issued_at=now,
                         expires_at=expires_at,
+                        audience=grant.audience,
                     )
                 )
         else:
@@ -125,7 +130,7 @@ class TokenMinter:
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": grant.subject,
-            "aud": self.audience,
+            "aud": grant.audience or self.audience,
             "exp": epoch(expires_at),
             "iat": iat,
             "nbf": iat,
@@ -145,8 +150,18 @@ class TokenMinter:
     def _sign(self, claims: dict[str, Any]) -> str:
         return self.keyring.signing_key().sign(claims)
 
-    def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any] | None:
-        """Our own JWT, checked (signature, issuer, audience, typ); ``None`` if not ours or invalid."""
+    def decode(
+        self,
+        token: str,
+        *,
+        verify_exp: bool = True,
+        audiences: Collection[str] | None = None,
+        any_audience: bool = False,
+    ) -> dict[str, Any] | None:
+        """Our own JWT, checked (signature, issuer, audience, typ); ``None`` if not ours or invalid.
+
+        The ``aud`` must be one of ``audiences`` (default: the deployment's default audience);
+        ``any_audience`` accepts whatever resource we issued it for (introspection reports it)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -164,14 +179,15 @@ class TokenMinter:
                 public_key,
                 # Only the algorithm of the key the kid names, never one chosen by the header.
                 algorithms=[algorithm],
-                audience=self.audience,
+                audience=None if any_audience else list(audiences or (self.audience,)),
                 issuer=self.issuer,
                 # Time is checked below against the injected clock.
                 options={
                     "verify_exp": False,
                     "verify_nbf": False,
                     "verify_iat": False,
-                    "require": ["exp", "iat", "jti", "sub"],
+                    "verify_aud": not any_audience,
+                    "require": ["exp", "iat", "jti", "sub", "aud"],
                 },
             )
         except jwt.PyJWTError:

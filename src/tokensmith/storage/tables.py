@@ -195,6 +195,8 @@ access_tokens = Table(
     Column("scopes", Text, nullable=False),
     Column("issued_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    # RFC 8707: the resource the token is for (its ``aud``); NULL is the deployment's default audience.
+    Column("audience", String(2048), nullable=True),
     Index("ix_access_tokens_expires_at", "expires_at"),
 )
 
@@ -298,4 +300,17 @@ client_assertion_jtis = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
+#: The APIs tokens can be issued for (RFC 8707 resource indicators), added by the operator; the
+#: built-in ones (the management API, ``/mcp``, the platform API) are not stored (services/resources.py).
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    # Canonical form (core/resources.py): the scheme and host lowercased.
+    Column("uri", String(2048), nullable=False, unique=True),
+    Column("scopes", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

@@ -53,7 +53,14 @@ def _fingerprint(token: str) -> str:
 
 
 class Verifier:
-    """Verifies Tokensmith access tokens for one resource server (one ``audience``).
+    """Verifies Tokensmith access tokens for one resource server.
+
+    ``audience`` is the resource this server is (RFC 8707: the ``resource`` clients ask tokens for,
+    which Tokensmith puts in ``aud``): a token issued for any other resource is refused with
+    :class:`InvalidTokenError`, as RFC 9068 §4 requires. A resource server that answers for several
+    resources (say its platform-API identifier and its own resource URI while clients move over)
+    passes them all; a token naming any one of them is accepted. :attr:`Principal.audience` tells
+    which the token named.
 
     ``clock`` returns seconds since the epoch; every expiry, leeway, cache and cooldown decision
     reads it. ``unknown_kid_cooldown`` is also the pause after a *failed* discovery or JWKS fetch:
@@ -69,7 +76,7 @@ class Verifier:
     def __init__(
         self,
         issuer: str,
-        audience: str,
+        audience: str | Collection[str],
         *,
         algorithms: Collection[str] = DEFAULT_ALGORITHMS,
         leeway: float = DEFAULT_LEEWAY,
@@ -94,8 +101,13 @@ class Verifier:
             raise ValueError("Give both introspection_client_id and introspection_client_secret, or neither.")
         if strict and introspection_client_id is None:
             raise ValueError("strict=True introspects every token and so needs an introspection credential.")
+        accepted = (audience,) if isinstance(audience, str) else tuple(audience)
+        if not accepted or not all(isinstance(a, str) and a for a in accepted):
+            raise ValueError("audience must be a resource URI, or a non-empty collection of them.")
         self.issuer = issuer
+        #: The audience as given; :attr:`audiences` is always the collection.
         self.audience = audience
+        self.audiences: frozenset[str] = frozenset(accepted)
         self.algorithms = frozenset(algorithms)
         self.leeway = leeway
         self.strict = strict
@@ -190,7 +202,7 @@ class Verifier:
                 raise InvalidTokenError("The access token's algorithm is not its key's.")
             claims = parse_payload(jws.verify_signature(token, key, key.algorithm_name))
             now = self._clock()
-            validate_claims(claims, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway)
+            validate_claims(claims, issuer=self.issuer, audience=self.audiences, now=now, leeway=self.leeway)
             principal = principal_from_claims(claims)
             self._verified.set(fingerprint, principal, float(claims["exp"]))
         if self.strict:
@@ -213,7 +225,7 @@ class Verifier:
         )
         now = self._clock()
         principal = principal_from_introspection(
-            response, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway
+            response, issuer=self.issuer, audience=self.audiences, now=now, leeway=self.leeway
         )
         if use_cache:
             expires_at = now + self.introspection_cache_seconds

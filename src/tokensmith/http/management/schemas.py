@@ -126,6 +126,16 @@ class Regenerate(BaseModel):
 # -- organisations, members, policy -------------------------------------------------------
 
 
+class ResourceCreate(BaseModel):
+    """A resource to register (RFC 8707 §2: an absolute URI, no fragment, no query)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    uri: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    scopes: Annotated[list[ScopeName], Field(max_length=100)] = []
+
+
 class MemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
