@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     client_secret_prefix: str = "tss_"
     personal_token_prefix: str = "tsp_"
     opaque_token_prefix: str = "tsa_"
+    #: Refresh tokens of the authorization code flow (services/authorization_grants.py).
+    refresh_token_prefix: str = "tsr_"
 
     signing_algorithm: Algorithm = "ES256"
     #: How long a rotated-in key is published before it signs (must exceed verifiers'
@@ -199,6 +201,24 @@ class Settings(BaseSettings):
     #: ``POST /api/credentials/revoke-leaked`` (off: 404), and requests per minute per address.
     leak_revocation_enabled: bool = True
     leak_revocation_per_minute: int = Field(default=30, ge=1)
+    # Authorization code flow (OAuth 2.1, docs/authorization-code.md)
+    #: Whether anyone may register a public client at ``POST /oauth2/register`` (RFC 7591). Unset:
+    #: open in development, closed in production.
+    client_registration_open: bool | None = None
+    #: Whether a client ID may be the https URL of a Client ID Metadata Document (fetched with SSRF
+    #: protection; loopback http only in development).
+    client_id_metadata_documents: bool = True
+    #: Refresh-token families: seconds from consent until they stop working, whatever their use,
+    #: and seconds of disuse after which they stop working.
+    refresh_token_lifetime_seconds: int = Field(default=30 * 86400, ge=300)
+    refresh_token_idle_seconds: int = Field(default=7 * 86400, ge=300)
+
+    @property
+    def registration_open(self) -> bool:
+        """:attr:`client_registration_open`, or open exactly in development when unset."""
+        if self.client_registration_open is None:
+            return not self.is_production
+        return self.client_registration_open
 
     @property
     def is_production(self) -> bool:

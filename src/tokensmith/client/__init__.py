@@ -7,11 +7,18 @@
   with an assertion signed by the client's private key (RFC 7523 §2.2, ``private_key_jwt``).
 - :class:`PersonalTokenAuth` — sends a personal access token as a Bearer token (RFC 6750 §2.1).
 - :class:`ManagementClient` / :class:`AsyncManagementClient` — typed clients for the management API.
+- :class:`LoopbackAuthorization` — signs a person in from a CLI: the authorization code flow with PKCE
+  and a loopback redirect (RFC 8252 §7.3), with refresh-token rotation.
 
 This package depends only on the standard library and ``httpx`` (and ``anyio``, which ``httpx``
 installs); it never imports the server, so it installs without the ``server`` extra.
 """
 
+from tokensmith.client.authorization_code import (
+    AuthorizationError,
+    AuthorizationTokens,
+    LoopbackAuthorization,
+)
 from tokensmith.client.credentials_auth import ClientCredentialsAuth
 from tokensmith.client.errors import (
     ApiError,
@@ -50,6 +57,8 @@ __all__ = [
     "ApiError",
     "AsyncManagementClient",
     "AuthenticationError",
+    "AuthorizationError",
+    "AuthorizationTokens",
     "Backoff",
     "BadRequestError",
     "ClientCredentialsAuth",
@@ -61,6 +70,7 @@ __all__ = [
     "CredentialKind",
     "CredentialRef",
     "DiscoveryError",
+    "LoopbackAuthorization",
     "ManagementClient",
     "Me",
     "NotFoundError",

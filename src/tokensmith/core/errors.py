@@ -12,6 +12,10 @@
     │   ├── UnsupportedGrantType   400 unsupported_grant_type
     │   ├── InvalidScope           400 invalid_scope
     │   ├── InvalidTarget          400 invalid_target (RFC 8693 §2.2.2: audience/resource not served)
+    │   ├── UnsupportedResponseType 400 unsupported_response_type (RFC 6749 §4.1.2.1)
+    │   ├── AccessDenied           403 access_denied (RFC 6749 §4.1.2.1; closed registration)
+    │   ├── InvalidRedirectUri     400 invalid_redirect_uri (RFC 7591 §3.2.2)
+    │   ├── InvalidClientMetadata  400 invalid_client_metadata (RFC 7591 §3.2.2)
     │   ├── SlowDown               429 slow_down — too many failed authentications
     │   ├── IssuanceQuotaExceeded  429 temporarily_unavailable — the credential's tokens-per-hour is used up
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
@@ -106,6 +110,31 @@ class InvalidTarget(OAuthError):
     """RFC 8693 §2.2.2: the ``audience`` or ``resource`` asked for is not one this server serves."""
 
     error = "invalid_target"
+
+
+class UnsupportedResponseType(OAuthError):
+    """RFC 6749 §4.1.2.1: only ``response_type=code`` is served (OAuth 2.1 draft §4.1.1)."""
+
+    error = "unsupported_response_type"
+
+
+class AccessDenied(OAuthError):
+    """RFC 6749 §4.1.2.1: the person (or the server's policy) refused the request."""
+
+    error = "access_denied"
+    status = 403
+
+
+class InvalidRedirectUri(OAuthError):
+    """RFC 7591 §3.2.2: a registered redirect URI is not one this server accepts."""
+
+    error = "invalid_redirect_uri"
+
+
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 §3.2.2: a client metadata field is invalid."""
+
+    error = "invalid_client_metadata"
 
 
 class SlowDown(OAuthError):

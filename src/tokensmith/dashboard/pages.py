@@ -53,6 +53,7 @@ NOTICES = {
     "member-added": "Member added.",
     "member-removed": "Member removed.",
     "policy-saved": "Policy saved.",
+    "app-revoked": "App revoked. Its tokens no longer work.",
 }
 
 

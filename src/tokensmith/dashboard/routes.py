@@ -12,6 +12,8 @@ from starlette.staticfiles import StaticFiles
 
 from tokensmith.dashboard.areas import (
     audit,
+    authorize,
+    authorized_apps,
     credential_secrets,
     credentials,
     members,
@@ -34,6 +36,8 @@ AREAS: tuple[list[PageRoute], ...] = (
     members.ROUTES,
     policy.ROUTES,
     audit.ROUTES,
+    authorize.ROUTES,
+    authorized_apps.ROUTES,
 )
 
 

@@ -25,6 +25,7 @@ from tokensmith.core.errors import (
     OAuthError,
     StorageUnavailable,
 )
+from tokensmith.core.pkce import METHODS_SUPPORTED
 from tokensmith.core.records import Credential
 from tokensmith.http.errors import (
     NO_STORE,
@@ -44,6 +45,7 @@ from tokensmith.http.oauth_request import (
     string_param,
 )
 from tokensmith.http.token_endpoint import ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE, TokenEndpoint, token_body
+from tokensmith.services.client_registration import registration_response
 from tokensmith.services.container import Services
 from tokensmith.services.minting import IssuedToken
 from tokensmith.web.blocking import call_blocking
@@ -186,6 +188,13 @@ class OAuthRoutes:
         await self._call(self.s.inspector.revoke, params["token"], caller, self._ip(request))
         return Response(status_code=200, headers=NO_STORE)
 
+    # RFC 7591 -------------------------------------------------------------------------
+    async def register(self, request: Request) -> Response:
+        """RFC 7591 §3: register a public client (services/client_registration.py)."""
+        body = await read_json(request, self.limit)
+        client = await self._call(self.s.client_registration.register, body, self._ip(request))
+        return JSONResponse(registration_response(client), status_code=201, headers=NO_STORE)
+
     # RFC 8414 / RFC 7517 -------------------------------------------------------------
     def metadata(self) -> dict[str, Any]:
         issuer = self.s.issuer
@@ -196,30 +205,34 @@ class OAuthRoutes:
             "jwks_uri": f"{base}/.well-known/jwks.json",
             "introspection_endpoint": f"{base}/oauth2/introspect",
             "revocation_endpoint": f"{base}/oauth2/revoke",
+            "authorization_endpoint": f"{base}/oauth2/authorize",
+            "registration_endpoint": f"{base}/oauth2/register",
             "grant_types_supported": sorted(self.tokens.grants),
-            "response_types_supported": [],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": list(METHODS_SUPPORTED),
+            "authorization_response_iss_parameter_supported": True,
+            "client_id_metadata_document_supported": self.s.client_documents.enabled,
             "scopes_supported": sorted(self.s.scope_registry),
             "access_token_signing_alg_values_supported": ["ES256", "EdDSA", "RS256"],
             "service_documentation": f"{base}/docs",
-        } | self._private_key_jwt_metadata()
+        } | self._client_authentication_metadata()
 
-    def _private_key_jwt_metadata(self) -> dict[str, Any]:
-        """RFC 8414 §2: ``private_key_jwt`` (RFC 7523 §2.2) at every endpoint that authenticates
-        clients, and the algorithms its assertions may be signed with."""
-        if self.s.client_assertions is None:
-            return {}
-        algorithms = list(self.s.client_assertions.algorithms)
+    def _client_authentication_metadata(self) -> dict[str, Any]:
+        """RFC 8414 §2: how clients authenticate at each endpoint. ``private_key_jwt`` (RFC 7523 §2.2)
+        everywhere when key-based credentials are on, with the algorithms its assertions may be
+        signed with; ``none`` at the token endpoint only, for the authorization code flow's public
+        clients (OAuth 2.1 draft §2.4)."""
+        methods = ["client_secret_basic", "client_secret_post"]
+        if self.s.client_assertions is not None:
+            methods.append("private_key_jwt")
         metadata: dict[str, Any] = {}
         for endpoint in ("token", "introspection", "revocation"):
-            metadata[f"{endpoint}_endpoint_auth_methods_supported"] = [
-                "client_secret_basic",
-                "client_secret_post",
-                "private_key_jwt",
-            ]
-            metadata[f"{endpoint}_endpoint_auth_signing_alg_values_supported"] = algorithms
+            extra = ["none"] if endpoint == "token" else []
+            metadata[f"{endpoint}_endpoint_auth_methods_supported"] = [*methods, *extra]
+            if self.s.client_assertions is not None:
+                algorithms = list(self.s.client_assertions.algorithms)
+                metadata[f"{endpoint}_endpoint_auth_signing_alg_values_supported"] = algorithms
         return metadata
 
     async def discovery(self, request: Request) -> Response:
@@ -241,6 +254,7 @@ class OAuthRoutes:
             "/oauth2/token": _oauth(self._metered("/oauth2/token", self.token)),
             "/oauth2/introspect": _oauth(self._metered_introspection(self.introspect)),
             "/oauth2/revoke": _oauth(self.revoke),
+            "/oauth2/register": _oauth(self.register),
         }
         if settings.dialect_oauth_form:
             endpoints["/api/oauth/token"] = _oauth(self._metered("/api/oauth/token", self.token))

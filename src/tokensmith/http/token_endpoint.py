@@ -20,6 +20,8 @@ GrantHandler = Callable[[dict[str, Any], ClientAuth | None, str | None], IssuedT
 
 CLIENT_CREDENTIALS = "client_credentials"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+AUTHORIZATION_CODE = "authorization_code"
+REFRESH_TOKEN = "refresh_token"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 
 
@@ -29,6 +31,8 @@ class TokenEndpoint:
         self.grants: dict[str, GrantHandler] = {
             CLIENT_CREDENTIALS: self._client_credentials,
             TOKEN_EXCHANGE: self._token_exchange,
+            AUTHORIZATION_CODE: self._authorization_code,
+            REFRESH_TOKEN: self._refresh_token,
         }
 
     def handle(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
@@ -68,15 +72,47 @@ class TokenEndpoint:
             audience=string_param(params, "audience"),
         )
 
+    def _public_client(self, params: dict[str, Any], auth: ClientAuth | None) -> str | None:
+        """OAuth 2.1 draft §2.4: a public client identifies itself by ``client_id`` in the body,
+        with no secret; the clients of these grants are all public."""
+        if auth is not None:
+            raise InvalidClient("This grant is for public clients: send client_id without a secret.")
+        return string_param(params, "client_id")
+
+    def _authorization_code(
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None
+    ) -> IssuedToken:
+        """OAuth 2.1 draft §4.1.3 (services/authorization_grants.py)."""
+        return self._services.authorization_grants.exchange_code(
+            self._public_client(params, auth),
+            string_param(params, "code"),
+            string_param(params, "redirect_uri"),
+            string_param(params, "code_verifier"),
+            string_param(params, "resource"),
+            ip,
+        )
+
+    def _refresh_token(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+        """OAuth 2.1 draft §4.3 (services/authorization_grants.py)."""
+        return self._services.authorization_grants.refresh(
+            self._public_client(params, auth),
+            string_param(params, "refresh_token"),
+            string_param(params, "scope"),
+            string_param(params, "resource"),
+            ip,
+        )
+
 
 def token_body(issued: IssuedToken, *, issued_token_type: bool = False) -> dict[str, Any]:
-    """RFC 6749 §5.1 (no refresh token for client credentials, §4.4.3)."""
+    """RFC 6749 §5.1 (no refresh token for client credentials, §4.4.3; one for the code flow)."""
     body: dict[str, Any] = {
         "access_token": issued.access_token,
         "token_type": issued.token_type,
         "expires_in": issued.expires_in,
         "scope": issued.scope,
     }
+    if issued.refresh_token is not None:
+        body["refresh_token"] = issued.refresh_token
     if issued_token_type:
         body["issued_token_type"] = ACCESS_TOKEN_TYPE
     return body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tokensmith.core.authorization import RefreshLifetimes
 from tokensmith.core.client_keys import parse_algorithms
 from tokensmith.core.clock import Clock, SystemClock
 from tokensmith.core.secrets import SecretHasher
@@ -13,7 +14,11 @@ from tokensmith.services.audit import AuditLog
 from tokensmith.services.audit_query import AuditQueryService
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
+from tokensmith.services.authorization import AuthorizationService
+from tokensmith.services.authorization_grants import AuthorizationGrants
 from tokensmith.services.client_assertions import ClientAssertionVerifier, build_client_assertions
+from tokensmith.services.client_metadata_documents import ClientDirectory, MetadataDocuments
+from tokensmith.services.client_registration import ClientRegistration
 from tokensmith.services.credential_keys import CredentialKeyService
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
@@ -82,6 +87,11 @@ class Services:
     leaks: LeakResponder
     #: The APIs tokens can be issued for (RFC 8707).
     resources: ResourceService
+    # The authorization code flow (OAuth 2.1): registration, the authorization endpoint, its grants.
+    client_registration: ClientRegistration
+    authorization: AuthorizationService
+    authorization_grants: AuthorizationGrants
+    client_documents: MetadataDocuments
     #: Prometheus metrics (:mod:`tokensmith.metrics`); :data:`NO_METRICS` when switched off.
     metrics: Metrics = NO_METRICS
     #: private_key_jwt (RFC 7523 §2.2): assertion checks, and the keys of key-based credentials.
@@ -230,6 +240,11 @@ def build_services(
         builtins=builtin_resources(issuer, minter.audience, registry, MANAGEMENT_SCOPES),
         scope_registry=registry,
     )
+    client_registration = ClientRegistration(database, clock, audit, registry, settings.registration_open)
+    client_documents = MetadataDocuments(
+        registry, clock, development=not settings.is_production, enabled=settings.client_id_metadata_documents
+    )
+    public_clients = ClientDirectory(client_registration.get, client_documents).get
     return Services(
         settings=settings,
         issuer=issuer,
@@ -292,4 +307,20 @@ def build_services(
         client_assertions=client_assertions,
         credential_keys=CredentialKeyService(database, clock, audit, algorithms=key_algorithms),
         resources=resources,
+        client_registration=client_registration,
+        authorization=AuthorizationService(database, clock, hasher, audit, public_clients, registry, issuer),
+        authorization_grants=AuthorizationGrants(
+            database,
+            clock,
+            hasher,
+            audit,
+            public_clients,
+            issuance,
+            lifetimes=RefreshLifetimes(
+                settings.refresh_token_lifetime_seconds, settings.refresh_token_idle_seconds
+            ),
+            refresh_prefix=settings.refresh_token_prefix,
+            access_ttl=settings.default_token_ttl_seconds,
+        ),
+        client_documents=client_documents,
     )

@@ -135,6 +135,32 @@ class TokenIssuance:
                 )
         return issued
 
+    def for_authorized_app(
+        self,
+        *,
+        user_id: str,
+        org: Organization,
+        client_id: str,
+        scopes: frozenset[str],
+        ttl: int,
+        auth_time: datetime,
+    ) -> IssuedToken:
+        """OAuth 2.1 draft §4.1.3 / §4.3: a token about the person who consented, for the public
+        client they consented to, carrying the scopes already narrowed by
+        :mod:`tokensmith.services.authorization_grants` (consent ∩ what the role may grant)."""
+        return self._minter.mint(
+            Grant(
+                subject=user_id,
+                subject_kind=SubjectKind.USER,
+                org_id=org.id,
+                client_id=client_id,
+                scopes=scopes,
+                ttl=ttl,
+                token_format=TokenFormat.JWT,
+                auth_time=auth_time,
+            )
+        )
+
     def for_personal_token(
         self,
         *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,8 @@ class IssuedToken:
     jti: str
     expires_at: datetime
     token_type: str = "Bearer"
+    #: The authorization code flow's refresh token (RFC 6749 §5.1), issued with this access token.
+    refresh_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """private_key_jwt: credentials that authenticate with signed assertions, and used assertion ids
 
-Revision ID: 0008
+Revision ID: 0005
 Revises: 0004
 
 A credential gains ``auth_method`` (``client_secret`` for every existing one), a public JWK Set
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """webhooks: endpoints, the durable delivery queue, and the personal-token notices they report
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0006
+Revises: 0005
 
 ``webhook_endpoints`` are an organisation's Standard Webhooks receivers (secret sealed under a
 master-key subkey); ``webhook_deliveries`` is the outbox, one row per event and endpoint written
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """issuance quotas and token reuse: an organisation's per-credential tokens-per-hour, a credential's opt-in
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0007
+Revises: 0006
 
 ``organizations.credential_tokens_per_hour`` (NULL: no quota) is part of the organisation's
 policy; ``credentials.reuse_tokens`` (false for every existing credential) makes the token
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """resources (RFC 8707): the APIs tokens are issued for, and each opaque token's audience
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0008
+Revises: 0007
 
 ``resources`` holds the APIs the operator adds (the built-in ones — the management API, ``/mcp``
 and the platform API — come from the settings and are not stored). ``access_tokens.audience`` is
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
