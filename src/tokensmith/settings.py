@@ -140,6 +140,17 @@ class Settings(BaseSettings):
     #: Failed client authentications allowed per client ID and per address.
     auth_failures_per_minute: int = Field(default=20, ge=1)
 
+    #: DPoP (RFC 9449): how old a proof's ``iat`` may be, and the clock skew allowed either way.
+    #: A proof's ``jti`` is remembered (in process, or in Redis when ``redis_url`` is set) for
+    #: as long as its ``iat`` stays acceptable, so a replay inside that window is refused.
+    dpop_proof_max_age_seconds: int = Field(default=60, ge=1, le=3600)
+    dpop_leeway_seconds: int = Field(default=5, ge=0, le=300)
+    #: Server-provided DPoP nonces (RFC 9449 §8): off by default. On, every proof must carry a
+    #: nonce from a ``DPoP-Nonce`` header; a nonce is valid for one to two windows of this many
+    #: seconds and is derived from the master key, so every process accepts every other's.
+    dpop_nonces: bool = False
+    dpop_nonce_window_seconds: int = Field(default=300, ge=10, le=86400)
+
     #: Log one line per request (method, path without query, status, duration). Off by
     #: default: it costs the token endpoint ~15% and a load balancer usually logs already.
     access_log: bool = False

@@ -65,6 +65,7 @@ CREDENTIAL_JSON: dict[str, Any] = {
     "auth_method": "client_secret",
     "key_thumbprints": [],
     "jwks_uri": None,
+    "require_dpop": False,
     "a_future_field": {"ignored": True},
 }
 EXPECTED_TOKEN = PersonalToken(
@@ -256,6 +257,7 @@ def test_credentials_round_trip() -> None:
         auth_method="client_secret",
         key_thumbprints=(),
         jwks_uri=None,
+        require_dpop=False,
     )
     assert client.get_credential("k7x2m4p9q3r8s5t6v1w0y2z4ab").id == "cred_1"
     assert client.rename_credential("cred_1", "exports").name == "exports"

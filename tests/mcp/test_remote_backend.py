@@ -45,6 +45,7 @@ CREDENTIAL = {
     "auth_method": "client_secret",
     "key_thumbprints": [],
     "jwks_uri": None,
+    "require_dpop": False,
 }
 
 
@@ -116,7 +117,13 @@ def test_problem_details_become_tool_errors() -> None:
     backend = _backend(handler)
     with pytest.raises(ToolError) as caught, tool_errors():
         backend.create_credential(
-            name="x", kind="organization", scopes=None, token_format=None, token_ttl=None, description=""
+            name="x",
+            kind="organization",
+            scopes=None,
+            token_format=None,
+            token_ttl=None,
+            description="",
+            require_dpop=False,
         )
     assert (
         str(caught.value)

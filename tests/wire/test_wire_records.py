@@ -52,6 +52,7 @@ PUBLIC = {
     "key_thumbprints": [],
     "jwks_uri": None,
     "reuse_tokens": False,
+    "require_dpop": False,
 }
 
 

@@ -122,11 +122,12 @@ def test_what_the_server_sends_the_sdk_reads_and_the_mcp_remote_backend_maps_bac
         key_thumbprints=[],
         jwks_uri=None,
         reuse_tokens=True,
+        require_dpop=True,
         client_secret="tss_secret",
     ).model_dump(mode="json")
     read = client.CreatedCredential.from_json(sent)
     assert read.scopes == ("a", "b") and read.previous_secret_expires_at == NOW
-    assert read.reuse_tokens is True
+    assert read.reuse_tokens is True and read.require_dpop
     assert CreatedCredentialOut.of(read).model_dump(mode="json") == sent
 
 
@@ -151,6 +152,7 @@ def test_a_key_based_credential_round_trips_with_its_thumbprints_and_no_secret()
         key_thumbprints=["NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"],
         jwks_uri=None,
         reuse_tokens=False,
+        require_dpop=False,
         client_secret=None,
     ).model_dump(mode="json")
     read = client.CreatedCredential.from_json(sent)

@@ -43,6 +43,9 @@ def create(
     jwks_uri: str | None = typer.Option(
         None, "--jwks-uri", help="private_key_jwt: where the client publishes its keys."
     ),
+    require_dpop: bool = typer.Option(
+        False, "--require-dpop", help="Refuse token requests without a DPoP proof (RFC 9449)."
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create a credential and print its secret (shown once), or its key thumbprints (private_key_jwt)."""
@@ -63,6 +66,7 @@ def create(
         auth_method=auth,
         jwks=document,
         jwks_uri=jwks_uri,
+        require_dpop=require_dpop,
     )
     created = create() if token_format is None else create(token_format=token_format)
     if created.shown_secret is None:

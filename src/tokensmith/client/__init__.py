@@ -20,6 +20,7 @@ from tokensmith.client.authorization_code import (
     LoopbackAuthorization,
 )
 from tokensmith.client.credentials_auth import ClientCredentialsAuth
+from tokensmith.client.dpop import DPoPKey
 from tokensmith.client.errors import (
     ApiError,
     AuthenticationError,
@@ -69,6 +70,7 @@ __all__ = [
     "Credential",
     "CredentialKind",
     "CredentialRef",
+    "DPoPKey",
     "DiscoveryError",
     "LoopbackAuthorization",
     "ManagementClient",

@@ -188,12 +188,14 @@ def create_credential(
     token_format: TokenFormat | None = None,
     token_ttl: int | None = None,
     description: str | None = None,
+    require_dpop: bool | None = None,
     *,
     jwks: Mapping[str, Any] | None = None,
     jwks_uri: str | None = None,
 ) -> Call[CreatedCredential]:
     """``POST /api/credentials``: the result's ``client_secret`` is shown this once. With ``jwks`` (public
-    keys) or ``jwks_uri`` the credential is keyless (``private_key_jwt``, RFC 7523 §2.2): no secret."""
+    keys) or ``jwks_uri`` the credential is keyless (``private_key_jwt``, RFC 7523 §2.2): no secret.
+    ``require_dpop``: its token requests must carry a DPoP proof (RFC 9449 §5)."""
     body: dict[str, Any] = {"name": name, "kind": kind}
     if jwks is not None or jwks_uri is not None:
         body["auth_method"] = "private_key_jwt"
@@ -209,6 +211,8 @@ def create_credential(
         body["token_format"] = token_format
     if token_ttl is not None:
         body["token_ttl"] = token_ttl
+    if require_dpop is not None:
+        body["require_dpop"] = require_dpop
     return Call("POST", "/api/credentials", CreatedCredential.from_json, json=body)
 
 

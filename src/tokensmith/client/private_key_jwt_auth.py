@@ -133,7 +133,7 @@ class PrivateKeyJwtAuth(ClientCredentialsAuth):
         headers = {"kid": self._kid} if self._kid is not None else None
         return jwt.encode(claims, self._private_key, algorithm=self._algorithm, headers=headers)
 
-    def _token_request(self, token_url: str) -> httpx.Request:
+    def _token_request(self, token_url: str, dpop_proof: str | None) -> httpx.Request:
         form = {
             "grant_type": "client_credentials",
             "client_assertion_type": ASSERTION_TYPE,
@@ -141,4 +141,7 @@ class PrivateKeyJwtAuth(ClientCredentialsAuth):
         }
         if self._scope:
             form["scope"] = self._scope
-        return httpx.Request("POST", token_url, data=form, headers={"Accept": "application/json"})
+        headers = {"Accept": "application/json"}
+        if dpop_proof is not None:
+            headers["DPoP"] = dpop_proof
+        return httpx.Request("POST", token_url, data=form, headers=headers)

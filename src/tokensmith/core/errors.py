@@ -16,6 +16,8 @@
     │   ├── AccessDenied           403 access_denied (RFC 6749 §4.1.2.1; closed registration)
     │   ├── InvalidRedirectUri     400 invalid_redirect_uri (RFC 7591 §3.2.2)
     │   ├── InvalidClientMetadata  400 invalid_client_metadata (RFC 7591 §3.2.2)
+    │   ├── InvalidDPoPProof       400 invalid_dpop_proof (RFC 9449 §5, §7.1)
+    │   │   └── UseDPoPNonce           400 use_dpop_nonce (RFC 9449 §8, + DPoP-Nonce header)
     │   ├── SlowDown               429 slow_down — too many failed authentications
     │   ├── IssuanceQuotaExceeded  429 temporarily_unavailable — the credential's tokens-per-hour is used up
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
@@ -24,6 +26,7 @@
         ├── BadRequest             400 validation_failed / immutable_field / scope_not_allowed /
         │                              invalid_request (malformed JSON, repeated members, token in the URL)
         ├── Unauthenticated        401 unauthenticated / invalid_token
+        │   └── DPoPUnauthenticated    401 invalid_dpop_proof / use_dpop_nonce (RFC 9449 §7.1, §9)
         ├── Forbidden              403 forbidden / scope_not_allowed / policy_forbids /
         │   │                          lifetime_not_allowed / csrf_failed
         │   └── InsufficientScope  403 insufficient_scope (+ WWW-Authenticate error/scope, RFC 6750 §3.1)
@@ -137,6 +140,23 @@ class InvalidClientMetadata(OAuthError):
     error = "invalid_client_metadata"
 
 
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 / §7.1: the DPoP proof is missing (where one is required), malformed, or fails a
+    §4.3 check. ``nonce``: a fresh server nonce to send as ``DPoP-Nonce`` (§8.2), when nonces are on."""
+
+    error = "invalid_dpop_proof"
+
+    def __init__(self, description: str = "", *, detail: str = "", nonce: str | None = None) -> None:
+        super().__init__(description, detail=detail)
+        self.nonce = nonce
+
+
+class UseDPoPNonce(InvalidDPoPProof):
+    """RFC 9449 §8: the proof lacks the server's current nonce; ``DPoP-Nonce`` carries it."""
+
+    error = "use_dpop_nonce"
+
+
 class SlowDown(OAuthError):
     error = "slow_down"
     status = 429
@@ -209,6 +229,17 @@ class Unauthenticated(ProblemError):
     status = 401
 
 
+class DPoPUnauthenticated(Unauthenticated):
+    """RFC 9449 §7.1 / §9: a DPoP-bound token's proof is missing, bad or lacks the nonce; rendered
+    with ``WWW-Authenticate: DPoP error=…, algs=…`` and, when nonces are on, ``DPoP-Nonce``."""
+
+    code = "invalid_dpop_proof"
+
+    def __init__(self, description: str, *, code: str | None = None, nonce: str | None = None) -> None:
+        super().__init__(description, code=code)
+        self.nonce = nonce
+
+
 class Forbidden(ProblemError):
     code = "forbidden"
     title = "Not allowed"
@@ -264,6 +295,8 @@ PROBLEM_CODES: dict[str, str] = {
     "forbidden": "The caller's role does not allow this.",
     "insufficient_scope": "The token's scopes do not include the one this needs.",
     "invalid_token": "The bearer token is malformed, unknown, expired or revoked.",
+    "invalid_dpop_proof": "The DPoP proof (RFC 9449) of a DPoP-bound token is missing or invalid.",
+    "use_dpop_nonce": "The DPoP proof must carry the server's nonce (the DPoP-Nonce header).",
     "scope_not_allowed": "A requested scope is not in the registry or exceeds the caller's.",
     "lifetime_not_allowed": "The requested expiry would outlive the token making the request.",
     "immutable_field": "The field cannot be changed after creation (personal-token scopes and expiry).",

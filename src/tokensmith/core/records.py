@@ -94,6 +94,8 @@ class Credential:
     auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET
     jwks: tuple[ClientKey, ...] = ()
     jwks_uri: str | None = None
+    #: RFC 9449 §5: token requests without a DPoP proof are refused.
+    require_dpop: bool = False
 
     @property
     def kind(self) -> CredentialKind:
@@ -154,6 +156,8 @@ class AccessTokenRecord:
     expires_at: datetime
     #: The resource the token is for (RFC 8707); ``None`` is the deployment's default audience.
     audience: str | None = None
+    #: RFC 9449 §6: the thumbprint of the key a DPoP-bound token is bound to (``cnf.jkt``).
+    dpop_jkt: str | None = None
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from tokensmith.services.container import Services
 from tokensmith.services.minting import IssuedToken
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
+from tokensmith.web.dpop_request import dpop_request
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 P = ParamSpec("P")
@@ -99,10 +100,12 @@ class OAuthRoutes:
     def _ip(self, request: Request) -> str | None:
         return client_ip(request, self.s.settings.trust_forwarded_for, self.s.settings.forwarded_hops)
 
-    async def _issue(self, request: Request, params: dict[str, Any], auth: ClientAuth | None) -> IssuedToken:
+    async def _issue(
+        self, request: Request, params: dict[str, Any], auth: ClientAuth | None, jkt: str | None = None
+    ) -> IssuedToken:
         """The grant handling, with the grant and the token's format noted for the metrics."""
         note_grant(request, params.get("grant_type"))
-        issued = await self._call(self.tokens.handle, params, auth, self._ip(request))
+        issued = await self._call(self.tokens.handle, params, auth, self._ip(request), jkt)
         note_format(request, "opaque" if issued.access_token.startswith(self.opaque_prefix) else "jwt")
         return issued
 
@@ -110,9 +113,22 @@ class OAuthRoutes:
     async def token(self, request: Request) -> Response:
         params = await read_form(request, self.limit)
         auth = client_auth(request, params)
-        issued = await self._issue(request, params, auth)
+        jkt = await self._dpop_key(request)
+        issued = await self._issue(request, params, auth, jkt)
         grant_type = params.get("grant_type")
-        return NoStoreJSON(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE))
+        response = NoStoreJSON(token_body(issued, issued_token_type=grant_type == TOKEN_EXCHANGE))
+        nonce = self.s.dpop.fresh_nonce()
+        if nonce is not None and jkt is not None:
+            response.headers["DPoP-Nonce"] = nonce  # RFC 9449 §8.2: the next nonce to use
+        return response
+
+    async def _dpop_key(self, request: Request) -> str | None:
+        """RFC 9449 §5: the thumbprint of the request's checked DPoP proof, ``None`` without one."""
+        dpop = dpop_request(request, self.s.issuer)
+        if not dpop.present:
+            return None
+        proof = await self._call(self.s.dpop.validate, dpop)
+        return proof.jkt
 
     # Seed 002: POST /api/v0/login (JSON) -----------------------------------------
     async def v0_login(self, request: Request) -> Response:
@@ -215,6 +231,7 @@ class OAuthRoutes:
             "client_id_metadata_document_supported": self.s.client_documents.enabled,
             "scopes_supported": sorted(self.s.scope_registry),
             "access_token_signing_alg_values_supported": ["ES256", "EdDSA", "RS256"],
+            "dpop_signing_alg_values_supported": list(self.s.dpop.algorithms),  # RFC 9449 §5.1
             "service_documentation": f"{base}/docs",
         } | self._client_authentication_metadata()
 

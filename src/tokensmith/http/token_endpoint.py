@@ -1,7 +1,8 @@
 """The token endpoint (RFC 6749 §3.2, §4.4, §5) and its grant registry.
 
 Each grant type maps to a handler that receives the parsed parameters, the client
-authentication (if any) and the caller's address, and returns an
+authentication (if any), the caller's address and the key thumbprint of the request's checked
+DPoP proof (RFC 9449 §5; ``None`` without one), and returns an
 :class:`~tokensmith.services.minting.IssuedToken`. Handlers block (they call the services):
 the routes run them through :func:`~tokensmith.web.blocking.call_blocking`.
 """
@@ -16,7 +17,7 @@ from tokensmith.http.oauth_request import ClientAuth, string_param
 from tokensmith.services.container import Services
 from tokensmith.services.minting import IssuedToken
 
-GrantHandler = Callable[[dict[str, Any], ClientAuth | None, str | None], IssuedToken]
+GrantHandler = Callable[[dict[str, Any], ClientAuth | None, str | None, str | None], IssuedToken]
 
 CLIENT_CREDENTIALS = "client_credentials"
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -35,17 +36,19 @@ class TokenEndpoint:
             REFRESH_TOKEN: self._refresh_token,
         }
 
-    def handle(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+    def handle(
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None = None
+    ) -> IssuedToken:
         grant_type = string_param(params, "grant_type")
         if not grant_type:
             raise InvalidRequest("The grant_type parameter is required.")
         handler = self.grants.get(grant_type)
         if handler is None:
             raise UnsupportedGrantType(f"The grant type {grant_type[:100]!r} is not supported.")
-        return handler(params, auth, ip)
+        return handler(params, auth, ip, jkt)
 
     def _client_credentials(
-        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None
     ) -> IssuedToken:
         if auth is None:
             raise InvalidClient("Client authentication is required.")
@@ -56,9 +59,12 @@ class TokenEndpoint:
             ip,
             assertion=auth.assertion,
             resource=string_param(params, "resource"),
+            jkt=jkt,
         )
 
-    def _token_exchange(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+    def _token_exchange(
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None
+    ) -> IssuedToken:
         """RFC 8693 §2.1: the personal token is the credential; no client authentication.
 
         ``audience`` and ``resource`` (§2.1, RFC 8707 §2) must name a registered resource, the same
@@ -70,6 +76,7 @@ class TokenEndpoint:
             ip,
             resource=string_param(params, "resource"),
             audience=string_param(params, "audience"),
+            jkt=jkt,
         )
 
     def _public_client(self, params: dict[str, Any], auth: ClientAuth | None) -> str | None:
@@ -80,7 +87,7 @@ class TokenEndpoint:
         return string_param(params, "client_id")
 
     def _authorization_code(
-        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None
     ) -> IssuedToken:
         """OAuth 2.1 draft §4.1.3 (services/authorization_grants.py)."""
         return self._services.authorization_grants.exchange_code(
@@ -90,9 +97,12 @@ class TokenEndpoint:
             string_param(params, "code_verifier"),
             string_param(params, "resource"),
             ip,
+            jkt=jkt,
         )
 
-    def _refresh_token(self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None) -> IssuedToken:
+    def _refresh_token(
+        self, params: dict[str, Any], auth: ClientAuth | None, ip: str | None, jkt: str | None
+    ) -> IssuedToken:
         """OAuth 2.1 draft §4.3 (services/authorization_grants.py)."""
         return self._services.authorization_grants.refresh(
             self._public_client(params, auth),
@@ -100,6 +110,7 @@ class TokenEndpoint:
             string_param(params, "scope"),
             string_param(params, "resource"),
             ip,
+            jkt=jkt,
         )
 
 

@@ -70,6 +70,8 @@ class NewCredential(TypedDict):
     token_format: TokenFormatName | None
     token_ttl: int | None
     description: str
+    #: RFC 9449 §5: token requests without a DPoP proof are refused.
+    require_dpop: bool
     #: A keyless (private_key_jwt, RFC 7523 §2.2) credential: its public keys, or where it publishes them.
     jwks: NotRequired[dict[str, Any] | None]
     jwks_uri: NotRequired[str | None]
@@ -171,6 +173,7 @@ class LocalBackend:
             token_ttl=new["token_ttl"],
             description=new["description"],
             **_key_material(new),
+            require_dpop=new["require_dpop"],
         )
         token_format = new["token_format"]
         created = create() if token_format is None else create(token_format=TokenFormat(token_format))
@@ -229,6 +232,7 @@ class RemoteBackend:
             description=new["description"] or None,
             jwks=new.get("jwks"),
             jwks_uri=new.get("jwks_uri"),
+            require_dpop=new["require_dpop"] or None,
         )
         return CreatedCredentialOut.of(created)
 

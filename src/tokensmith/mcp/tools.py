@@ -200,6 +200,12 @@ class Tools:
                 max_length=2000, description="Keyless (private_key_jwt): where the client publishes its keys."
             ),
         ] = None,
+        require_dpop: Annotated[
+            bool,
+            Field(
+                description="Refuse token requests without a DPoP proof (RFC 9449 sender-constrained tokens)."
+            ),
+        ] = False,
     ) -> CreatedCredentialOut:
         """Create an API credential (client ID and secret for the client credentials grant), or a keyless
         one (private_key_jwt, RFC 7523) with jwks or jwks_uri, shown by key thumbprints and with no secret.
@@ -216,6 +222,7 @@ class Tools:
                 description=description,
                 jwks=jwks,
                 jwks_uri=jwks_uri,
+                require_dpop=require_dpop,
             ),
         )
 

@@ -46,6 +46,7 @@ from tokensmith.core.errors import (
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.resources import ResourceService
 from tokensmith.services.sessions import ActiveSession
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.authorization import AuthorizationCodeRepository
@@ -139,6 +140,9 @@ class AuthorizationService:
     clients: ClientLookup
     registry: Mapping[str, str]
     issuer: str
+    #: The registry each ``resource`` must name (RFC 8707 §2: ``invalid_target`` otherwise); ``None``:
+    #: any well-formed URI is accepted.
+    resources: ResourceService | None = None
 
     # -- the request ------------------------------------------------------------------
     def check(self, params: Params) -> AuthorizationRequest:
@@ -190,6 +194,9 @@ class AuthorizationService:
         if unknown:
             raise InvalidScope(f"Unknown scope(s): {' '.join(unknown)[:200]}")
         resource = check_resource(params.get("resource") or [])
+        if self.resources is not None:
+            for value in resource:
+                self.resources.resolve([value])  # an unknown one is invalid_target, before consent
         return AuthorizationRequest(client, redirect_uri, state, challenge, requested, resource)
 
     def _error_location(self, redirect_uri: str, state: str | None, error: OAuthError) -> str:

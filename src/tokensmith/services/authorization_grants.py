@@ -49,10 +49,12 @@ from tokensmith.core.errors import (
     OAuthError,
 )
 from tokensmith.core.records import Organization
+from tokensmith.core.resources import narrow_to_resource
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.authorization import CODE_PREFIX, ClientLookup
 from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.minting import IssuedToken
+from tokensmith.services.resources import ResourceService
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.authorization import AuthorizationCodeRepository, RefreshFamilyRepository
 from tokensmith.storage.repositories.organizations import OrganizationRepository
@@ -84,6 +86,9 @@ class AuthorizationGrants:
     lifetimes: RefreshLifetimes = field(kw_only=True)
     refresh_prefix: str = field(kw_only=True)
     access_ttl: int = field(kw_only=True)
+    #: The registry that turns a granted ``resource`` into the token's ``aud`` (RFC 8707 §2);
+    #: ``None``: tokens carry the default audience.
+    resources: ResourceService | None = field(default=None, kw_only=True)
 
     # -- grant_type=authorization_code ----------------------------------------------------------
     def exchange_code(
@@ -94,8 +99,11 @@ class AuthorizationGrants:
         code_verifier: str | None,
         resource: str | None,
         ip: str | None,
+        *,
+        jkt: str | None = None,
     ) -> IssuedToken:
-        """OAuth 2.1 draft §4.1.3: a code, its verifier and redirect URI for tokens."""
+        """OAuth 2.1 draft §4.1.3: a code, its verifier and redirect URI for tokens; ``jkt``: the
+        key of the request's checked DPoP proof (RFC 9449 §5), which the access token is bound to."""
         if not client_id:
             raise InvalidRequest("client_id is required for a public client.")
         if not code:
@@ -145,7 +153,7 @@ class AuthorizationGrants:
                     refresh = self._new_refresh_token(connection, family.id, now)
         if failure is not None:
             raise failure
-        return self._issue(family, org, scopes, refresh, "authorized_app.created", ip)
+        return self._issue(family, org, scopes, refresh, "authorized_app.created", ip, resource, jkt)
 
     def _check_code(
         self,
@@ -190,6 +198,8 @@ class AuthorizationGrants:
         scope: str | None,
         resource: str | None,
         ip: str | None,
+        *,
+        jkt: str | None = None,
     ) -> IssuedToken:
         """OAuth 2.1 draft §4.3: a refresh token for new tokens; the presented one is rotated out."""
         if not client_id:
@@ -226,7 +236,7 @@ class AuthorizationGrants:
                     refresh = self._new_refresh_token(connection, family.id, now)
         if failure is not None:
             raise failure
-        return self._issue(family, org, scopes, refresh, "authorized_app.refreshed", ip)
+        return self._issue(family, org, scopes, refresh, "authorized_app.refreshed", ip, resource, jkt)
 
     def _check_refresh(
         self,
@@ -275,9 +285,23 @@ class AuthorizationGrants:
         refresh: str,
         action: str,
         ip: str | None,
+        presented: str | None,
+        jkt: str | None,
     ) -> IssuedToken:
         """Mint (outside any transaction: the minter may read the key table), then record the token's
-        ``jti`` with its family. A family revoked meanwhile (a racing replay) revokes it at once."""
+        ``jti`` with its family. A family revoked meanwhile (a racing replay) revokes it at once.
+
+        The token is for the resource the request names (already checked to be a granted one), else
+        the first one granted (RFC 8707 §2.2): that resource's URI is its ``aud`` and its scopes are
+        those the resource accepts."""
+        audience = None
+        wanted = presented if presented is not None else (family.resource[0] if family.resource else None)
+        target = self.resources.resolve([wanted]) if self.resources is not None and wanted else None
+        if target is not None:
+            scopes = narrow_to_resource(frozenset(), scopes, target)
+            if not scopes:
+                raise InvalidScope(f"None of the authorized scopes is accepted by the resource {target.uri}.")
+            audience = target.uri
         issued = self.issuance.for_authorized_app(
             user_id=family.user_id,
             org=org,
@@ -285,6 +309,8 @@ class AuthorizationGrants:
             scopes=scopes,
             ttl=self.access_ttl,
             auth_time=family.auth_time,
+            audience=audience,
+            jkt=jkt,
         )
         with self.database.transaction() as connection:
             live = RefreshFamilyRepository(connection).attach_access_token(

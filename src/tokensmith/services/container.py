@@ -21,6 +21,9 @@ from tokensmith.services.client_metadata_documents import ClientDirectory, Metad
 from tokensmith.services.client_registration import ClientRegistration
 from tokensmith.services.credential_keys import CredentialKeyService
 from tokensmith.services.credentials import CredentialService
+from tokensmith.services.dpop import DPoPValidator
+from tokensmith.services.dpop_nonces import NonceSource
+from tokensmith.services.dpop_replay import ReplayCache
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
@@ -92,6 +95,8 @@ class Services:
     authorization: AuthorizationService
     authorization_grants: AuthorizationGrants
     client_documents: MetadataDocuments
+    #: RFC 9449 DPoP proofs, for the token endpoint and Tokensmith's own protected resources.
+    dpop: DPoPValidator
     #: Prometheus metrics (:mod:`tokensmith.metrics`); :data:`NO_METRICS` when switched off.
     metrics: Metrics = NO_METRICS
     #: private_key_jwt (RFC 7523 §2.2): assertion checks, and the keys of key-based credentials.
@@ -102,6 +107,7 @@ class Services:
         try:
             self.usage.flush()
         finally:
+            self.dpop.close()
             self.database.dispose()
 
 
@@ -245,6 +251,15 @@ def build_services(
         registry, clock, development=not settings.is_production, enabled=settings.client_id_metadata_documents
     )
     public_clients = ClientDirectory(client_registration.get, client_documents).get
+    dpop = DPoPValidator(
+        clock,
+        ReplayCache(settings.redis_url),
+        NonceSource(master_keys[0], clock, window_seconds=settings.dpop_nonce_window_seconds)
+        if settings.dpop_nonces
+        else None,
+        max_age=settings.dpop_proof_max_age_seconds,
+        leeway=settings.dpop_leeway_seconds,
+    )
     return Services(
         settings=settings,
         issuer=issuer,
@@ -281,6 +296,7 @@ def build_services(
             opaque_prefix=settings.opaque_token_prefix,
             metrics=metrics,
             audiences=resources.accepted_audiences(),
+            dpop=dpop,
         ),
         scope_registry=registry,
         members=members,
@@ -308,7 +324,9 @@ def build_services(
         credential_keys=CredentialKeyService(database, clock, audit, algorithms=key_algorithms),
         resources=resources,
         client_registration=client_registration,
-        authorization=AuthorizationService(database, clock, hasher, audit, public_clients, registry, issuer),
+        authorization=AuthorizationService(
+            database, clock, hasher, audit, public_clients, registry, issuer, resources
+        ),
         authorization_grants=AuthorizationGrants(
             database,
             clock,
@@ -321,6 +339,8 @@ def build_services(
             ),
             refresh_prefix=settings.refresh_token_prefix,
             access_ttl=settings.default_token_ttl_seconds,
+            resources=resources,
         ),
         client_documents=client_documents,
+        dpop=dpop,
     )

@@ -111,9 +111,11 @@ class CredentialService:
         auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET,
         jwks: Any = None,
         jwks_uri: str | None = None,
+        require_dpop: bool = False,
     ) -> CreatedCredential:
         """A new credential. ``auth_method=private_key_jwt`` (RFC 7523 §2.2) takes exactly one of
-        ``jwks`` (a JWK Set or one JWK, public keys only) or ``jwks_uri``, and makes no secret."""
+        ``jwks`` (a JWK Set or one JWK, public keys only) or ``jwks_uri``, and makes no secret.
+        ``require_dpop``: the client's token requests must carry a DPoP proof (RFC 9449 §5)."""
         permissions.require_scope(actor, "credentials:write")
         permissions.require_org(actor, org_id)
         keys, jwks_uri = self._key_material(auth_method, jwks, jwks_uri)
@@ -156,6 +158,7 @@ class CredentialService:
             auth_method=auth_method,
             jwks=keys,
             jwks_uri=jwks_uri,
+            require_dpop=require_dpop,
         )
         with self._db.transaction() as connection:
             orgs = OrganizationRepository(connection)
@@ -174,6 +177,7 @@ class CredentialService:
                 "kind": kind.value,
                 "scopes": sorted(granted),
                 "token_format": token_format.value,
+                "require_dpop": require_dpop,
             }
             if reuse_tokens:
                 details["reuse_tokens"] = True
@@ -283,6 +287,22 @@ class CredentialService:
             details = {"reuse_tokens": enabled}
             self._audited(connection, actor, "token_reuse_changed", credential, credential.name, details)
         return replace(credential, reuse_tokens=enabled, updated_at=now)
+
+    def set_require_dpop(self, actor: Actor, credential_ref: str, require_dpop: bool) -> Credential:
+        """Require (or stop requiring) DPoP proofs on this client's token requests (RFC 9449 §5).
+
+        Tokens already issued keep their binding (or lack of one) until they expire."""
+        permissions.require_scope(actor, "credentials:write")
+        with self._db.transaction() as connection:
+            repo = CredentialRepository(connection)
+            credential = self._changeable(repo, actor, credential_ref)
+            now = self._clock.now()
+            if credential.require_dpop == require_dpop:
+                return credential
+            repo.set_require_dpop(credential.id, require_dpop, now)
+            details = {"require_dpop": require_dpop}
+            self._audited(connection, actor, "dpop_changed", credential, credential.name, details)
+        return replace(credential, require_dpop=require_dpop, updated_at=now)
 
     def regenerate(self, actor: Actor, credential_ref: str, *, grace_seconds: int = 0) -> CreatedCredential:
         """New secret; the old one dies now, or after ``grace_seconds`` (both work meanwhile).

@@ -129,12 +129,14 @@ class ClientCredentialsGrant:
         *,
         assertion: str | None = None,
         resource: str | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
+        """``jkt``: the key thumbprint of the request's checked DPoP proof (RFC 9449 §5), if any."""
         requested = scope_rules.parse(scope)
         target = resolve_target(self._resources, resource)
         credential, org = self._authenticator.authenticate(client_id, client_secret, ip, assertion=assertion)
         # §3.3: an omitted scope means the credential's default — all of its allowed scopes.
-        return self._issuance.for_credential(credential, org, requested, resource=target)
+        return self._issuance.for_credential(credential, org, requested, resource=target, jkt=jkt)
 
 
 def resolve_target(
@@ -173,6 +175,7 @@ class PersonalTokenExchangeGrant:
         *,
         resource: str | None = None,
         audience: str | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
         """``resource`` (RFC 8707 §2) and ``audience`` (RFC 8693 §2.1) name the API the token is
         for; given both, they must name the same registered resource (``invalid_target``)."""
@@ -200,4 +203,5 @@ class PersonalTokenExchangeGrant:
             now=self.clock.now(),
             expiry=effective_expiry(found.token, found.org.policy),
             resource=target,
+            jkt=jkt,
         )

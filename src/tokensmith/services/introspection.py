@@ -106,9 +106,11 @@ class TokenInspector:
             "aud": record.audience or self.minter.audience,
             "iss": self.minter.issuer,
             "jti": record.jti,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if record.dpop_jkt else "Bearer",
             "token_use": "access",
         }
+        if record.dpop_jkt:
+            answer["cnf"] = {"jkt": record.dpop_jkt}  # RFC 9449 §6.2
         if owner is not None:
             answer[OWNER_CLAIM] = owner  # a personal credential's token: the member it acts for
         return answer
@@ -130,7 +132,9 @@ class TokenInspector:
             client_id[len(PERSONAL_CLIENT_PREFIX) :]
         ):
             return INACTIVE
-        return {"active": True, "token_type": "Bearer", **claims}
+        # RFC 9449 §6.2: a DPoP-bound token introspects with its cnf and token_type DPoP.
+        token_type = "DPoP" if isinstance(claims.get("cnf"), dict) else "Bearer"
+        return {"active": True, "token_type": token_type, **claims}
 
     def _personal_active(self, personal_token_id: str) -> bool:
         return self.personal_tokens.is_active(personal_token_id)

@@ -33,7 +33,7 @@ from datetime import datetime
 
 from tokensmith.core import delegation, policies
 from tokensmith.core.actors import Actor
-from tokensmith.core.errors import InvalidScope, InvalidSubjectToken, UnauthorizedClient
+from tokensmith.core.errors import InvalidDPoPProof, InvalidScope, InvalidSubjectToken, UnauthorizedClient
 from tokensmith.core.records import Credential, CredentialKind, Organization, SubjectKind, TokenFormat
 from tokensmith.core.resources import Resource, narrow_to_resource
 from tokensmith.services.audit import AuditLog
@@ -91,25 +91,30 @@ class TokenIssuance:
         *,
         actor: Actor | None = None,
         resource: Resource | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
         """A token about ``credential`` itself (RFC 6749 §4.4), after policy, owner and scope checks.
 
         ``actor`` is the person who asked through the dashboard (audited as
         ``credential.token_generated``); ``None`` for the token endpoint. ``resource``: the API the
-        token is for (RFC 8707), ``None`` for the default audience.
+        token is for (RFC 8707), ``None`` for the default audience. ``jkt``: the thumbprint
+        of a checked DPoP proof's key (RFC 9449 §6); a credential that requires DPoP gets no
+        token without one (§5: ``invalid_dpop_proof``).
         """
+        if credential.require_dpop and jkt is None:
+            raise InvalidDPoPProof("This client must present a DPoP proof (RFC 9449) to get a token.")
         allowed = usable_scopes(credential, org)
         if not allowed and credential.scopes:
             raise InvalidScope("The owner's role no longer allows any of this credential's scopes.")
         granted = narrow(requested, allowed, "scope not allowed for this client")
-        grant = Grant.for_credential(credential, granted)
+        grant = Grant.for_credential(credential, granted, jkt)
         if resource is not None:
             grant = replace(
                 grant, scopes=narrow_to_resource(requested, granted, resource), audience=resource.uri
             )
-        # A reused token was minted for the credential's own audience, so only a request that names
-        # no resource may be answered with one.
-        reuse = self._reuse if actor is None and resource is None else None
+        # A reused token was minted for the credential's own audience and is a bearer token, so only
+        # a request that names no resource and carries no DPoP proof may be answered with one.
+        reuse = self._reuse if actor is None and resource is None and jkt is None else None
         if reuse is not None:
             reused = reuse.find(credential, granted)
             if reused is not None:
@@ -144,6 +149,8 @@ class TokenIssuance:
         scopes: frozenset[str],
         ttl: int,
         auth_time: datetime,
+        audience: str | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
         """OAuth 2.1 draft §4.1.3 / §4.3: a token about the person who consented, for the public
         client they consented to, carrying the scopes already narrowed by
@@ -158,6 +165,8 @@ class TokenIssuance:
                 ttl=ttl,
                 token_format=TokenFormat.JWT,
                 auth_time=auth_time,
+                audience=audience,
+                jkt=jkt,
             )
         )
 
@@ -173,9 +182,11 @@ class TokenIssuance:
         now: datetime,
         expiry: datetime | None,
         resource: Resource | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
         """RFC 8693 §2.2.1: a short-lived token about the personal token's user, never outliving it;
-        for ``resource`` (RFC 8707) when one was asked for."""
+        for ``resource`` (RFC 8707) when one was asked for, and bound to ``jkt`` (RFC 9449 §6) when
+        the request carried a DPoP proof."""
         if not org.policy.allow_personal_tokens:
             raise UnauthorizedClient("This organisation's policy does not allow personal tokens.")
         granted = narrow(requested, token_scopes, "scope exceeds the personal token's")
@@ -196,5 +207,6 @@ class TokenIssuance:
                 token_format=TokenFormat.JWT,
                 personal_token_id=personal_token_id,
                 audience=resource.uri if resource is not None else None,
+                jkt=jkt,
             )
         )

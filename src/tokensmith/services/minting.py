@@ -64,9 +64,11 @@ class Grant:
     #: The resource the token is for (RFC 8707 §2): its ``aud``. ``None``: the deployment's
     #: default audience (``TOKENSMITH_AUDIENCE``, the platform API).
     audience: str | None = None
+    #: RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (``cnf.jkt``).
+    jkt: str | None = None
 
     @classmethod
-    def for_credential(cls, credential: Credential, scopes: frozenset[str]) -> Grant:
+    def for_credential(cls, credential: Credential, scopes: frozenset[str], jkt: str | None = None) -> Grant:
         """RFC 6749 §4.4: a token about the client itself, on the credential's format and lifetime;
         a personal credential's token names its owner."""
         return cls(
@@ -79,6 +81,7 @@ class Grant:
             token_format=credential.token_format,
             credential_id=credential.id,
             owner=credential.user_id,
+            jkt=jkt,
         )
 
 
@@ -117,12 +120,19 @@ class TokenMinter:
                         issued_at=now,
                         expires_at=expires_at,
                         audience=grant.audience,
+                        dpop_jkt=grant.jkt,
                     )
                 )
         else:
             token = self._sign(self.claims(grant, now, expires_at, jti, scope))
         return IssuedToken(
-            access_token=token, expires_in=grant.ttl, scope=scope, jti=jti, expires_at=expires_at
+            access_token=token,
+            expires_in=grant.ttl,
+            scope=scope,
+            jti=jti,
+            expires_at=expires_at,
+            # RFC 9449 §5: a DPoP-bound token's type is DPoP.
+            token_type="DPoP" if grant.jkt is not None else "Bearer",
         )
 
     def claims(
@@ -147,6 +157,8 @@ class TokenMinter:
         }
         if grant.owner is not None:
             claims[OWNER_CLAIM] = grant.owner
+        if grant.jkt is not None:
+            claims["cnf"] = {"jkt": grant.jkt}  # RFC 9449 §6.1
         return claims
 
     def _sign(self, claims: dict[str, Any]) -> str:

@@ -122,6 +122,8 @@ credentials = Table(
     Column("auth_method", String(32), nullable=False, server_default="client_secret"),
     Column("jwks", Text, nullable=True),
     Column("jwks_uri", Text, nullable=True),
+    # RFC 9449 §5: this client's token requests must carry a DPoP proof.
+    Column("require_dpop", Boolean, nullable=False, default=False, server_default=false()),
     # Keyset pagination (``WHERE org_id = ? [AND user_id …] AND id > ? ORDER BY id``): every list
     # of credentials reads its first page from one of these, whatever the table holds.
     Index("ix_credentials_org_page", "org_id", "id"),
@@ -197,6 +199,8 @@ access_tokens = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     # RFC 8707: the resource the token is for (its ``aud``); NULL is the deployment's default audience.
     Column("audience", String(2048), nullable=True),
+    # RFC 9449 §6: a DPoP-bound token's key thumbprint (``cnf.jkt``); NULL for a bearer token.
+    Column("dpop_jkt", String(64), nullable=True),
     Index("ix_access_tokens_expires_at", "expires_at"),
 )
 

@@ -34,6 +34,13 @@ class Principal:
     #: for a token that names none (a personal access token checked through introspection).
     audience: tuple[str, ...] = ()
 
+    @property
+    def dpop_jkt(self) -> str | None:
+        """The key thumbprint a DPoP-bound token is bound to (``cnf.jkt``, RFC 9449 §6), else ``None``."""
+        cnf = self.claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, Mapping) else None
+        return jkt if isinstance(jkt, str) else None
+
     def has_scopes(self, *scopes: str) -> bool:
         """True when the token carries every one of ``scopes`` (scopes are a ceiling, RFC 6749 §3.3)."""
         return self.scopes.issuperset(scopes)

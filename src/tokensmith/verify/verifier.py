@@ -9,7 +9,12 @@ with an :class:`httpx.Client` or by :meth:`Verifier.averify` with an :class:`htt
    cached for at most ``introspection_cache_seconds``;
 4. JWTs → RFC 9068 §4: header (:mod:`.header`), key by ``kid`` from the issuer's JWKS (:mod:`.keyset`),
    signature (:mod:`.jws`), claims (:mod:`.claims`); with ``strict=True`` also introspected on
-   every use (never from a cache), so a revoked JWT is refused at once, at the cost of a round trip.
+   every use (never from a cache), so a revoked JWT is refused at once, at the cost of a round trip;
+5. the sender constraint (RFC 9449 §7): a DPoP-bound token (``cnf.jkt``) passes only with a
+   :class:`DPoPPresentation` whose proof checks out (:func:`tokensmith.verify.dpop.check_proof`:
+   ``htm``, ``htu``, ``iat``, ``ath``), is not a replay and is signed by the bound key; a bound
+   token presented as ``Bearer`` and an unbound one presented as ``DPoP`` are refused. This runs
+   on every use, after the cache.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
@@ -28,14 +34,27 @@ from tokensmith.token_format import is_well_formed
 from tokensmith.verify import jws
 from tokensmith.verify.cache import ExpiringLRUCache
 from tokensmith.verify.claims import DEFAULT_LEEWAY, parse_payload, principal_from_claims, validate_claims
-from tokensmith.verify.errors import InsufficientScopeError, InvalidTokenError, VerifierUnavailableError
+from tokensmith.verify.dpop import DPOP_ALGORITHMS, DPoPProofError, check_proof
+from tokensmith.verify.dpop_replay import ProofReplayCache, ReplayGuard
+from tokensmith.verify.errors import (
+    InsufficientScopeError,
+    InvalidDPoPProofError,
+    InvalidTokenError,
+    VerifierUnavailableError,
+)
 from tokensmith.verify.flow import Flow, run_async, run_sync
 from tokensmith.verify.header import ASYMMETRIC_ALGORITHMS, check_header
 from tokensmith.verify.introspection import introspection_request, principal_from_introspection
 from tokensmith.verify.keyset import RemoteKeySet
 from tokensmith.verify.principal import Principal
 
-__all__ = ["DEFAULT_ALGORITHMS", "DEFAULT_INTROSPECTION_PREFIXES", "MAX_TOKEN_LENGTH", "Verifier"]
+__all__ = [
+    "DEFAULT_ALGORITHMS",
+    "DEFAULT_INTROSPECTION_PREFIXES",
+    "MAX_TOKEN_LENGTH",
+    "DPoPPresentation",
+    "Verifier",
+]
 
 DEFAULT_ALGORITHMS = ("ES256", "EdDSA", "RS256")
 DEFAULT_INTROSPECTION_PREFIXES = ("tsp_", "tsa_")
@@ -50,6 +69,17 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 
 def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class DPoPPresentation:
+    """A token presented as ``Authorization: DPoP <token>`` (RFC 9449 §7.1): the request's
+    ``DPoP`` header values (exactly one is accepted), its method, and its URL as the client
+    addressed it (behind a proxy: the public URL, not the one the app sees)."""
+
+    proofs: tuple[str, ...]
+    method: str
+    url: str
 
 
 class Verifier:
@@ -93,6 +123,9 @@ class Verifier:
         introspection_cache_size: int = 10_000,
         max_token_length: int = MAX_TOKEN_LENGTH,
         clock: Callable[[], float] = time.time,
+        dpop_algorithms: Collection[str] = DPOP_ALGORITHMS,
+        dpop_max_age: int = 60,
+        dpop_replay: ReplayGuard | None = None,
     ) -> None:
         unsafe = set(algorithms) - ASYMMETRIC_ALGORITHMS
         if unsafe or not algorithms:
@@ -130,16 +163,28 @@ class Verifier:
         self._owns_http_client = http_client is None
         self._owns_async_http_client = async_http_client is None
         self._client_lock = threading.Lock()
+        self.dpop_algorithms = tuple(dpop_algorithms)
+        self.dpop_max_age = dpop_max_age
+        self._dpop_replay: ReplayGuard = dpop_replay or ProofReplayCache()
 
     # -- public API -------------------------------------------------------------------------------
 
-    def verify(self, token: str, *, scopes: Iterable[str] = ()) -> Principal:
-        """Verify ``token`` (blocking) and require ``scopes``; return the caller's :class:`Principal`."""
-        return self._require(run_sync(self._flow(token), self._sync_client()), scopes)
+    def verify(
+        self, token: str, *, scopes: Iterable[str] = (), dpop: DPoPPresentation | None = None
+    ) -> Principal:
+        """Verify ``token`` (blocking) and require ``scopes``; return the caller's :class:`Principal`.
 
-    async def averify(self, token: str, *, scopes: Iterable[str] = ()) -> Principal:
+        ``dpop``: the request's proof when the token came as ``Authorization: DPoP`` (RFC 9449 §7.1);
+        ``None`` when it came as ``Bearer``."""
+        principal = run_sync(self._flow(token), self._sync_client())
+        return self._require(self._sender_constrained(principal, token, dpop), scopes)
+
+    async def averify(
+        self, token: str, *, scopes: Iterable[str] = (), dpop: DPoPPresentation | None = None
+    ) -> Principal:
         """Verify ``token`` without blocking the event loop; same rules as :meth:`verify`."""
-        return self._require(await run_async(self._flow(token), self._async_client()), scopes)
+        principal = await run_async(self._flow(token), self._async_client())
+        return self._require(self._sender_constrained(principal, token, dpop), scopes)
 
     def close(self) -> None:
         if self._owns_http_client and self._http_client is not None:
@@ -169,6 +214,39 @@ class Verifier:
         await self.aclose()
 
     # -- the flow ---------------------------------------------------------------------------------
+
+    def _sender_constrained(
+        self, principal: Principal, token: str, dpop: DPoPPresentation | None
+    ) -> Principal:
+        """RFC 9449 §7: the token's binding (``cnf.jkt``) against how it was presented."""
+        jkt = principal.dpop_jkt
+        if jkt is None:
+            if dpop is not None:
+                raise InvalidTokenError("The access token is not DPoP-bound; send it as Bearer.")
+            return principal
+        if dpop is None:
+            raise InvalidTokenError("The access token is DPoP-bound; send it as DPoP with a DPoP proof.")
+        if len(dpop.proofs) != 1:
+            raise InvalidDPoPProofError("Exactly one DPoP header is required.")
+        try:
+            proof = check_proof(
+                dpop.proofs[0],
+                method=dpop.method,
+                uris=(dpop.url,),
+                now=self._clock(),
+                max_age=self.dpop_max_age,
+                leeway=int(self.leeway),
+                algorithms=self.dpop_algorithms,
+                access_token=token,
+            )
+        except DPoPProofError as exc:
+            raise InvalidDPoPProofError(exc.description) from None
+        if proof.jkt != jkt:
+            raise InvalidDPoPProofError("The DPoP proof is signed by another key than the token is bound to.")
+        ttl = proof.iat + self.dpop_max_age + 2 * self.leeway - self._clock()
+        if not self._dpop_replay.first_use(f"{proof.htu} {proof.jti}", max(1.0, ttl)):
+            raise InvalidDPoPProofError("The DPoP proof was already used (jti).")
+        return principal
 
     @staticmethod
     def _require(principal: Principal, scopes: Iterable[str]) -> Principal:

@@ -40,6 +40,7 @@ class CredentialOut(Record):
     reuse_tokens: bool = Field(
         description="Token requests get the still-valid token already issued for the same scope.",
     )
+    require_dpop: bool = Field(description="Token requests without a DPoP proof (RFC 9449 §5) are refused.")
 
 
 class CreatedCredentialOut(CredentialOut):

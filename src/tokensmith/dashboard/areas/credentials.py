@@ -99,6 +99,8 @@ def credential_create(page: Page) -> Response:
             "auth_method": page.field("auth_method", "client_secret"),
             "jwks": page.field("jwks").strip(),
             "jwks_uri": page.field("jwks_uri").strip(),
+            # RFC 9449 §5: a checkbox, present ("1") when ticked.
+            "require_dpop": page.field("require_dpop") == "1",
         }
     )
     if form.values["kind"] not in ("personal", "organization"):
@@ -126,6 +128,7 @@ def credential_create(page: Page) -> Response:
             scopes=form.values["scopes"],
             description=form.values["description"],
             **keys,
+            require_dpop=form.values["require_dpop"],
         )
         if created.shown_secret is None:  # keyless: nothing to reveal, the keys are on the detail page
             return f"/credentials/{created.credential.id}?done=credential-keys-registered", None

@@ -75,6 +75,7 @@ async def create_credential(
         auth_method=ClientAuthMethod(body.auth_method),
         jwks=body.jwks,
         jwks_uri=body.jwks_uri,
+        require_dpop=body.require_dpop,
     )
     return CreatedCredentialOut.of(created.credential, client_secret=created.shown_secret)
 
@@ -89,20 +90,21 @@ async def get_credential(
 
 
 @router.patch(
-    "/{credential_id}", response_model=CredentialOut, summary="Rename, re-describe or set token reuse"
+    "/{credential_id}",
+    response_model=CredentialOut,
+    summary="Rename or re-describe a credential, set token reuse, or change whether it requires DPoP",
 )
 async def update_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialPatch
 ) -> CredentialOut:
     updated = None
-    if body.name is not None or body.description is not None or body.reuse_tokens is None:
+    if body.require_dpop is not None:
         updated = await call_blocking(
             services.database,
-            services.credentials.rename,
+            services.credentials.set_require_dpop,
             actor,
             credential_id,
-            name=body.name,
-            description=body.description,
+            body.require_dpop,
         )
     if body.reuse_tokens is not None:
         updated = await call_blocking(
@@ -112,7 +114,15 @@ async def update_credential(
             credential_id,
             enabled=body.reuse_tokens,
         )
-    assert updated is not None
+    if updated is None or body.name is not None or body.description is not None:
+        updated = await call_blocking(
+            services.database,
+            services.credentials.rename,
+            actor,
+            credential_id,
+            name=body.name,
+            description=body.description,
+        )
     return CredentialOut.of(updated)
 
 

@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from tokensmith.core.errors import PROBLEM_CODES
@@ -92,6 +100,10 @@ class CredentialCreate(BaseModel):
     )
     jwks_uri: str | SkipJsonSchema[None] = Field(default=None, max_length=2000)
 
+    require_dpop: StrictBool = Field(
+        default=False, description="Refuse this client's token requests without a DPoP proof (RFC 9449 §5)."
+    )
+
 
 class CredentialKeyAdd(BaseModel):
     """One more public key for a private_key_jwt credential (a rotation's first step)."""
@@ -113,6 +125,7 @@ class CredentialPatch(BaseModel):
     name: Name | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
     reuse_tokens: bool | SkipJsonSchema[None] = None
+    require_dpop: StrictBool | SkipJsonSchema[None] = None
 
 
 class Regenerate(BaseModel):

@@ -151,6 +151,13 @@ class CredentialRepository(Repository):
             .values(reuse_tokens=enabled, updated_at=now)
         )
 
+    def set_require_dpop(self, credential_id: str, require_dpop: bool, now: datetime) -> None:
+        self.c.execute(
+            update(credentials)
+            .where(credentials.c.id == credential_id)
+            .values(require_dpop=require_dpop, updated_at=now)
+        )
+
     def replace_secret(
         self,
         credential_id: str,
