@@ -235,9 +235,9 @@ class Credential(_Model):
     #: RFC 7638 thumbprints of a ``private_key_jwt`` credential's registered keys.
     key_thumbprints: tuple[str, ...]
     jwks_uri: str | None
-    #: Token requests without a DPoP proof (RFC 9449 §5) are refused.
-    require_dpop: bool
     reuse_tokens: bool = False
+    #: Token requests without a DPoP proof (RFC 9449 §5) are refused.
+    require_dpop: bool = False
 
 
 @dataclass(frozen=True)
