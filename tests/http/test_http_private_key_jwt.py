@@ -119,10 +119,12 @@ def test_introspection_accepts_the_same_client_authentication(
 
 def test_discovery_lists_private_key_jwt_and_its_algorithms(client: Any) -> None:
     metadata = client.get("/.well-known/oauth-authorization-server").json()
+    # "none": public clients of the authorization code flow (PKCE) authenticate with nothing.
     assert metadata["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",
         "private_key_jwt",
+        "none",
     ]
     assert metadata["token_endpoint_auth_signing_alg_values_supported"] == [
         "ES256",
