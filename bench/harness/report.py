@@ -141,6 +141,13 @@ def _goals() -> list[Goal]:
             at_least=0.95,
         ),
         Goal(
+            "dpop_over_bearer_token_rps",
+            "token endpoint req/s, SQLite, DPoP ÷ bearer",
+            "tokensmith-dpop",
+            "tokensmith",
+            at_least=0.7,
+        ),
+        Goal(
             "sqlite_token_over_peer_rps",
             "token endpoint req/s, SQLite ÷ oidc-provider",
             "tokensmith",

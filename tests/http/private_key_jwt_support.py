@@ -99,8 +99,10 @@ def key_credential(
     keys: list[ClientKeyPair] | None = None,
     jwks_uri: str | None = None,
     scopes: list[str] | None = None,
+    require_dpop: bool = False,
 ) -> Credential:
-    """A private_key_jwt organisation credential holding ``keys`` (or reading ``jwks_uri``)."""
+    """A private_key_jwt organisation credential holding ``keys`` (or reading ``jwks_uri``);
+    ``require_dpop``: its token requests must carry a DPoP proof (RFC 9449 §5)."""
     created = services.credentials.create(
         Actor.system(),
         org_id=org.id,
@@ -110,6 +112,7 @@ def key_credential(
         auth_method=ClientAuthMethod.PRIVATE_KEY_JWT,
         jwks={"keys": [k.public_jwk for k in keys]} if keys is not None else None,
         jwks_uri=jwks_uri,
+        require_dpop=require_dpop,
     )
     assert created.client_secret == ""
     return created.credential

@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
 
 from tests.conftest import LiveServer
-from tokensmith.client import ClientCredentialsAuth, DPoPKey
+from tests.http.private_key_jwt_support import ClientKeyPair, key_credential
+from tokensmith.client import ClientCredentialsAuth, DPoPKey, PrivateKeyJwtAuth, TokenRequestError
 
 
 def _server_clock(server: LiveServer) -> Callable[[], float]:
@@ -58,3 +60,35 @@ def test_a_live_server_refuses_the_bound_token_without_the_key(
         f"{live_server.url}/api/me", headers={"Authorization": f"Bearer {token.value.reveal()}"}
     )
     assert stolen.status_code == 401
+
+
+def test_a_keyless_credential_that_requires_dpop_gets_bound_tokens_through_the_sdk(
+    live_server_factory: Callable[..., LiveServer], make_org: Any
+) -> None:
+    """private_key_jwt and DPoP together (nonces on): no secret anywhere, and the token is bound to
+    the process's DPoP key, a key apart from the one that signs the client assertions."""
+    server = live_server_factory(dpop_nonces=True)
+    signer = ClientKeyPair()
+    credential = key_credential(server.services, make_org(), keys=[signer], require_dpop=True)
+    key = DPoPKey()
+    auth = PrivateKeyJwtAuth(
+        credential.client_id,
+        signer.private_jwk,
+        kid=signer.kid,
+        issuer=server.url,
+        dpop=key,
+        clock=_server_clock(server),
+    )
+    with httpx.Client(auth=auth) as client:
+        assert client.get(f"{server.url}/api/me").status_code == 200
+        assert client.get(f"{server.url}/api/me").status_code == 200
+    token = auth._token  # noqa: SLF001
+    assert token is not None and token.token_type == "DPoP"
+    claims = jwt.decode(token.value.reveal(), options={"verify_signature": False})
+    assert claims["cnf"] == {"jkt": key.thumbprint} and claims["client_id"] == credential.client_id
+    unbound = PrivateKeyJwtAuth(
+        credential.client_id, signer.private_jwk, kid=signer.kid, issuer=server.url, max_retries=0
+    )
+    with httpx.Client(auth=unbound) as client, pytest.raises(TokenRequestError) as refused:
+        client.get(f"{server.url}/api/me")
+    assert refused.value.error == "invalid_dpop_proof"

@@ -291,6 +291,27 @@ def test_a_proof_without_the_nonce_is_challenged_then_accepted(
     assert accepted.headers["DPoP-Nonce"] == nonce  # §8.2: the nonce to use next
 
 
+def test_after_a_challenge_a_proof_still_without_the_nonce_is_refused(
+    nonce_client: Any, make_credential: Any
+) -> None:
+    """RFC 9449 §8: the challenge is not a one-time pass; every later proof must carry the nonce,
+    and one refused for lacking it leaves no token and is not accepted when sent again."""
+    cred = make_credential()
+    key = ProofKey()
+    challenged = _token(nonce_client, cred, key.proof("POST", TOKEN_URL))
+    _refused(challenged, "use_dpop_nonce")
+    assert challenged.headers["DPoP-Nonce"]
+    for _ in range(2):
+        again = _token(nonce_client, cred, key.proof("POST", TOKEN_URL))
+        _refused(again, "use_dpop_nonce")
+        assert again.headers["DPoP-Nonce"] == challenged.headers["DPoP-Nonce"]
+        assert "access_token" not in again.json()
+    nonce = challenged.headers["DPoP-Nonce"]
+    without_nonce_claim = key.proof("POST", TOKEN_URL, claims={"nonce": None})
+    _refused(_token(nonce_client, cred, without_nonce_claim), "use_dpop_nonce")
+    assert _token(nonce_client, cred, key.proof("POST", TOKEN_URL, nonce=nonce)).status_code == 200
+
+
 def test_an_invalid_proof_with_nonces_on_carries_a_fresh_nonce(
     nonce_client: Any, make_credential: Any
 ) -> None:

@@ -119,7 +119,7 @@ def test_introspection_accepts_the_same_client_authentication(
 
 def test_discovery_lists_private_key_jwt_and_its_algorithms(client: Any) -> None:
     metadata = client.get("/.well-known/oauth-authorization-server").json()
-    # "none" is the authorization code flow's public clients (OAuth 2.1 draft §2.4).
+    # "none": public clients of the authorization code flow (PKCE) authenticate with nothing.
     assert metadata["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import _unavailable
+from tests.conftest import LiveServer, _unavailable
 from tests.http.private_key_jwt_support import ClientKeyPair, key_credential
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "interop_node"
@@ -75,3 +76,25 @@ def test_openid_client_with_a_key_the_credential_does_not_hold_is_refused(
     )
     assert result.returncode != 0
     assert "invalid_client" in result.stderr
+
+
+@pytest.mark.parametrize("nonces", [False, True], ids=["no-nonce", "nonce"])
+def test_openid_client_with_private_key_jwt_and_dpop_gets_bound_tokens_from_a_credential_requiring_dpop(
+    node_clients: Path, live_server_factory: Callable[..., LiveServer], make_org: Any, nonces: bool
+) -> None:
+    """Keyless and sender-constrained at once: openid-client's PrivateKeyJwt with its DPoP handle
+    (answering the nonce challenge itself); node jose verifies the token and its cnf.jkt."""
+    # The live server's clock is the tests' frozen one; openid-client signs with the real clock.
+    server = live_server_factory(dpop_nonces=nonces, dpop_leeway_seconds=60)
+    pair = ClientKeyPair()
+    credential = key_credential(server.services, make_org(), keys=[pair], require_dpop=True)
+    args = (server.url, credential.client_id, json.dumps(pair.private_jwk), pair.kid or "")
+    result = run_client(node_clients, *args, "dpop")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["token_type"].lower() == "dpop" and out["second"].lower() == "dpop"
+    assert out["claims"]["cnf"] == {"jkt": out["jkt"]}
+    assert out["claims"]["client_id"] == credential.client_id
+    refused = run_client(node_clients, *args)  # the same client without DPoP
+    assert refused.returncode != 0
+    assert "invalid_dpop_proof" in refused.stderr

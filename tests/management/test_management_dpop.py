@@ -167,16 +167,12 @@ def test_mcp_refuses_a_bound_token_as_bearer_and_accepts_it_with_a_proof(live_se
     )
     token_url = f"{live_server.url}/oauth2/token"
     mcp_url = f"{live_server.url}/mcp"
+    # /mcp accepts only tokens whose aud is its own resource URI (RFC 8707), bound or not.
+    form = {"grant_type": EXCHANGE, "subject_token": pat.plain, "subject_token_type": ACCESS_TOKEN_TYPE}
     issued = httpx.post(
-        token_url,
-        data={
-            "grant_type": EXCHANGE,
-            "subject_token": pat.plain,
-            "subject_token_type": ACCESS_TOKEN_TYPE,
-            "resource": mcp_url,  # RFC 8707: /mcp takes only tokens issued for it
-        },
-        headers={"DPoP": key.proof("POST", token_url)},
+        token_url, data={**form, "resource": mcp_url}, headers={"DPoP": key.proof("POST", token_url)}
     ).json()
+    assert issued["token_type"] == "DPoP", issued
     token = issued["access_token"]
     as_bearer = _mcp(live_server, f"Bearer {token}", None)
     assert as_bearer.status_code == 401 and as_bearer.json()["error"] == "invalid_token"

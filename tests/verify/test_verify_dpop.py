@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from tests.dpop_proofs import ProofKey
+from tests.dpop_proofs import ProofKey, ath, hs256_proof, unsigned_proof
 from tokensmith.verify import (
     DPoPPresentation,
     InvalidDPoPProofError,
@@ -80,6 +80,21 @@ def test_hostile_proofs_are_refused(issuer: FakeIssuer, verifier: Verifier, make
     token = _bound(issuer, key)
     with pytest.raises(InvalidDPoPProofError, match=needle):
         verifier.verify(token, dpop=_presented(make(key, token, issuer.clock())))
+
+
+def test_alg_none_and_hs256_proofs_are_refused(issuer: FakeIssuer, verifier: Verifier) -> None:
+    """RFC 9449 §4.3 point 5: an asymmetric alg only, even for a proof that names the token's key."""
+    key = ProofKey()
+    token = _bound(issuer, key)
+    claims = {"jti": "j-1", "htm": "GET", "htu": URL, "iat": int(issuer.clock()), "ath": ath(token)}
+    none = unsigned_proof({"typ": "dpop+jwt", "alg": "none", "jwk": key.public_jwk}, claims)
+    hs = hs256_proof(
+        {"typ": "dpop+jwt", "alg": "HS256", "jwk": {"kty": "oct", "k": "c2VjcmV0"}}, claims, b"secret"
+    )
+    confused = hs256_proof({"typ": "dpop+jwt", "alg": "ES256", "jwk": key.public_jwk}, claims, b"x")
+    for proof, needle in ((none, "alg"), (hs, "alg"), (confused, "signature")):
+        with pytest.raises(InvalidDPoPProofError, match=needle):
+            verifier.verify(token, dpop=_presented(proof))
 
 
 def test_a_replayed_proof_is_refused(issuer: FakeIssuer, verifier: Verifier) -> None:

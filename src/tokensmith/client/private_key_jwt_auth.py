@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from tokensmith.client.credentials_auth import ClientCredentialsAuth
+from tokensmith.client.dpop import DPoPKey
 from tokensmith.client.retry import Backoff
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -69,7 +70,8 @@ class PrivateKeyJwtAuth(ClientCredentialsAuth):
     :param assertion_lifetime: seconds until each assertion's ``exp``.
 
     The other parameters are :class:`~tokensmith.client.ClientCredentialsAuth`'s (there is no
-    ``auth_method``: the assertion is the method).
+    ``auth_method``: the assertion is the method), ``dpop`` included: a keyless client whose
+    tokens are also bound to a DPoP key (RFC 9449).
     """
 
     def __init__(
@@ -89,6 +91,7 @@ class PrivateKeyJwtAuth(ClientCredentialsAuth):
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        dpop: bool | DPoPKey = False,
     ) -> None:
         if algorithm not in _ALGORITHMS:
             raise ValueError(f"algorithm must be one of {', '.join(_ALGORITHMS)}")
@@ -106,6 +109,7 @@ class PrivateKeyJwtAuth(ClientCredentialsAuth):
             clock=clock,
             sleep=sleep,
             async_sleep=async_sleep,
+            dpop=dpop,
         )
         self._private_key = load_private_key(private_key, algorithm)
         self._kid = kid

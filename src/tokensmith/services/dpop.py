@@ -78,12 +78,13 @@ class DPoPValidator:
         must match (§4.3 point 12, §7)."""
         if len(request.proofs) != 1:
             raise self._refusal("Exactly one DPoP header is required.")
+        now = self._clock.now().timestamp()
         try:
             proof = check_proof(
                 request.proofs[0],
                 method=request.method,
                 uris=request.uris,
-                now=self._clock.now().timestamp(),
+                now=now,
                 max_age=self._max_age,
                 leeway=self._leeway,
                 algorithms=self.algorithms,
@@ -95,7 +96,7 @@ class DPoPValidator:
         except DPoPProofError as exc:
             raise self._refusal(exc.description) from None
         # Remembered until the proof's iat leaves the window, then it could not pass anyway.
-        ttl = max(1, proof.iat + self._max_age + 2 * self._leeway - int(self._clock.now().timestamp()))
+        ttl = max(1, proof.iat + self._max_age + 2 * self._leeway - int(now))
         if not self._replay.first_use(f"{proof.htu} {proof.jti}", ttl):
             raise self._refusal("The DPoP proof was already used (jti).")
         return proof
