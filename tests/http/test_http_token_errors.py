@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -69,7 +70,7 @@ def test_unknown_client_looks_exactly_like_a_wrong_secret(client: Any, make_cred
 
 
 @pytest.fixture
-def settings(settings_factory: Any) -> Settings:
+def settings(settings_factory: Callable[..., Settings]) -> Settings:
     """No webhook poll during these tests: its periodic claim would check out a connection too."""
     return settings_factory(webhook_poll_seconds=3600)
 
