@@ -40,6 +40,7 @@ from tokensmith.client.models import (
     ClientMe,
     CreatedCredential,
     CreatedPersonalToken,
+    CreatedWebhookEndpoint,
     Credential,
     CredentialRef,
     Me,
@@ -48,6 +49,9 @@ from tokensmith.client.models import (
     PersonalToken,
     Resource,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
 )
 from tokensmith.client.operations import CredentialKind, TokenFormat
 from tokensmith.client.personal_token_auth import PersonalTokenAuth
@@ -67,6 +71,7 @@ __all__ = [
     "ConflictError",
     "CreatedCredential",
     "CreatedPersonalToken",
+    "CreatedWebhookEndpoint",
     "Credential",
     "CredentialKind",
     "CredentialRef",
@@ -90,4 +95,7 @@ __all__ = [
     "TokenRequestError",
     "TokensmithClientError",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEventType",
 ]

@@ -5,8 +5,8 @@ holds them to it, nullability included). Its ``from_json`` reads each field by i
 it and ignores any field it does not know, so a newer server can add fields without breaking an older
 SDK. A body that lacks a required field raises
 :class:`~tokensmith.client.errors.ResponseFormatError`. Times are RFC 3339 and become aware ``datetime``
-objects. The one-time secrets (:attr:`CreatedPersonalToken.token`, :attr:`CreatedCredential.client_secret`)
-are left out of ``repr``.
+objects. The one-time secrets (:attr:`CreatedPersonalToken.token`, :attr:`CreatedCredential.client_secret`,
+:attr:`CreatedWebhookEndpoint.secret`) are left out of ``repr``.
 """
 
 from __future__ import annotations
@@ -97,12 +97,22 @@ def _opt_strings(data: Json, key: str) -> tuple[str, ...] | None:
     return None if data.get(key) is None else _strings(data, key)
 
 
+def _opt_int(data: Json, key: str) -> int | None:
+    return None if data.get(key) is None else _int(data, key)
+
+
+def _json_object(data: Json, key: str) -> Json:
+    return _object(data.get(key), f"field {key!r}")
+
+
 #: How a field is read, by its annotation (the wire model's type, see ``docs/contracts.md``).
 _READERS: dict[object, Callable[[Json, str], Any]] = {
     str: _str,
     str | None: _opt_str,
     int: _int,
+    int | None: _opt_int,
     bool: _bool,
+    Json: _json_object,
     tuple[str, ...]: _strings,
     tuple[str, ...] | None: _opt_strings,
     datetime: _time,
@@ -235,9 +245,10 @@ class Credential(_Model):
     #: RFC 7638 thumbprints of a ``private_key_jwt`` credential's registered keys.
     key_thumbprints: tuple[str, ...]
     jwks_uri: str | None
-    #: Token requests without a DPoP proof (RFC 9449 §5) are refused.
-    require_dpop: bool
+    #: Token requests get the still-valid token already issued for the same scope.
     reuse_tokens: bool = False
+    #: Token requests without a DPoP proof (RFC 9449 §5) are refused.
+    require_dpop: bool = False
 
 
 @dataclass(frozen=True)
@@ -260,6 +271,65 @@ class Resource(_Model):
     scopes: tuple[str, ...]
     builtin: bool
     created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint(_Model):
+    """An organisation's webhook endpoint (Standard Webhooks): where events are sent, never its secret."""
+
+    _what = "webhook endpoint"
+
+    id: str
+    org_id: str
+    url: str
+    description: str
+    events: tuple[str, ...]
+    enabled: bool
+    #: Failed attempts in a row; past a limit the endpoint is disabled (``disabled_reason`` ``failing``).
+    failure_count: int
+    #: ``failing`` (disabled after failures), ``by_admin``, or ``None`` while enabled.
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CreatedWebhookEndpoint(WebhookEndpoint):
+    """An endpoint just registered: :attr:`secret` (``whsec_…``, to verify signatures) is shown this once."""
+
+    secret: str = field(repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class WebhookDelivery(_Model):
+    """One event sent (or to be sent) to one endpoint; ``id`` is its ``webhook-id`` on every attempt."""
+
+    _what = "webhook delivery"
+
+    id: str
+    endpoint_id: str
+    event_type: str
+    #: The signed JSON body: ``{type, timestamp, data}``.
+    payload: Json
+    #: ``pending``, ``delivered`` or ``failed``.
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class WebhookEventType(_Model):
+    """An event an endpoint may subscribe to, and what it reports."""
+
+    _what = "webhook event type"
+
+    type: str
+    description: str
 
 
 @dataclass(frozen=True)
