@@ -103,7 +103,13 @@ def test_every_tool_declares_the_scope_its_docstring_names() -> None:
     names = {tool.__name__: inspect.getdoc(tool) or "" for tool, _hints in tools.all()}
     assert set(names) == set(REQUIRED_SCOPES)
     for name, doc in names.items():
-        assert f"Needs the {REQUIRED_SCOPES[name]} scope" in doc, name
+        assert f"needs the {REQUIRED_SCOPES[name]} scope" in doc.lower(), name
+
+
+def test_the_mcp_resource_offers_exactly_the_scopes_its_tools_check() -> None:
+    from tokensmith.services.resources import MCP_SCOPES
+
+    assert set(REQUIRED_SCOPES.values()) == MCP_SCOPES
 
 
 @pytest.mark.parametrize("claim", ["nbf", "iat"])
