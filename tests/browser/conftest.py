@@ -323,7 +323,7 @@ def _tour_webhooks(page: Any, base: str, check: Check) -> str:
     page.get_by_label("URL", exact=True).fill("https://hooks.example.com/tokensmith")
     _submit(page, "Register endpoint")
     check(page, "webhook-created")
-    endpoint = page.get_by_role("link", name=re.compile("I copied the secret")).get_attribute("href")
+    endpoint: str = page.get_by_role("link", name=re.compile("I copied the secret")).get_attribute("href")
     _reload_if_redirected(page, check, "webhook-already-shown", base + "/org/webhooks")
     page.goto(base + "/org/webhooks")
     check(page, "webhooks")
