@@ -32,6 +32,13 @@ def _register(client: Any, csrf: str, nonce: str, **form: Any) -> Any:
     return client.post("/org/webhooks", data=data, follow_redirects=False)
 
 
+def _registered(client: Any, csrf: str) -> str:
+    """Register an endpoint through the form; its id (from the redirect to its secret's page)."""
+    found = REVEAL_URL.match(_register(client, csrf, new_form_nonce()).headers["location"])
+    assert found is not None
+    return found.group(1)
+
+
 def _endpoints(services: Services, team: Team) -> list[Any]:
     return services.webhooks.list(SYSTEM, team.org.id)
 
@@ -114,8 +121,7 @@ def test_deliveries_are_listed_and_replayed(
     client: Any, services: Services, team: Team, sign_in: Callable[[str], str]
 ) -> None:
     csrf = sign_in(team.owner_email)
-    created = _register(client, csrf, new_form_nonce())
-    endpoint_id = REVEAL_URL.match(created.headers["location"]).group(1)  # type: ignore[union-attr]
+    endpoint_id = _registered(client, csrf)
     assert "No deliveries yet" in client.get(f"/org/webhooks/{endpoint_id}").text
     services.credentials.create(SYSTEM, org_id=team.org.id, name="billing", kind=CredentialKind.ORGANIZATION)
 
@@ -141,8 +147,7 @@ def test_an_endpoint_is_disabled_enabled_and_deleted_with_confirmation(
     client: Any, services: Services, team: Team, sign_in: Callable[[str], str]
 ) -> None:
     csrf = sign_in(team.owner_email)
-    created = _register(client, csrf, new_form_nonce())
-    endpoint_id = REVEAL_URL.match(created.headers["location"]).group(1)  # type: ignore[union-attr]
+    endpoint_id = _registered(client, csrf)
     base = f"/org/webhooks/{endpoint_id}"
 
     off = _post(client, base + "/enabled", csrf, enabled="no")

@@ -23,6 +23,7 @@ from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import Unauthenticated
 from tokensmith.core.records import Organization, SubjectKind, TokenFormat
 from tokensmith.core.roles import Role
+from tokensmith.mcp.tools import REQUIRED_SCOPES
 from tokensmith.services.minting import Grant, TokenMinter
 from tokensmith.storage.repositories.audit import AuditRepository
 
@@ -367,14 +368,7 @@ def test_unauthenticated_requests_get_401_pointing_at_the_resource_metadata(live
     assert metadata.json() == {
         "resource": live_server.url + "/mcp",
         "authorization_servers": [live_server.url],
-        "scopes_supported": [
-            "credentials:read",
-            "credentials:write",
-            "tokens:read",
-            "tokens:write",
-            "webhooks:read",
-            "webhooks:write",
-        ],
+        "scopes_supported": sorted(set(REQUIRED_SCOPES.values())),
         "bearer_methods_supported": ["header"],
         "resource_name": "Tokensmith MCP server",
     }
