@@ -180,3 +180,44 @@ def test_credentials_are_created_and_updated_with_token_reuse(
     changed = api.update_credential(created.id, reuse_tokens=False, require_dpop=True)
     assert (changed.reuse_tokens, changed.require_dpop, changed.name) == (False, True, "cache")
     assert api.get_credential(created.id).reuse_tokens is False
+
+
+def test_the_async_client_has_the_same_webhook_methods() -> None:
+    import asyncio
+    import json
+
+    import httpx
+
+    from tokensmith.client import AsyncManagementClient
+
+    sent: list[httpx.Request] = []
+    endpoint = {
+        "id": "wh_1",
+        "org_id": "org_1",
+        "url": URL,
+        "description": "",
+        "events": ["token.revoked"],
+        "enabled": True,
+        "failure_count": 0,
+        "disabled_reason": None,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(201, json={**endpoint, "secret": "whsec_c2VjcmV0"})
+
+    async def run() -> CreatedWebhookEndpoint:
+        http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+        async with AsyncManagementClient(
+            "https://ts.example", PersonalTokenAuth("tsp_x"), http_client=http
+        ) as api:
+            created = await api.create_webhook("org_1", URL, ["token.revoked"])
+        await http.aclose()
+        return created
+
+    created = asyncio.run(run())
+    assert created.secret == "whsec_c2VjcmV0" and created.events == ("token.revoked",)
+    assert (sent[0].method, sent[0].url.path) == ("POST", "/api/orgs/org_1/webhooks")
+    assert json.loads(sent[0].content) == {"url": URL, "events": ["token.revoked"]}

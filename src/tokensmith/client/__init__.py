@@ -40,7 +40,6 @@ from tokensmith.client.models import (
     ClientMe,
     CreatedCredential,
     CreatedPersonalToken,
-    CreatedWebhookEndpoint,
     Credential,
     CredentialRef,
     Me,
@@ -49,14 +48,17 @@ from tokensmith.client.models import (
     PersonalToken,
     Resource,
     User,
-    WebhookDelivery,
-    WebhookEndpoint,
-    WebhookEventType,
 )
 from tokensmith.client.operations import CredentialKind, TokenFormat
 from tokensmith.client.personal_token_auth import PersonalTokenAuth
 from tokensmith.client.private_key_jwt_auth import PrivateKeyJwtAuth
 from tokensmith.client.retry import Backoff
+from tokensmith.client.webhook_models import (
+    CreatedWebhookEndpoint,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 
 __all__ = [
     "ApiError",

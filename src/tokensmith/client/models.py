@@ -6,7 +6,8 @@ it and ignores any field it does not know, so a newer server can add fields with
 SDK. A body that lacks a required field raises
 :class:`~tokensmith.client.errors.ResponseFormatError`. Times are RFC 3339 and become aware ``datetime``
 objects. The one-time secrets (:attr:`CreatedPersonalToken.token`, :attr:`CreatedCredential.client_secret`,
-:attr:`CreatedWebhookEndpoint.secret`) are left out of ``repr``.
+:attr:`~tokensmith.client.webhook_models.CreatedWebhookEndpoint.secret`) are left out of ``repr``.
+The webhook models are in :mod:`tokensmith.client.webhook_models`.
 """
 
 from __future__ import annotations
@@ -271,65 +272,6 @@ class Resource(_Model):
     scopes: tuple[str, ...]
     builtin: bool
     created_at: datetime | None
-
-
-@dataclass(frozen=True)
-class WebhookEndpoint(_Model):
-    """An organisation's webhook endpoint (Standard Webhooks): where events are sent, never its secret."""
-
-    _what = "webhook endpoint"
-
-    id: str
-    org_id: str
-    url: str
-    description: str
-    events: tuple[str, ...]
-    enabled: bool
-    #: Failed attempts in a row; past a limit the endpoint is disabled (``disabled_reason`` ``failing``).
-    failure_count: int
-    #: ``failing`` (disabled after failures), ``by_admin``, or ``None`` while enabled.
-    disabled_reason: str | None
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class CreatedWebhookEndpoint(WebhookEndpoint):
-    """An endpoint just registered: :attr:`secret` (``whsec_…``, to verify signatures) is shown this once."""
-
-    secret: str = field(repr=False, kw_only=True)
-
-
-@dataclass(frozen=True)
-class WebhookDelivery(_Model):
-    """One event sent (or to be sent) to one endpoint; ``id`` is its ``webhook-id`` on every attempt."""
-
-    _what = "webhook delivery"
-
-    id: str
-    endpoint_id: str
-    event_type: str
-    #: The signed JSON body: ``{type, timestamp, data}``.
-    payload: Json
-    #: ``pending``, ``delivered`` or ``failed``.
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    last_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
-    delivered_at: datetime | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class WebhookEventType(_Model):
-    """An event an endpoint may subscribe to, and what it reports."""
-
-    _what = "webhook event type"
-
-    type: str
-    description: str
 
 
 @dataclass(frozen=True)

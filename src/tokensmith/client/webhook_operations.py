@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from tokensmith.client.models import (
+from tokensmith.client.operations import Call, _id, _no_body, _page_params, array_of
+from tokensmith.client.webhook_models import (
     CreatedWebhookEndpoint,
     WebhookDelivery,
     WebhookEndpoint,
     WebhookEventType,
 )
-from tokensmith.client.operations import Call, _id, _no_body, _page_params, array_of
 
 
 def _webhooks(org_id: str) -> str:
