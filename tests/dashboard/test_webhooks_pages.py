@@ -114,6 +114,15 @@ def test_refusals_are_shown_next_to_their_field(
     unknown = _register(client, csrf, new_form_nonce(), events=["credential.exploded"])
     assert unknown.status_code == 400 and 'id="events-error"' in unknown.text
     assert "credential.exploded" in unknown.text
+    for url in (
+        "https://hooks.example.com/" + "a" * 3000,
+        "file:///etc/passwd",
+        "https://hooks.example.com/\x00",
+    ):
+        hostile = _register(client, csrf, new_form_nonce(), url=url)
+        assert hostile.status_code == 400 and 'id="url-error"' in hostile.text, url
+    long_description = _register(client, csrf, new_form_nonce(), description="d" * 2001)
+    assert long_description.status_code == 400 and 'id="description-error"' in long_description.text
     assert _endpoints(services, team) == []
 
 
