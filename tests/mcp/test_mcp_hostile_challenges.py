@@ -103,7 +103,7 @@ def test_every_tool_declares_the_scope_its_docstring_names() -> None:
     names = {tool.__name__: inspect.getdoc(tool) or "" for tool, _hints in tools.all()}
     assert set(names) == set(REQUIRED_SCOPES)
     for name, doc in names.items():
-        assert f"needs the {REQUIRED_SCOPES[name]} scope" in doc.lower(), name
+        assert f"Needs the {REQUIRED_SCOPES[name]} scope" in doc, name
 
 
 def test_the_mcp_resource_offers_exactly_the_scopes_its_tools_check() -> None:

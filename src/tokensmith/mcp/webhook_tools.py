@@ -53,7 +53,7 @@ class WebhookTools:
 
     async def list_webhooks(self, ctx: Context) -> Items[WebhookEndpointOut]:
         """List your organisation's webhook endpoints: URL, events, whether enabled (and why not), failures
-        in a row. Never their signing secrets. Owners and admins only; needs the webhooks:read scope."""
+        in a row. Never their signing secrets. Owners and admins only. Needs the webhooks:read scope."""
         return await self._run(ctx, lambda b: b.list_webhooks())
 
     async def create_webhook(
@@ -68,7 +68,7 @@ class WebhookTools:
         """Register a webhook endpoint for your organisation. Its signing secret (whsec_…, to verify the
         Standard Webhooks signature of each delivery) is in the result this once and never again.
 
-        Owners and admins only; needs the webhooks:write scope."""
+        Owners and admins only. Needs the webhooks:write scope."""
         return await self._run(
             ctx, lambda b: b.create_webhook(url=url, events=list(events), description=description)
         )
@@ -76,7 +76,7 @@ class WebhookTools:
     async def delete_webhook(self, ctx: Context, endpoint_id: EndpointId) -> DeletedWebhook:
         """Delete a webhook endpoint with its queued and past deliveries; this cannot be undone.
 
-        Owners and admins only; needs the webhooks:write scope."""
+        Owners and admins only. Needs the webhooks:write scope."""
         return await self._run(ctx, lambda b: b.delete_webhook(endpoint_id))
 
     async def list_webhook_deliveries(
@@ -86,7 +86,7 @@ class WebhookTools:
         limit: Annotated[int, Field(ge=1, le=200, description="How many, newest first (1-200).")] = 50,
     ) -> Items[WebhookDeliveryOut]:
         """List a webhook endpoint's deliveries, newest first: event, status, attempts, last status code
-        and error, and the signed body. Owners and admins only; needs the webhooks:read scope."""
+        and error, and the signed body. Owners and admins only. Needs the webhooks:read scope."""
         return await self._run(ctx, lambda b: b.list_webhook_deliveries(endpoint_id, limit=limit))
 
     async def replay_webhook_delivery(
@@ -98,7 +98,7 @@ class WebhookTools:
         ],
     ) -> WebhookDeliveryOut:
         """Send a delivery again, now, with the same webhook-id and body (a receiver that deduplicates
-        sees a repeat). Owners and admins only; needs the webhooks:write scope."""
+        sees a repeat). Owners and admins only. Needs the webhooks:write scope."""
         return await self._run(ctx, lambda b: b.replay_webhook_delivery(endpoint_id, delivery_id))
 
     def webhook_tools(self) -> list[tuple[Callable[..., Any], ToolAnnotations]]:
