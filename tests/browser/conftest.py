@@ -297,10 +297,12 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
         check(page, state)
     page.goto(base + "/org/audit?action=nothing.")
     check(page, "audit-empty")
+    webhook = _tour_webhooks(page, base, check)
     page.goto(detail)
     page.get_by_label(re.compile("I understand that this cannot be undone")).check()
     _submit(page, "Delete credential")
     check(page, "credential-deleted")
+    _tour_webhook_deliveries(page, webhook, check)
     _sign_out(page)
 
     # -- a member -------------------------------------------------------------------------------
@@ -308,6 +310,38 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     check(page, "member-credentials")
     page.goto(base + "/org/members")
     check(page, "error-forbidden")
+
+
+def _tour_webhooks(page: Any, base: str, check: Check) -> str:
+    """Register a webhook endpoint (a refused URL first) for ``credential.deleted``; its page's URL."""
+    page.goto(base + "/org/webhooks")
+    check(page, "webhooks-empty")
+    page.get_by_label("URL", exact=True).fill("http://127.0.0.1:9/hook")
+    page.get_by_label(re.compile(r"credential\.deleted")).check()
+    _submit(page, "Register endpoint")
+    check(page, "webhook-form-errors")
+    page.get_by_label("URL", exact=True).fill("https://hooks.example.com/tokensmith")
+    _submit(page, "Register endpoint")
+    check(page, "webhook-created")
+    endpoint: str = page.get_by_role("link", name=re.compile("I copied the secret")).get_attribute("href")
+    _reload_if_redirected(page, check, "webhook-already-shown", base + "/org/webhooks")
+    page.goto(base + "/org/webhooks")
+    check(page, "webhooks")
+    return base + endpoint
+
+
+def _tour_webhook_deliveries(page: Any, endpoint: str, check: Check) -> None:
+    """The endpoint's page with the delivery the credential's deletion queued: replay, disable, delete."""
+    page.goto(endpoint)
+    check(page, "webhook")
+    page.get_by_role("button", name=re.compile(r"^Replay credential\.deleted delivery ")).click()
+    page.wait_for_load_state()
+    check(page, "webhook-replayed")
+    _submit(page, "Disable endpoint")
+    check(page, "webhook-disabled")
+    page.get_by_label(re.compile("I understand that this cannot be undone and its queued")).check()
+    _submit(page, "Delete endpoint")
+    check(page, "webhook-deleted")
 
 
 # ---------------------------------------------------------------------------------------------

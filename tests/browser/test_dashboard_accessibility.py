@@ -45,6 +45,9 @@ def test_every_page_and_state_has_no_axe_violation(
     context.close()
     assert len(checked) >= 35, checked
     assert {"credential-already-shown", "token-already-shown", "test-call-already-shown"} <= set(checked)
+    assert {"webhooks-empty", "webhook-form-errors", "webhook-created", "webhook", "webhook-deleted"} <= set(
+        checked
+    )
     assert not failures, f"axe violations in the {scheme} theme:\n" + "\n".join(
         f"{state}:\n{report}" for state, report in failures.items()
     )

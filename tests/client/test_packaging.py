@@ -146,6 +146,7 @@ def test_the_public_surface_is_pinned() -> None:
         "ConflictError",
         "CreatedCredential",
         "CreatedPersonalToken",
+        "CreatedWebhookEndpoint",
         "Credential",
         "CredentialKind",
         "CredentialRef",
@@ -169,6 +170,9 @@ def test_the_public_surface_is_pinned() -> None:
         "TokenRequestError",
         "TokensmithClientError",
         "User",
+        "WebhookDelivery",
+        "WebhookEndpoint",
+        "WebhookEventType",
     ]
     for name in tokensmith.client.__all__:
         assert getattr(tokensmith.client, name) is not None

@@ -28,7 +28,14 @@ def test_everyone_signed_in_lists_the_built_in_resources(client: Any, world: Wor
     services = world.services
     assert [item["id"] for item in body] == ["management", "mcp", "platform"]
     assert by_id["mcp"]["uri"] == services.issuer.rstrip("/") + "/mcp"
-    assert by_id["mcp"]["scopes"] == ["credentials:read", "credentials:write", "tokens:read", "tokens:write"]
+    assert by_id["mcp"]["scopes"] == [
+        "credentials:read",
+        "credentials:write",
+        "tokens:read",
+        "tokens:write",
+        "webhooks:read",
+        "webhooks:write",
+    ]
     assert by_id["platform"]["uri"] == services.minter.audience
     assert (
         "api/access" in by_id["platform"]["scopes"] and "credentials:read" not in by_id["platform"]["scopes"]

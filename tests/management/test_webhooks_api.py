@@ -89,6 +89,9 @@ def test_private_addresses_and_unknown_events_are_refused(client: Any, world: Wo
     assert (empty.status_code, problem_code(empty)) == (400, "validation_failed")
     extra = create(client, world, secret="whsec_mine")
     assert (extra.status_code, problem_code(extra)) == (400, "validation_failed")
+    for url in ("https://hooks.example.com/\u0000", "https://hooks.example.com/a\tb"):
+        control = create(client, world, url=url)
+        assert (control.status_code, problem_code(control)) == (400, "url_not_allowed"), url
 
 
 def test_event_types_are_listed(client: Any, world: World) -> None:

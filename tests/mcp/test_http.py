@@ -23,6 +23,7 @@ from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import Unauthenticated
 from tokensmith.core.records import Organization, SubjectKind, TokenFormat
 from tokensmith.core.roles import Role
+from tokensmith.mcp.tools import REQUIRED_SCOPES
 from tokensmith.services.minting import Grant, TokenMinter
 from tokensmith.storage.repositories.audit import AuditRepository
 
@@ -68,7 +69,7 @@ def org(live_server: LiveServer) -> Organization:
 # -- tools and schemas -------------------------------------------------------------------------------
 
 
-def test_lists_the_seven_tools_with_input_and_output_schemas(
+def test_lists_the_twelve_tools_with_input_and_output_schemas(
     live_server: LiveServer, org: Organization, make_member: MakeMember
 ) -> None:
     member = make_member(live_server.services, org)
@@ -96,6 +97,19 @@ def test_lists_the_seven_tools_with_input_and_output_schemas(
     assert tools["list_tokens"].annotations is not None and tools["list_tokens"].annotations.read_only_hint
     assert tools["delete_credential"].annotations is not None
     assert tools["delete_credential"].annotations.destructive_hint
+    assert "reuse_tokens" in tools["create_credential"].input_schema["properties"]
+    webhook = tools["create_webhook"]
+    assert set(webhook.input_schema["required"]) == {"url", "events"}
+    assert webhook.input_schema["properties"]["events"]["minItems"] == 1
+    assert "secret" in (webhook.output_schema or {})["required"]
+    assert (
+        tools["list_webhooks"].annotations is not None and tools["list_webhooks"].annotations.read_only_hint
+    )
+    assert set(tools["replay_webhook_delivery"].input_schema["required"]) == {"endpoint_id", "delivery_id"}
+    assert (
+        tools["delete_webhook"].annotations is not None
+        and tools["delete_webhook"].annotations.destructive_hint
+    )
 
 
 # -- personal tokens: create, use, list, revoke --------------------------------------------------------
@@ -354,7 +368,7 @@ def test_unauthenticated_requests_get_401_pointing_at_the_resource_metadata(live
     assert metadata.json() == {
         "resource": live_server.url + "/mcp",
         "authorization_servers": [live_server.url],
-        "scopes_supported": ["credentials:read", "credentials:write", "tokens:read", "tokens:write"],
+        "scopes_supported": sorted(set(REQUIRED_SCOPES.values())),
         "bearer_methods_supported": ["header"],
         "resource_name": "Tokensmith MCP server",
     }

@@ -106,6 +106,12 @@ def test_every_tool_declares_the_scope_its_docstring_names() -> None:
         assert f"Needs the {REQUIRED_SCOPES[name]} scope" in doc, name
 
 
+def test_the_mcp_resource_offers_exactly_the_scopes_its_tools_check() -> None:
+    from tokensmith.services.resources import MCP_SCOPES
+
+    assert set(REQUIRED_SCOPES.values()) == MCP_SCOPES
+
+
 @pytest.mark.parametrize("claim", ["nbf", "iat"])
 def test_a_user_token_from_the_future_is_refused(
     live_server: LiveServer, org: Organization, make_member: MakeMember, claim: str

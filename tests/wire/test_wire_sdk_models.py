@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -23,6 +24,12 @@ from tokensmith.wire.me import ClientMeOut, CredentialRef, MeOut
 from tokensmith.wire.orgs import OrgRef, UserRef
 from tokensmith.wire.resources import ResourceOut
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
+from tokensmith.wire.webhooks import (
+    CreatedWebhookEndpointOut,
+    WebhookDeliveryOut,
+    WebhookEndpointOut,
+    WebhookEventTypeOut,
+)
 
 #: Each SDK model and the wire model it reads.
 PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
@@ -36,6 +43,10 @@ PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
     (client.CredentialRef, CredentialRef),
     (client.ClientMe, ClientMeOut),
     (client.Resource, ResourceOut),
+    (client.WebhookEndpoint, WebhookEndpointOut),
+    (client.CreatedWebhookEndpoint, CreatedWebhookEndpointOut),
+    (client.WebhookDelivery, WebhookDeliveryOut),
+    (client.WebhookEventType, WebhookEventTypeOut),
 ]
 SDK_NAME = {wire.__name__: sdk.__name__ for sdk, wire in PAIRS}
 
@@ -51,6 +62,8 @@ def _sdk_kind(annotation: Any) -> tuple[str, bool]:
         return "array of string", False
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return annotation.__name__, False
+    if get_origin(annotation) is Mapping and args == (str, Any):
+        return "object", False
     return {str: "string", int: "integer", bool: "boolean", datetime: "date-time"}[annotation], False
 
 
@@ -71,6 +84,8 @@ def _wire_kind(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, bool]
         return f"array of {_wire_kind(schema['items'], defs)[0]}", False
     if schema.get("format") == "date-time":
         return "date-time", False
+    if schema.get("type") == "object" and schema.get("additionalProperties", True) is True:
+        return "object", False  # any JSON object (a webhook payload)
     assert schema.get("type") in ("string", "integer", "boolean"), schema  # enums are strings to the SDK
     return schema["type"], False
 
@@ -223,3 +238,71 @@ def test_a_resource_round_trips_built_in_or_not() -> None:
         )
         assert read.scopes == tuple(sorted(record.scopes))
         assert ResourceOut.of(read).model_dump(mode="json") == sent
+
+
+def test_a_webhook_endpoint_and_its_delivery_round_trip() -> None:
+    from tokensmith.services.webhooks import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        id="wh_1",
+        org_id="org_1",
+        url="https://hooks.example/in",
+        description="billing",
+        events=["credential.created", "token.revoked"],
+        enabled=False,
+        failure_count=7,
+        disabled_reason="failing",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    sent = CreatedWebhookEndpointOut.of(endpoint, secret="whsec_c2VjcmV0").model_dump(mode="json")
+    read = client.CreatedWebhookEndpoint.from_json(sent)
+    assert read.events == ("credential.created", "token.revoked") and read.disabled_reason == "failing"
+    assert read.secret == "whsec_c2VjcmV0" and "whsec_" not in repr(read)
+    assert CreatedWebhookEndpointOut.of(read).model_dump(mode="json") == sent
+
+    delivery = WebhookDelivery(
+        id="msg_1",
+        endpoint_id="wh_1",
+        event_type="token.revoked",
+        payload={"type": "token.revoked", "timestamp": "2026-01-02T03:04:05Z", "data": {"id": "tok_1"}},
+        status="failed",
+        attempts=3,
+        next_attempt_at=None,
+        last_attempt_at=NOW,
+        last_status_code=503,
+        last_error="HTTP 503",
+        delivered_at=None,
+        created_at=NOW,
+    )
+    sent = WebhookDeliveryOut.of(delivery).model_dump(mode="json")
+    read_delivery = client.WebhookDelivery.from_json(sent)
+    assert read_delivery.payload["data"] == {"id": "tok_1"} and read_delivery.last_status_code == 503
+    assert WebhookDeliveryOut.of(read_delivery).model_dump(mode="json") == sent
+    assert client.WebhookDelivery.from_json({**sent, "last_status_code": None}).last_status_code is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"payload": "not an object"}, "field 'payload' is not a JSON object"),
+        ({"last_status_code": "503"}, "field 'last_status_code' is missing or not an integer"),
+    ],
+)
+def test_a_delivery_off_contract_is_refused(change: dict[str, Any], message: str) -> None:
+    body = {
+        "id": "msg_1",
+        "endpoint_id": "wh_1",
+        "event_type": "token.revoked",
+        "payload": {},
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": None,
+        "last_attempt_at": None,
+        "last_status_code": None,
+        "last_error": None,
+        "delivered_at": None,
+        "created_at": "2026-01-02T03:04:05Z",
+    }
+    with pytest.raises(client.ResponseFormatError, match=message):
+        client.WebhookDelivery.from_json({**body, **change})

@@ -53,6 +53,12 @@ from tokensmith.client.operations import CredentialKind, TokenFormat
 from tokensmith.client.personal_token_auth import PersonalTokenAuth
 from tokensmith.client.private_key_jwt_auth import PrivateKeyJwtAuth
 from tokensmith.client.retry import Backoff
+from tokensmith.client.webhook_models import (
+    CreatedWebhookEndpoint,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 
 __all__ = [
     "ApiError",
@@ -67,6 +73,7 @@ __all__ = [
     "ConflictError",
     "CreatedCredential",
     "CreatedPersonalToken",
+    "CreatedWebhookEndpoint",
     "Credential",
     "CredentialKind",
     "CredentialRef",
@@ -90,4 +97,7 @@ __all__ = [
     "TokenRequestError",
     "TokensmithClientError",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEventType",
 ]

@@ -83,6 +83,13 @@ def _page_params(limit: int | None, cursor: str | None) -> dict[str, str]:
     return params
 
 
+def array_of(item: Callable[[object], T], what: str, body: object) -> tuple[T, ...]:
+    """A response that is a JSON array (not a page), each element read by ``item``."""
+    if not isinstance(body, list):
+        raise ResponseFormatError(f"{what} is not a JSON array")
+    return tuple(item(entry) for entry in body)
+
+
 def _seconds(value: float | timedelta) -> int:
     return int(value.total_seconds() if isinstance(value, timedelta) else value)
 
@@ -192,10 +199,12 @@ def create_credential(
     *,
     jwks: Mapping[str, Any] | None = None,
     jwks_uri: str | None = None,
+    reuse_tokens: bool | None = None,
 ) -> Call[CreatedCredential]:
     """``POST /api/credentials``: the result's ``client_secret`` is shown this once. With ``jwks`` (public
     keys) or ``jwks_uri`` the credential is keyless (``private_key_jwt``, RFC 7523 §2.2): no secret.
-    ``require_dpop``: its token requests must carry a DPoP proof (RFC 9449 §5)."""
+    ``require_dpop``: its token requests must carry a DPoP proof (RFC 9449 §5). ``reuse_tokens``: a
+    token request is answered with the still-valid token already issued, not a new one."""
     body: dict[str, Any] = {"name": name, "kind": kind}
     if jwks is not None or jwks_uri is not None:
         body["auth_method"] = "private_key_jwt"
@@ -213,6 +222,8 @@ def create_credential(
         body["token_ttl"] = token_ttl
     if require_dpop is not None:
         body["require_dpop"] = require_dpop
+    if reuse_tokens is not None:
+        body["reuse_tokens"] = reuse_tokens
     return Call("POST", "/api/credentials", CreatedCredential.from_json, json=body)
 
 
@@ -245,6 +256,28 @@ def rename_credential(credential_id: str, name: str, description: str | None = N
     return Call("PATCH", f"/api/credentials/{_id(credential_id)}", Credential.from_json, json=body)
 
 
+def update_credential(
+    credential_id: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    reuse_tokens: bool | None = None,
+    require_dpop: bool | None = None,
+) -> Call[Credential]:
+    """``PATCH /api/credentials/{id}``: only what is given changes (name, description, token reuse,
+    whether token requests need a DPoP proof)."""
+    given = (
+        ("name", name),
+        ("description", description),
+        ("reuse_tokens", reuse_tokens),
+        ("require_dpop", require_dpop),
+    )
+    body = {key: value for key, value in given if value is not None}
+    if not body:
+        raise ValueError("give something to change")
+    return Call("PATCH", f"/api/credentials/{_id(credential_id)}", Credential.from_json, json=body)
+
+
 def regenerate_credential_secret(
     credential_id: str, grace_seconds: int | None = None
 ) -> Call[CreatedCredential]:
@@ -263,15 +296,9 @@ def delete_credential(credential_id: str) -> Call[None]:
 # -- resources (RFC 8707) -----------------------------------------------------------------------------
 
 
-def _resources(body: object) -> tuple[Resource, ...]:
-    if not isinstance(body, list):
-        raise ResponseFormatError("the resource list is not a JSON array")
-    return tuple(Resource.from_json(item) for item in body)
-
-
 def list_resources() -> Call[tuple[Resource, ...]]:
     """``GET /api/resources``: every API tokens can be issued for, built-in ones first."""
-    return Call("GET", "/api/resources", _resources)
+    return Call("GET", "/api/resources", partial(array_of, Resource.from_json, "the resource list"))
 
 
 def get_resource(resource_id: str) -> Call[Resource]:

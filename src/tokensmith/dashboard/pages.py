@@ -54,6 +54,10 @@ NOTICES = {
     "member-removed": "Member removed.",
     "policy-saved": "Policy saved.",
     "app-revoked": "App revoked. Its tokens no longer work.",
+    "webhook-deleted": "Webhook endpoint deleted, with its deliveries.",
+    "webhook-enabled": "Webhook endpoint enabled. Its queued deliveries are sent again.",
+    "webhook-disabled": "Webhook endpoint disabled. Nothing is sent to it until it is enabled again.",
+    "webhook-replayed": "Delivery queued again: it is sent shortly, with the same webhook-id.",
 }
 
 

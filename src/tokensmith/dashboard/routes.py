@@ -22,6 +22,7 @@ from tokensmith.dashboard.areas import (
     test_call,
     token_new,
     tokens,
+    webhooks,
 )
 from tokensmith.dashboard.pages import HERE, PageRoute, build_environment, page
 from tokensmith.services.container import Services
@@ -36,6 +37,7 @@ AREAS: tuple[list[PageRoute], ...] = (
     members.ROUTES,
     policy.ROUTES,
     audit.ROUTES,
+    webhooks.ROUTES,
     authorize.ROUTES,
     authorized_apps.ROUTES,
 )

@@ -44,7 +44,10 @@ def check_url(url: str, *, allow_private: bool) -> str:
     origin = origin_of(url)
     if origin is None:
         raise OutboundRefused("the URL must be http:// or https://, with a host and without credentials")
-    host = httpx.URL(url.strip()).host
+    try:
+        host = httpx.URL(url.strip()).host
+    except httpx.InvalidURL:  # a control character, say: urlsplit lets it through, httpx does not
+        raise OutboundRefused("the URL is not valid") from None
     if not allow_private:
         if host == "localhost" or host.endswith(".localhost"):
             raise OutboundRefused("the URL must not point at this machine")

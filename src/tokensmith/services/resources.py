@@ -38,7 +38,16 @@ __all__ = ["MANAGEMENT_PATH", "MCP_PATH", "MCP_SCOPES", "ResourceService", "buil
 MANAGEMENT_PATH = "/api"
 MCP_PATH = "/mcp"
 #: The scopes the MCP server's tools check (``tokensmith.mcp.tools.REQUIRED_SCOPES``).
-MCP_SCOPES = frozenset({"credentials:read", "credentials:write", "tokens:read", "tokens:write"})
+MCP_SCOPES = frozenset(
+    {
+        "credentials:read",
+        "credentials:write",
+        "tokens:read",
+        "tokens:write",
+        "webhooks:read",
+        "webhooks:write",
+    }
+)
 #: Scopes only this server's own API understands: never part of the platform API's.
 _TOKENSMITH_ONLY = frozenset(
     {

@@ -44,6 +44,11 @@ class WebhookDeliveryOut(Record):
     created_at: datetime
 
 
+class DeletedWebhook(BaseModel):
+    id: str
+    deleted: bool = Field(description="Always true: the endpoint and its deliveries are gone.")
+
+
 class WebhookEventTypeOut(BaseModel):
     type: str
     description: str
