@@ -56,6 +56,8 @@ _TOKENSMITH_ONLY = frozenset(
         "credentials:read",
         "credentials:write",
         "audit:read",
+        "webhooks:read",
+        "webhooks:write",
         INTROSPECT_ALL_SCOPE,
         RESOURCES_ADMIN_SCOPE,
     }
