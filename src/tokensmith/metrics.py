@@ -47,7 +47,13 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 GRANTS = frozenset(
-    {"client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange", "refresh_token", "none"}
+    {
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "authorization_code",
+        "refresh_token",
+        "none",
+    }
 )
 #: RFC 6749 §5.2, RFC 8693 §2.2.2 and the codes Tokensmith renders on its OAuth endpoints.
 ERROR_CODES = frozenset(
@@ -59,6 +65,8 @@ ERROR_CODES = frozenset(
         "unsupported_grant_type",
         "invalid_scope",
         "invalid_target",
+        "invalid_dpop_proof",
+        "use_dpop_nonce",
         "slow_down",
         "temporarily_unavailable",
         "server_error",
