@@ -13,7 +13,17 @@ change-notification trigger.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from tokensmith.storage.migrations.schema_ops import (
+    add_columns,
+    column,
+    create,
+    drop,
+    drop_columns,
+    string,
+    text,
+    time,
+)
 
 revision = "0005"
 down_revision = "0004"
@@ -22,27 +32,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("auth_method", sa.String(length=32), nullable=False, server_default="client_secret")
-        )
-        batch_op.add_column(sa.Column("jwks", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("jwks_uri", sa.Text(), nullable=True))
-    op.create_table(
-        "client_assertion_jtis",
-        sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_client_assertion_jtis")),
+    add_columns(
+        "credentials",
+        column("auth_method", sa.String(length=32), server_default="client_secret"),
+        text("jwks", nullable=True),
+        text("jwks_uri", nullable=True),
     )
-    with op.batch_alter_table("client_assertion_jtis", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_client_assertion_jtis_expires_at"), ["expires_at"], unique=False)
+    create(
+        "client_assertion_jtis",
+        string("key", 64),
+        time("expires_at"),
+        primary_key=["key"],
+        indexes={"ix_client_assertion_jtis_expires_at": ["expires_at"]},
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("client_assertion_jtis", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_client_assertion_jtis_expires_at"))
-    op.drop_table("client_assertion_jtis")
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_column("jwks_uri")
-        batch_op.drop_column("jwks")
-        batch_op.drop_column("auth_method")
+    drop("client_assertion_jtis", "ix_client_assertion_jtis_expires_at")
+    drop_columns("credentials", "jwks_uri", "jwks", "auth_method")

@@ -11,7 +11,8 @@ endpoint answer with the still-valid token already issued for the same scope and
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from tokensmith.storage.migrations.schema_ops import add_columns, column, drop_columns, flag
 
 revision = "0007"
 down_revision = "0006"
@@ -20,16 +21,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("credential_tokens_per_hour", sa.Integer(), nullable=True))
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("reuse_tokens", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    add_columns("organizations", column("credential_tokens_per_hour", sa.Integer(), nullable=True))
+    add_columns("credentials", flag("reuse_tokens"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_column("reuse_tokens")
-    with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.drop_column("credential_tokens_per_hour")
+    drop_columns("credentials", "reuse_tokens")
+    drop_columns("organizations", "credential_tokens_per_hour")

@@ -11,8 +11,15 @@ token issued before this revision) is the deployment's default audience.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from tokensmith.storage.migrations.schema_ops import (
+    add_columns,
+    create,
+    drop,
+    drop_columns,
+    string,
+    text,
+    time,
+)
 
 revision = "0008"
 down_revision = "0007"
@@ -21,21 +28,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    create(
         "resources",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("uri", sa.String(length=2048), nullable=False),
-        sa.Column("scopes", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_resources")),
-        sa.UniqueConstraint("uri", name=op.f("uq_resources_uri")),
+        string("id", 36),
+        string("name", 200),
+        string("uri", 2048),
+        text("scopes"),
+        time("created_at"),
+        primary_key=["id"],
+        unique=["uri"],
     )
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("audience", sa.String(length=2048), nullable=True))
+    add_columns("access_tokens", string("audience", 2048, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.drop_column("audience")
-    op.drop_table("resources")
+    drop_columns("access_tokens", "audience")
+    drop("resources")

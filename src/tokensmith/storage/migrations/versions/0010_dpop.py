@@ -10,8 +10,7 @@ token is bound to, returned by introspection as ``cnf.jkt`` (§6.2); NULL for be
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from tokensmith.storage.migrations.schema_ops import add_columns, drop_columns, flag, string
 
 revision = "0010"
 down_revision = "0009"
@@ -20,16 +19,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("require_dpop", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("dpop_jkt", sa.String(length=64), nullable=True))
+    add_columns("credentials", flag("require_dpop"))
+    add_columns("access_tokens", string("dpop_jkt", 64, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.drop_column("dpop_jkt")
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_column("require_dpop")
+    drop_columns("access_tokens", "dpop_jkt")
+    drop_columns("credentials", "require_dpop")
