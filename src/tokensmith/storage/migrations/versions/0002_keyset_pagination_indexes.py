@@ -15,16 +15,14 @@ Create Date: 2026-12-02 02:30:00
 
 from __future__ import annotations
 
-from tokensmith.storage.migrations.schema_ops import change_indexes
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    change_indexes(
+    ops.change_indexes(
         "credentials",
         create={
             "ix_credentials_org_page": ["org_id", "id"],
@@ -32,7 +30,7 @@ def upgrade() -> None:
         },
         drop=["ix_credentials_org_user"],
     )
-    change_indexes(
+    ops.change_indexes(
         "personal_tokens",
         create={
             "ix_personal_tokens_user_page": ["org_id", "user_id", "id"],
@@ -40,17 +38,17 @@ def upgrade() -> None:
         },
         drop=["ix_personal_tokens_user"],
     )
-    change_indexes("audit_events", create={"ix_audit_events_org_page": ["org_id", "id"]})
+    ops.change_indexes("audit_events", create={"ix_audit_events_org_page": ["org_id", "id"]})
 
 
 def downgrade() -> None:
-    change_indexes("audit_events", drop=["ix_audit_events_org_page"])
-    change_indexes(
+    ops.change_indexes("audit_events", drop=["ix_audit_events_org_page"])
+    ops.change_indexes(
         "personal_tokens",
         create={"ix_personal_tokens_user": ["org_id", "user_id"]},
         drop=["ix_personal_tokens_expires_at", "ix_personal_tokens_user_page"],
     )
-    change_indexes(
+    ops.change_indexes(
         "credentials",
         create={"ix_credentials_org_user": ["org_id", "user_id"]},
         drop=["ix_credentials_org_user_page", "ix_credentials_org_page"],

@@ -12,24 +12,22 @@ submission find the first one's result instead of repeating the action.
 
 from __future__ import annotations
 
-from tokensmith.storage.migrations.schema_ops import create, drop, string, text, time
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    create(
+    ops.create(
         "one_time_reveals",
-        string("id", 64),
-        string("session_hash", 100),
-        string("form_nonce", 64),
-        text("result_url", nullable=True),
-        text("sealed", nullable=True),
-        time("created_at"),
-        time("expires_at"),
+        ops.string("id", 64),
+        ops.string("session_hash", 100),
+        ops.string("form_nonce", 64),
+        ops.text("result_url", nullable=True),
+        ops.text("sealed", nullable=True),
+        ops.time("created_at"),
+        ops.time("expires_at"),
         primary_key=["id"],
         unique=[("session_hash", "form_nonce")],
         indexes={"ix_one_time_reveals_expires_at": ["expires_at"]},
@@ -37,4 +35,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    drop("one_time_reveals", "ix_one_time_reveals_expires_at")
+    ops.drop("one_time_reveals", "ix_one_time_reveals_expires_at")

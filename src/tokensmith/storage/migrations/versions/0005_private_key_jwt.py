@@ -14,39 +14,28 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tokensmith.storage.migrations.schema_ops import (
-    add_columns,
-    column,
-    create,
-    drop,
-    drop_columns,
-    string,
-    text,
-    time,
-)
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    add_columns(
+    ops.add_columns(
         "credentials",
-        column("auth_method", sa.String(length=32), server_default="client_secret"),
-        text("jwks", nullable=True),
-        text("jwks_uri", nullable=True),
+        ops.column("auth_method", sa.String(length=32), server_default="client_secret"),
+        ops.text("jwks", nullable=True),
+        ops.text("jwks_uri", nullable=True),
     )
-    create(
+    ops.create(
         "client_assertion_jtis",
-        string("key", 64),
-        time("expires_at"),
+        ops.string("key", 64),
+        ops.time("expires_at"),
         primary_key=["key"],
         indexes={"ix_client_assertion_jtis_expires_at": ["expires_at"]},
     )
 
 
 def downgrade() -> None:
-    drop("client_assertion_jtis", "ix_client_assertion_jtis_expires_at")
-    drop_columns("credentials", "jwks_uri", "jwks", "auth_method")
+    ops.drop("client_assertion_jtis", "ix_client_assertion_jtis_expires_at")
+    ops.drop_columns("credentials", "jwks_uri", "jwks", "auth_method")

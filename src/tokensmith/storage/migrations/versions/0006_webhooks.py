@@ -14,73 +14,61 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tokensmith.storage.migrations.schema_ops import (
-    add_columns,
-    cascade,
-    column,
-    create,
-    drop,
-    drop_columns,
-    string,
-    text,
-    time,
-)
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    create(
+    ops.create(
         "webhook_endpoints",
-        string("id", 36),
-        string("org_id", 36),
-        text("url"),
-        text("description"),
-        text("events"),
-        text("secret_sealed"),
-        column("enabled", sa.Boolean()),
-        column("failure_count", sa.Integer()),
-        string("disabled_reason", 32, nullable=True),
-        string("created_by", 36, nullable=True),
-        time("created_at"),
-        time("updated_at"),
-        cascade("webhook_endpoints", "org_id", "organizations"),
+        ops.string("id", 36),
+        ops.string("org_id", 36),
+        ops.text("url"),
+        ops.text("description"),
+        ops.text("events"),
+        ops.text("secret_sealed"),
+        ops.column("enabled", sa.Boolean()),
+        ops.column("failure_count", sa.Integer()),
+        ops.string("disabled_reason", 32, nullable=True),
+        ops.string("created_by", 36, nullable=True),
+        ops.time("created_at"),
+        ops.time("updated_at"),
+        ops.cascade("webhook_endpoints", "org_id", "organizations"),
         primary_key=["id"],
         indexes={"ix_webhook_endpoints_org_page": ["org_id", "id"]},
     )
-    create(
+    ops.create(
         "webhook_deliveries",
-        string("id", 40),
-        string("endpoint_id", 36),
-        string("org_id", 36),
-        string("event_type", 64),
-        text("payload"),
-        string("status", 16),
-        column("attempts", sa.Integer()),
-        time("next_attempt_at"),
-        time("last_attempt_at", nullable=True),
-        column("last_status_code", sa.Integer(), nullable=True),
-        string("last_error", 200, nullable=True),
-        time("delivered_at", nullable=True),
-        time("created_at"),
-        cascade("webhook_deliveries", "endpoint_id", "webhook_endpoints"),
+        ops.string("id", 40),
+        ops.string("endpoint_id", 36),
+        ops.string("org_id", 36),
+        ops.string("event_type", 64),
+        ops.text("payload"),
+        ops.string("status", 16),
+        ops.column("attempts", sa.Integer()),
+        ops.time("next_attempt_at"),
+        ops.time("last_attempt_at", nullable=True),
+        ops.column("last_status_code", sa.Integer(), nullable=True),
+        ops.string("last_error", 200, nullable=True),
+        ops.time("delivered_at", nullable=True),
+        ops.time("created_at"),
+        ops.cascade("webhook_deliveries", "endpoint_id", "webhook_endpoints"),
         primary_key=["id"],
         indexes={
             "ix_webhook_deliveries_due": ["status", "next_attempt_at"],
             "ix_webhook_deliveries_endpoint_page": ["endpoint_id", "created_at"],
         },
     )
-    add_columns(
+    ops.add_columns(
         "personal_tokens",
-        time("notified_expired_at", nullable=True),
-        time("notified_inactive_at", nullable=True),
+        ops.time("notified_expired_at", nullable=True),
+        ops.time("notified_inactive_at", nullable=True),
     )
 
 
 def downgrade() -> None:
-    drop_columns("personal_tokens", "notified_inactive_at", "notified_expired_at")
-    drop("webhook_deliveries", "ix_webhook_deliveries_endpoint_page", "ix_webhook_deliveries_due")
-    drop("webhook_endpoints", "ix_webhook_endpoints_org_page")
+    ops.drop_columns("personal_tokens", "notified_inactive_at", "notified_expired_at")
+    ops.drop("webhook_deliveries", "ix_webhook_deliveries_endpoint_page", "ix_webhook_deliveries_due")
+    ops.drop("webhook_endpoints", "ix_webhook_endpoints_org_page")

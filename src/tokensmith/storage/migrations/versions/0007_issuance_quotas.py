@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tokensmith.storage.migrations.schema_ops import add_columns, column, drop_columns, flag
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    add_columns("organizations", column("credential_tokens_per_hour", sa.Integer(), nullable=True))
-    add_columns("credentials", flag("reuse_tokens"))
+    ops.add_columns("organizations", ops.column("credential_tokens_per_hour", sa.Integer(), nullable=True))
+    ops.add_columns("credentials", ops.flag("reuse_tokens"))
 
 
 def downgrade() -> None:
-    drop_columns("credentials", "reuse_tokens")
-    drop_columns("organizations", "credential_tokens_per_hour")
+    ops.drop_columns("credentials", "reuse_tokens")
+    ops.drop_columns("organizations", "credential_tokens_per_hour")

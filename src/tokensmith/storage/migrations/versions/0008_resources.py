@@ -11,36 +11,26 @@ token issued before this revision) is the deployment's default audience.
 
 from __future__ import annotations
 
-from tokensmith.storage.migrations.schema_ops import (
-    add_columns,
-    create,
-    drop,
-    drop_columns,
-    string,
-    text,
-    time,
-)
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    create(
+    ops.create(
         "resources",
-        string("id", 36),
-        string("name", 200),
-        string("uri", 2048),
-        text("scopes"),
-        time("created_at"),
+        ops.string("id", 36),
+        ops.string("name", 200),
+        ops.string("uri", 2048),
+        ops.text("scopes"),
+        ops.time("created_at"),
         primary_key=["id"],
         unique=["uri"],
     )
-    add_columns("access_tokens", string("audience", 2048, nullable=True))
+    ops.add_columns("access_tokens", ops.string("audience", 2048, nullable=True))
 
 
 def downgrade() -> None:
-    drop_columns("access_tokens", "audience")
-    drop("resources")
+    ops.drop_columns("access_tokens", "audience")
+    ops.drop("resources")

@@ -17,92 +17,90 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tokensmith.storage.migrations.schema_ops import cascade, column, create, drop, string, text, time
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 
 def _granted() -> list[sa.Column[Any]]:
     """What one consent granted, as a code and its refresh-token family both record it."""
     return [
-        string("user_id", 36),
-        string("org_id", 36),
-        text("scopes"),
-        column("resource", sa.JSON()),
-        time("auth_time"),
-        time("created_at"),
+        ops.string("user_id", 36),
+        ops.string("org_id", 36),
+        ops.text("scopes"),
+        ops.column("resource", sa.JSON()),
+        ops.time("auth_time"),
+        ops.time("created_at"),
     ]
 
 
 def upgrade() -> None:
-    create(
+    ops.create(
         "oauth_clients",
-        string("client_id", 64),
-        string("client_name", 200),
-        column("redirect_uris", sa.JSON()),
-        text("scope"),
-        text("client_uri", nullable=True),
-        time("created_at"),
+        ops.string("client_id", 64),
+        ops.string("client_name", 200),
+        ops.column("redirect_uris", sa.JSON()),
+        ops.text("scope"),
+        ops.text("client_uri", nullable=True),
+        ops.time("created_at"),
         primary_key=["client_id"],
     )
-    create(
+    ops.create(
         "refresh_token_families",
-        string("id", 36),
-        text("client_id"),
-        string("client_name", 200),
+        ops.string("id", 36),
+        ops.text("client_id"),
+        ops.string("client_name", 200),
         *_granted(),
-        time("last_used_at"),
-        time("expires_at"),
-        time("revoked_at", nullable=True),
-        string("revoked_reason", 32, nullable=True),
-        cascade("refresh_token_families", "org_id", "organizations"),
-        cascade("refresh_token_families", "user_id", "users"),
+        ops.time("last_used_at"),
+        ops.time("expires_at"),
+        ops.time("revoked_at", nullable=True),
+        ops.string("revoked_reason", 32, nullable=True),
+        ops.cascade("refresh_token_families", "org_id", "organizations"),
+        ops.cascade("refresh_token_families", "user_id", "users"),
         primary_key=["id"],
         indexes={"ix_refresh_token_families_user_page": ["user_id", "org_id", "id"]},
     )
-    create(
+    ops.create(
         "authorization_codes",
-        string("code_hash", 100),
-        text("client_id"),
-        text("redirect_uri"),
-        string("code_challenge", 64),
+        ops.string("code_hash", 100),
+        ops.text("client_id"),
+        ops.text("redirect_uri"),
+        ops.string("code_challenge", 64),
         *_granted(),
-        time("expires_at"),
-        time("used_at", nullable=True),
-        string("family_id", 36, nullable=True),
-        cascade("authorization_codes", "family_id", "refresh_token_families"),
-        cascade("authorization_codes", "org_id", "organizations"),
-        cascade("authorization_codes", "user_id", "users"),
+        ops.time("expires_at"),
+        ops.time("used_at", nullable=True),
+        ops.string("family_id", 36, nullable=True),
+        ops.cascade("authorization_codes", "family_id", "refresh_token_families"),
+        ops.cascade("authorization_codes", "org_id", "organizations"),
+        ops.cascade("authorization_codes", "user_id", "users"),
         primary_key=["code_hash"],
         indexes={"ix_authorization_codes_expires_at": ["expires_at"]},
     )
-    create(
+    ops.create(
         "refresh_tokens",
-        string("token_hash", 100),
-        string("family_id", 36),
-        time("created_at"),
-        time("used_at", nullable=True),
-        cascade("refresh_tokens", "family_id", "refresh_token_families"),
+        ops.string("token_hash", 100),
+        ops.string("family_id", 36),
+        ops.time("created_at"),
+        ops.time("used_at", nullable=True),
+        ops.cascade("refresh_tokens", "family_id", "refresh_token_families"),
         primary_key=["token_hash"],
         indexes={"ix_refresh_tokens_family_id": ["family_id"]},
     )
-    create(
+    ops.create(
         "family_access_tokens",
-        string("jti", 64),
-        string("family_id", 36),
-        time("expires_at"),
-        cascade("family_access_tokens", "family_id", "refresh_token_families"),
+        ops.string("jti", 64),
+        ops.string("family_id", 36),
+        ops.time("expires_at"),
+        ops.cascade("family_access_tokens", "family_id", "refresh_token_families"),
         primary_key=["jti"],
         indexes={"ix_family_access_tokens_family_id": ["family_id"]},
     )
 
 
 def downgrade() -> None:
-    drop("family_access_tokens")
-    drop("refresh_tokens")
-    drop("authorization_codes")
-    drop("refresh_token_families")
-    drop("oauth_clients")
+    ops.drop("family_access_tokens")
+    ops.drop("refresh_tokens")
+    ops.drop("authorization_codes")
+    ops.drop("refresh_token_families")
+    ops.drop("oauth_clients")

@@ -10,19 +10,17 @@ token is bound to, returned by introspection as ``cnf.jkt`` (§6.2); NULL for be
 
 from __future__ import annotations
 
-from tokensmith.storage.migrations.schema_ops import add_columns, drop_columns, flag, string
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0010"
 down_revision = "0009"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    add_columns("credentials", flag("require_dpop"))
-    add_columns("access_tokens", string("dpop_jkt", 64, nullable=True))
+    ops.add_columns("credentials", ops.flag("require_dpop"))
+    ops.add_columns("access_tokens", ops.string("dpop_jkt", 64, nullable=True))
 
 
 def downgrade() -> None:
-    drop_columns("access_tokens", "dpop_jkt")
-    drop_columns("credentials", "require_dpop")
+    ops.drop_columns("access_tokens", "dpop_jkt")
+    ops.drop_columns("credentials", "require_dpop")
