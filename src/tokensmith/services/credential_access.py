@@ -18,7 +18,7 @@ from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import Forbidden, NotFound
 from tokensmith.core.records import Credential
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
 
@@ -67,13 +67,6 @@ class CredentialAccess:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Audit ``credential.<action>`` of ``credential`` (its client ID, and ``hint`` to show)."""
-        self._audit.record(
-            connection,
-            actor,
-            f"credential.{action}",
-            org_id=credential.org_id,
-            target_kind="credential",
-            target_id=credential.client_id,
-            target_hint=hint,
-            details=details,
+        self._audit.about(
+            connection, actor, f"credential.{action}", Target.credential(credential, hint), details
         )

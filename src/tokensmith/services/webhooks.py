@@ -23,7 +23,7 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, NotFound
 from tokensmith.core.labels import clean_description
 from tokensmith.core.webhook_events import parse_event_types
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.outbound import OutboundRefused, check_url
 from tokensmith.services.webhook_secrets import WebhookSecretBox, new_webhook_secret
 from tokensmith.storage.database import Database
@@ -280,13 +280,10 @@ class WebhookService:
     def _audited(
         self, connection: Connection, actor: Actor, action: str, row: EndpointRow, details: dict[str, Any]
     ) -> None:
-        self._audit.record(
+        self._audit.about(
             connection,
             actor,
             f"webhook.{action}",
-            org_id=row.org_id,
-            target_kind="webhook",
-            target_id=row.id,
-            target_hint=row.url[:200],
-            details=details,
+            Target(row.org_id, "webhook", row.id, row.url[:200]),
+            details,
         )
