@@ -24,11 +24,12 @@ AuditObserver = Callable[[Connection, dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class Target:
-    """What an event is about: its organisation, its kind and id, and a hint to show for it."""
+    """What an event is about: its organisation, its kind and id, and a hint to show for it
+    (an event about nothing in particular has no kind nor id)."""
 
     org_id: str | None
-    kind: str
-    id: str
+    kind: str | None
+    id: str | None
     hint: str | None = None
 
     @classmethod
@@ -66,23 +67,7 @@ class AuditLog:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Append an event in the caller's transaction, so it lands with the change or not at all."""
-        event: dict[str, Any] = {
-            "occurred_at": self._clock.now(),
-            "org_id": org_id,
-            "actor_kind": actor.method.value,
-            "actor_id": actor.user_id,
-            "actor_label": actor.label,
-            "action": action,
-            "target_kind": target_kind,
-            "target_id": target_id,
-            "target_hint": target_hint,
-            "ip": actor.ip,
-            "transport": actor.transport.value,
-            "details": details or {},
-        }
-        AuditRepository(connection).append(event)
-        for observer in self._observers:
-            observer(connection, event)
+        self.about(connection, actor, action, Target(org_id, target_kind, target_id, target_hint), details)
 
     def about(
         self,
@@ -93,13 +78,20 @@ class AuditLog:
         details: dict[str, Any] | None = None,
     ) -> None:
         """:meth:`record` an event about ``target``."""
-        self.record(
-            connection,
-            actor,
-            action,
-            org_id=target.org_id,
-            target_kind=target.kind,
-            target_id=target.id,
-            target_hint=target.hint,
-            details=details,
-        )
+        event: dict[str, Any] = {
+            "occurred_at": self._clock.now(),
+            "org_id": target.org_id,
+            "actor_kind": actor.method.value,
+            "actor_id": actor.user_id,
+            "actor_label": actor.label,
+            "action": action,
+            "target_kind": target.kind,
+            "target_id": target.id,
+            "target_hint": target.hint,
+            "ip": actor.ip,
+            "transport": actor.transport.value,
+            "details": details or {},
+        }
+        AuditRepository(connection).append(event)
+        for observer in self._observers:
+            observer(connection, event)

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, Column, Index, String, Table, Text
 
 from tokensmith.storage.table_base import UTCDateTime, metadata
 from tokensmith.storage.table_base import cascade_fk as _fk
+
+
+def _granted() -> list[Column[Any]]:
+    """What one consent granted, as a code and its refresh-token family both record it: who, in
+    which organisation, the scopes and resources, when the person authenticated."""
+    return [
+        Column("user_id", String(36), _fk("users.id"), nullable=False),
+        Column("org_id", String(36), _fk("organizations.id"), nullable=False),
+        Column("scopes", Text, nullable=False),
+        Column("resource", JSON, nullable=False),
+        Column("auth_time", UTCDateTime(), nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+    ]
+
 
 #: Public clients registered by RFC 7591 Dynamic Client Registration (``token_endpoint_auth_method``
 #: ``none``): the authorization code flow's clients (services/client_registration.py).
@@ -29,12 +45,7 @@ refresh_token_families = Table(
     # A registered client's id, or a Client ID Metadata Document's URL: not a foreign key.
     Column("client_id", Text, nullable=False),
     Column("client_name", String(200), nullable=False),
-    Column("user_id", String(36), _fk("users.id"), nullable=False),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
-    Column("scopes", Text, nullable=False),
-    Column("resource", JSON, nullable=False),
-    Column("auth_time", UTCDateTime(), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    *_granted(),
     Column("last_used_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
@@ -51,12 +62,7 @@ authorization_codes = Table(
     Column("client_id", Text, nullable=False),
     Column("redirect_uri", Text, nullable=False),
     Column("code_challenge", String(64), nullable=False),
-    Column("user_id", String(36), _fk("users.id"), nullable=False),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
-    Column("scopes", Text, nullable=False),
-    Column("resource", JSON, nullable=False),
-    Column("auth_time", UTCDateTime(), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
+    *_granted(),
     Column("expires_at", UTCDateTime(), nullable=False, index=True),
     Column("used_at", UTCDateTime(), nullable=True),
     Column("family_id", String(36), _fk("refresh_token_families.id"), nullable=True),

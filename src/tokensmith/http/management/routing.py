@@ -61,21 +61,13 @@ def creates(
     router: APIRouter, path: str, model: type[Any], summary: str, *conflicts: int
 ) -> Callable[[Route], Route]:
     """``POST path`` answering ``201`` with ``model``; ``conflicts``: the problem statuses it documents."""
-    return router.post(
-        path,
-        status_code=201,
-        response_model=model,
-        responses=problems(*conflicts) if conflicts else None,
-        summary=summary,
-    )
+    return router.post(path, status_code=201, response_model=model, **_described(summary, conflicts))
 
 
 def deletes(router: APIRouter, path: str, summary: str, *conflicts: int) -> Callable[[Route], Route]:
     """``DELETE path`` answering ``204 No Content``; ``conflicts``: the problem statuses it documents."""
-    return router.delete(
-        path,
-        status_code=204,
-        response_class=Response,
-        responses=problems(*conflicts) if conflicts else None,
-        summary=summary,
-    )
+    return router.delete(path, status_code=204, response_class=Response, **_described(summary, conflicts))
+
+
+def _described(summary: str, conflicts: tuple[int, ...]) -> dict[str, Any]:
+    return {"responses": problems(*conflicts) if conflicts else None, "summary": summary}
