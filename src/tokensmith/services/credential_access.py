@@ -15,8 +15,9 @@ from sqlalchemy.engine import Connection
 
 from tokensmith.core import ids, permissions
 from tokensmith.core.actors import Actor
+from tokensmith.core.client_keys import ClientAuthMethod
 from tokensmith.core.clock import Clock
-from tokensmith.core.errors import Forbidden, NotFound
+from tokensmith.core.errors import BadRequest, Forbidden, NotFound
 from tokensmith.core.records import Credential
 from tokensmith.services.audit import AuditLog, Target
 from tokensmith.storage.database import Database
@@ -41,6 +42,15 @@ class CredentialAccess:
         credential = self._visible(repo, actor, ref)
         if not permissions.can_change_credential(actor, credential):
             raise Forbidden("only organisation owners and admins can change organisation credentials")
+        return credential
+
+    def _changeable_using(
+        self, repo: CredentialRepository, actor: Actor, ref: str, method: ClientAuthMethod, refusal: str
+    ) -> Credential:
+        """A credential the actor may change that authenticates with ``method`` (else 400 ``refusal``)."""
+        credential = self._changeable(repo, actor, ref)
+        if credential.auth_method is not method:
+            raise BadRequest(refusal, field="auth_method")
         return credential
 
     def _set(self, actor: Actor, credential_ref: str, action: str, **values: Any) -> Credential:

@@ -64,11 +64,8 @@ class CredentialKeyService(CredentialAccess):
         now = self._clock.now()
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
-            credential = self._changeable(repo, actor, ref)
-            if credential.auth_method is not ClientAuthMethod.PRIVATE_KEY_JWT:
-                raise BadRequest(
-                    "this credential authenticates with a secret; it has no keys", field="auth_method"
-                )
+            refusal = "this credential authenticates with a secret; it has no keys"
+            credential = self._changeable_using(repo, actor, ref, ClientAuthMethod.PRIVATE_KEY_JWT, refusal)
             if credential.jwks_uri is not None:
                 raise BadRequest(
                     "this credential's keys are published at its jwks_uri; rotate them there", field="jwks"

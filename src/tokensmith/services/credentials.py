@@ -284,12 +284,10 @@ class CredentialService(CredentialSettings, CredentialAuthentication):
         now = self._clock.now()
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
-            credential = self._changeable(repo, actor, credential_ref)
-            if credential.auth_method is not ClientAuthMethod.CLIENT_SECRET:
-                raise BadRequest(
-                    "this credential authenticates with private_key_jwt: it has keys, not a secret",
-                    field="auth_method",
-                )
+            refusal = "this credential authenticates with private_key_jwt: it has keys, not a secret"
+            credential = self._changeable_using(
+                repo, actor, credential_ref, ClientAuthMethod.CLIENT_SECRET, refusal
+            )
             previous_hash = credential.secret_hash if grace_seconds else None
             previous_until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
             updated = replace(
