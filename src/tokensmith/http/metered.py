@@ -59,15 +59,21 @@ def _failure(metrics: Metrics, exc: OAuthError) -> None:
         metrics.rate_limited("issuance_quota")
 
 
-def metered_token(handler: Endpoint, metrics: Metrics, route: str) -> Endpoint:
-    """The token endpoint at ``route`` (one of its dialects), counted and timed."""
+def _metered(
+    handler: Endpoint,
+    metrics: Metrics,
+    success: Callable[[Request], str],
+    report: Callable[[Request, str, float], None],
+) -> Endpoint:
+    """``handler``, its outcome reported with the seconds it took: ``success(request)`` when it
+    answers, the OAuth error code it raises, or ``temporarily_unavailable`` / ``server_error``."""
 
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         result = "server_error"
         try:
             response = await handler(request)
-            result = "issued"
+            result = success(request)
             return response
         except OAuthError as exc:
             result = exc.error
@@ -77,36 +83,34 @@ def metered_token(handler: Endpoint, metrics: Metrics, route: str) -> Endpoint:
             result = "temporarily_unavailable"
             raise
         finally:
-            scope = request.scope
-            metrics.token_request(
-                grant=scope.get(_GRANT, "none"),
-                route=route,
-                token_format=scope.get(_FORMAT, "none"),
-                result=result,
-                seconds=time.perf_counter() - started,
-            )
+            report(request, result, time.perf_counter() - started)
 
     return endpoint
+
+
+def metered_token(handler: Endpoint, metrics: Metrics, route: str) -> Endpoint:
+    """The token endpoint at ``route`` (one of its dialects), counted and timed."""
+
+    def report(request: Request, result: str, seconds: float) -> None:
+        scope = request.scope
+        metrics.token_request(
+            grant=scope.get(_GRANT, "none"),
+            route=route,
+            token_format=scope.get(_FORMAT, "none"),
+            result=result,
+            seconds=seconds,
+        )
+
+    return _metered(handler, metrics, lambda _request: "issued", report)
 
 
 def metered_introspection(handler: Endpoint, metrics: Metrics) -> Endpoint:
     """RFC 7662 introspection, counted (active / inactive / error code) and timed."""
 
-    async def endpoint(request: Request) -> Response:
-        started = time.perf_counter()
-        result = "server_error"
-        try:
-            response = await handler(request)
-            result = "active" if request.scope.get(_ACTIVE) else "inactive"
-            return response
-        except OAuthError as exc:
-            result = exc.error
-            _failure(metrics, exc)
-            raise
-        except StorageUnavailable:
-            result = "temporarily_unavailable"
-            raise
-        finally:
-            metrics.introspection(result=result, seconds=time.perf_counter() - started)
+    def success(request: Request) -> str:
+        return "active" if request.scope.get(_ACTIVE) else "inactive"
 
-    return endpoint
+    def report(request: Request, result: str, seconds: float) -> None:
+        metrics.introspection(result=result, seconds=seconds)
+
+    return _metered(handler, metrics, success, report)

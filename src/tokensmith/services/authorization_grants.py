@@ -27,7 +27,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from tokensmith.core import delegation, permissions, pkce
+from tokensmith.core import delegation, pkce
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
@@ -45,13 +45,13 @@ from tokensmith.core.errors import (
     InvalidRequest,
     InvalidScope,
     InvalidTarget,
-    NotFound,
     OAuthError,
 )
 from tokensmith.core.records import Organization
 from tokensmith.core.resources import narrow_to_resource
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.authorization import CODE_PREFIX, ClientLookup
+from tokensmith.services.authorized_apps import AuthorizedApps
 from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.minting import IssuedToken
 from tokensmith.services.resources import ResourceService
@@ -76,7 +76,7 @@ def _resource_within(presented: str | None, granted: tuple[str, ...]) -> None:
 
 
 @dataclass(eq=False)
-class AuthorizationGrants:
+class AuthorizationGrants(AuthorizedApps):
     database: Database
     clock: Clock
     hasher: secret_format.SecretHasher
@@ -330,38 +330,3 @@ class AuthorizationGrants:
         if not live:
             raise InvalidGrant(GRANT_FAILED, detail="the authorization was revoked while issuing")
         return replace(issued, refresh_token=refresh)
-
-    def _revoke(
-        self, connection: Connection, family_id: str, org_id: str, now: datetime, reason: str, actor: Actor
-    ) -> None:
-        if RefreshFamilyRepository(connection).revoke(family_id, now, reason):
-            self.audit.record(
-                connection,
-                actor,
-                "authorized_app.revoked",
-                org_id=org_id,
-                target_kind="authorized_app",
-                target_id=family_id,
-                details={"reason": reason},
-            )
-
-    # -- the person's authorized apps -----------------------------------------------------------
-    def authorized_apps(self, actor: Actor) -> list[RefreshFamily]:
-        """The caller's live authorizations in their current organisation (scope ``tokens:read``)."""
-        permissions.require_scope(actor, "tokens:read")
-        if actor.user_id is None or actor.org_id is None:
-            return []
-        with self.database.transaction() as connection:
-            return RefreshFamilyRepository(connection).for_user(
-                actor.user_id, actor.org_id, live_after=self.clock.now()
-            )
-
-    def revoke_app(self, actor: Actor, family_id: str) -> None:
-        """The person revokes one of their authorized apps: its refresh and access tokens stop working
-        (scope ``tokens:write``; audited as ``authorized_app.revoked``, reason ``person``)."""
-        permissions.require_scope(actor, "tokens:write")
-        with self.database.transaction() as connection:
-            family = RefreshFamilyRepository(connection).get(family_id)
-            if family is None or family.user_id != actor.user_id or family.org_id != actor.org_id:
-                raise NotFound("no such authorized app")
-            self._revoke(connection, family.id, family.org_id, self.clock.now(), "person", actor)

@@ -45,8 +45,9 @@ from tokensmith.services.studio import TokenStudio
 from tokensmith.services.token_reuse import TokenReuse
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.services.webhook_delivery import RetryPolicy, WebhookDeliverer
+from tokensmith.services.webhook_outbox import WebhookOutbox
 from tokensmith.services.webhook_secrets import WebhookSecretBox
-from tokensmith.services.webhooks import WebhookOutbox, WebhookService
+from tokensmith.services.webhooks import WebhookService
 from tokensmith.settings import MANAGEMENT_SCOPES, Settings
 from tokensmith.storage.database import Database
 from tokensmith.storage.engine import create_database_engine

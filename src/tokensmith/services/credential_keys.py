@@ -15,20 +15,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from tokensmith.core import client_keys, ids, permissions
+from tokensmith.core import client_keys, permissions
 from tokensmith.core.actors import Actor
 from tokensmith.core.client_keys import ClientAuthMethod, ClientKey
 from tokensmith.core.clock import Clock
-from tokensmith.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from tokensmith.core.errors import BadRequest, Conflict, NotFound
 from tokensmith.core.records import Credential
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.credential_access import CredentialAccess
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
 
 
-class CredentialKeyService:
+class CredentialKeyService(CredentialAccess):
     def __init__(
         self, database: Database, clock: Clock, audit: AuditLog, *, algorithms: tuple[str, ...]
     ) -> None:
@@ -65,11 +64,8 @@ class CredentialKeyService:
         now = self._clock.now()
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
-            credential = self._changeable(repo, actor, ref)
-            if credential.auth_method is not ClientAuthMethod.PRIVATE_KEY_JWT:
-                raise BadRequest(
-                    "this credential authenticates with a secret; it has no keys", field="auth_method"
-                )
+            refusal = "this credential authenticates with a secret; it has no keys"
+            credential = self._changeable_using(repo, actor, ref, ClientAuthMethod.PRIVATE_KEY_JWT, refusal)
             if credential.jwks_uri is not None:
                 raise BadRequest(
                     "this credential's keys are published at its jwks_uri; rotate them there", field="jwks"
@@ -79,37 +75,10 @@ class CredentialKeyService:
                 raise BadRequest(f"a credential may hold at most {client_keys.MAX_KEYS} keys", field="jwks")
             if not repo.replace_keys(credential.id, keys, expected=credential.jwks, now=now):
                 raise Conflict("the keys were changed by another request meanwhile; reload and retry")
-            self._audited(connection, actor, credential, how, credential.jwks, keys)
-        return replace(credential, jwks=keys, updated_at=now)
-
-    def _changeable(self, repo: CredentialRepository, actor: Actor, ref: str) -> Credential:
-        credential = repo.by_client_id(ref) if ids.is_client_id(ref) else repo.get(ref)
-        if credential is None or not permissions.can_see_credential(actor, credential):
-            raise NotFound("no such credential")
-        if not permissions.can_change_credential(actor, credential):
-            raise Forbidden("only organisation owners and admins can change organisation credentials")
-        return credential
-
-    def _audited(
-        self,
-        connection: Connection,
-        actor: Actor,
-        credential: Credential,
-        how: str,
-        before: tuple[ClientKey, ...],
-        after: tuple[ClientKey, ...],
-    ) -> None:
-        self._audit.record(
-            connection,
-            actor,
-            "credential.keys_changed",
-            org_id=credential.org_id,
-            target_kind="credential",
-            target_id=credential.client_id,
-            target_hint=credential.name,
-            details={
+            details = {
                 "change": how,
-                "before": [k.thumbprint for k in before],
-                "after": [k.thumbprint for k in after],
-            },
-        )
+                "before": [k.thumbprint for k in credential.jwks],
+                "after": [k.thumbprint for k in keys],
+            }
+            self._audited(connection, actor, "keys_changed", credential, credential.name, details)
+        return replace(credential, jwks=keys, updated_at=now)

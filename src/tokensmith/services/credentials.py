@@ -12,9 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from tokensmith.core import client_keys, delegation, ids, permissions, policies
+from tokensmith.core import client_keys, delegation, ids, permissions
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
 from tokensmith.core.client_keys import ClientAuthMethod
@@ -22,13 +20,13 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import (
     BadRequest,
     Conflict,
-    Forbidden,
-    InvalidClient,
     NotFound,
 )
 from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Credential, CredentialKind, Organization, TokenFormat
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.credential_authentication import USAGE_KIND, CredentialAuthentication
+from tokensmith.services.credential_settings import CredentialSettings
 from tokensmith.services.pages import Page, PendingUse
 from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
@@ -37,7 +35,6 @@ from tokensmith.storage.repositories.credentials import CredentialLookup, Creden
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
 MAX_GRACE_SECONDS = 7 * 24 * 3600
-USAGE_KIND = "credential"
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ class CreatedCredential:
 CredentialPage = Page[Credential]
 
 
-class CredentialService:
+class CredentialService(CredentialSettings, CredentialAuthentication):
     def __init__(
         self,
         database: Database,
@@ -273,37 +270,6 @@ class CredentialService:
             self._audited(connection, actor, "renamed", credential, new_name, details)
         return replace(credential, name=new_name, description=new_description, updated_at=now)
 
-    def set_token_reuse(self, actor: Actor, credential_ref: str, *, enabled: bool) -> Credential:
-        """Turn token reuse (:mod:`tokensmith.services.token_reuse`) on or off; audited as
-        ``credential.token_reuse_changed``. Off takes effect at the next token request."""
-        permissions.require_scope(actor, "credentials:write")
-        with self._db.transaction() as connection:
-            repo = CredentialRepository(connection)
-            credential = self._changeable(repo, actor, credential_ref)
-            if credential.reuse_tokens == enabled:
-                return credential
-            now = self._clock.now()
-            repo.set_reuse_tokens(credential.id, enabled, now)
-            details = {"reuse_tokens": enabled}
-            self._audited(connection, actor, "token_reuse_changed", credential, credential.name, details)
-        return replace(credential, reuse_tokens=enabled, updated_at=now)
-
-    def set_require_dpop(self, actor: Actor, credential_ref: str, require_dpop: bool) -> Credential:
-        """Require (or stop requiring) DPoP proofs on this client's token requests (RFC 9449 §5).
-
-        Tokens already issued keep their binding (or lack of one) until they expire."""
-        permissions.require_scope(actor, "credentials:write")
-        with self._db.transaction() as connection:
-            repo = CredentialRepository(connection)
-            credential = self._changeable(repo, actor, credential_ref)
-            now = self._clock.now()
-            if credential.require_dpop == require_dpop:
-                return credential
-            repo.set_require_dpop(credential.id, require_dpop, now)
-            details = {"require_dpop": require_dpop}
-            self._audited(connection, actor, "dpop_changed", credential, credential.name, details)
-        return replace(credential, require_dpop=require_dpop, updated_at=now)
-
     def regenerate(self, actor: Actor, credential_ref: str, *, grace_seconds: int = 0) -> CreatedCredential:
         """New secret; the old one dies now, or after ``grace_seconds`` (both work meanwhile).
 
@@ -318,12 +284,10 @@ class CredentialService:
         now = self._clock.now()
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
-            credential = self._changeable(repo, actor, credential_ref)
-            if credential.auth_method is not ClientAuthMethod.CLIENT_SECRET:
-                raise BadRequest(
-                    "this credential authenticates with private_key_jwt: it has keys, not a secret",
-                    field="auth_method",
-                )
+            refusal = "this credential authenticates with private_key_jwt: it has keys, not a secret"
+            credential = self._changeable_using(
+                repo, actor, credential_ref, ClientAuthMethod.CLIENT_SECRET, refusal
+            )
             previous_hash = credential.secret_hash if grace_seconds else None
             previous_until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
             updated = replace(
@@ -360,74 +324,3 @@ class CredentialService:
             repo.delete(credential.id)
             self._audited(connection, actor, "deleted", credential, credential.name)
         return credential
-
-    def _audited(
-        self,
-        connection: Connection,
-        actor: Actor,
-        action: str,
-        credential: Credential,
-        hint: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """Audit ``credential.<action>`` of ``credential`` (its client ID, and ``hint`` to show)."""
-        self._audit.record(
-            connection,
-            actor,
-            f"credential.{action}",
-            org_id=credential.org_id,
-            target_kind="credential",
-            target_id=credential.client_id,
-            target_hint=hint,
-            details=details,
-        )
-
-    def _find(self, repo: CredentialRepository, ref: str) -> Credential | None:
-        return repo.by_client_id(ref) if ids.is_client_id(ref) else repo.get(ref)
-
-    def _visible(self, repo: CredentialRepository, actor: Actor, ref: str) -> Credential:
-        credential = self._find(repo, ref)
-        if credential is None or not permissions.can_see_credential(actor, credential):
-            raise NotFound("no such credential")
-        return credential
-
-    def _changeable(self, repo: CredentialRepository, actor: Actor, ref: str) -> Credential:
-        credential = self._visible(repo, actor, ref)
-        if not permissions.can_change_credential(actor, credential):
-            raise Forbidden("only organisation owners and admins can change organisation credentials")
-        return credential
-
-    # -- the token endpoint's hot path -----------------------------------------
-    def authenticate(self, client_id: str, client_secret: str) -> tuple[Credential, Organization]:
-        """RFC 6749 §2.3.1 client authentication, constant-time, with no early DB work for garbage.
-
-        Unknown client IDs still run a dummy comparison, so "unknown" and "wrong secret"
-        look alike from outside.
-        """
-        if not ids.is_client_id(client_id) or not secret_format.is_well_formed(client_secret, self._prefix):
-            raise InvalidClient(detail="malformed client id or secret")
-        found = self._lookup(client_id)
-        if found is None:
-            self._hasher.verify(client_secret, None)
-            raise InvalidClient(detail="unknown client")
-        credential, org = found
-        if credential.auth_method is not ClientAuthMethod.CLIENT_SECRET:
-            # RFC 7523 §2.2: a key-based credential authenticates with an assertion only.
-            self._hasher.verify(client_secret, None)
-            raise InvalidClient(detail="a private_key_jwt credential sent a secret")
-        now = self._clock.now()
-        ok = self._hasher.verify(client_secret, credential.secret_hash)
-        if (
-            not ok
-            and credential.previous_secret_hash is not None
-            and credential.previous_secret_expires_at is not None
-            and now < credential.previous_secret_expires_at
-        ):
-            ok = self._hasher.verify(client_secret, credential.previous_secret_hash)
-        if not ok:
-            raise InvalidClient(detail="wrong secret")
-        policies.check_client_allowed(org.policy, credential.kind)
-        self._usage.note(USAGE_KIND, credential.id, now)
-        # Success only: a hash made under an old master key moves to the current one (deferred).
-        self._rehasher.credential_used(credential, client_secret, now)
-        return credential, org

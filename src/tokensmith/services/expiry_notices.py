@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock
 from tokensmith.core.records import PersonalTokenRecord
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.personal_tokens import PersonalTokenRepository
 
@@ -45,15 +45,12 @@ def emit_expiry_notices(database: Database, clock: Clock, audit: AuditLog, trans
                 if not PersonalTokenRepository(connection).claim_notice(token.id, column, now):
                     continue
                 assert token.expires_at is not None
-                audit.record(
+                audit.about(
                     connection,
                     actor,
                     "personal_token.expiring",
-                    org_id=token.org_id,
-                    target_kind="personal_token",
-                    target_id=token.id,
-                    target_hint=token.token_hint,
-                    details={
+                    Target.personal_token(token),
+                    {
                         "notice": label,
                         "name": token.name,
                         "user_id": token.user_id,
@@ -98,15 +95,12 @@ def emit_lapse_notices(database: Database, clock: Clock, audit: AuditLog, transp
         with database.transaction() as connection:
             if not PersonalTokenRepository(connection).claim_notice(token.id, column, now):
                 continue
-            audit.record(
+            audit.about(
                 connection,
                 actor,
                 action,
-                org_id=token.org_id,
-                target_kind="personal_token",
-                target_id=token.id,
-                target_hint=token.token_hint,
-                details={"name": token.name, "user_id": token.user_id, **extra},
+                Target.personal_token(token),
+                {"name": token.name, "user_id": token.user_id, **extra},
             )
             emitted += 1
     return emitted

@@ -19,7 +19,7 @@ from tokensmith.core.delegation import OWNER_CLAIM
 from tokensmith.core.errors import UnauthorizedClient
 from tokensmith.core.records import Credential
 from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.minting import TokenMinter
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
@@ -166,16 +166,8 @@ class TokenInspector:
                 if record.client_id != caller.client_id:
                     raise UnauthorizedClient("The token was not issued to this client.")
                 repo.delete_by_hash(record.token_hash)
-                self.audit.record(
-                    connection,
-                    actor,
-                    "access_token.revoked",
-                    org_id=record.org_id,
-                    target_kind="access_token",
-                    target_id=record.jti,
-                    target_hint=caller.client_id,
-                    details={"format": "opaque"},
-                )
+                target = Target(record.org_id, "access_token", record.jti, caller.client_id)
+                self.audit.about(connection, actor, "access_token.revoked", target, {"format": "opaque"})
             return
         claims = self.minter.decode(token, verify_exp=False, any_audience=True)
         if claims is None or claims.get("org_id") != caller.org_id:
@@ -188,16 +180,8 @@ class TokenInspector:
             AccessTokenRepository(connection).revoke_jti(
                 str(claims["jti"]), datetime.fromtimestamp(int(claims["exp"]), UTC), now
             )
-            self.audit.record(
-                connection,
-                actor,
-                "access_token.revoked",
-                org_id=caller.org_id,
-                target_kind="access_token",
-                target_id=str(claims["jti"]),
-                target_hint=caller.client_id,
-                details={"format": "jwt"},
-            )
+            target = Target(caller.org_id, "access_token", str(claims["jti"]), caller.client_id)
+            self.audit.about(connection, actor, "access_token.revoked", target, {"format": "jwt"})
 
     def purge_expired(self) -> int:
         """Forget expired opaque tokens and revocations of expired JWTs (housekeeping)."""

@@ -36,7 +36,7 @@ from tokensmith.core.actors import Actor
 from tokensmith.core.errors import InvalidDPoPProof, InvalidScope, InvalidSubjectToken, UnauthorizedClient
 from tokensmith.core.records import Credential, CredentialKind, Organization, SubjectKind, TokenFormat
 from tokensmith.core.resources import Resource, narrow_to_resource
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.introspection import PERSONAL_CLIENT_PREFIX
 from tokensmith.services.issuance_quota import IssuanceQuota
 from tokensmith.services.minting import Grant, IssuedToken, TokenMinter
@@ -128,15 +128,9 @@ class TokenIssuance:
             self._overissue.minted(credential)
         if actor is not None:
             with self._db.transaction() as connection:
-                self._audit.record(
-                    connection,
-                    actor,
-                    "credential.token_generated",
-                    org_id=credential.org_id,
-                    target_kind="credential",
-                    target_id=credential.client_id,
-                    target_hint=credential.name,
-                    details={"jti": issued.jti, "scope": issued.scope, "expires_in": issued.expires_in},
+                details = {"jti": issued.jti, "scope": issued.scope, "expires_in": issued.expires_in}
+                self._audit.about(
+                    connection, actor, "credential.token_generated", Target.credential(credential), details
                 )
         return issued
 

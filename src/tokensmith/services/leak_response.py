@@ -28,14 +28,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy.engine import Connection
 
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
 from tokensmith.storage.repositories.credentials import CredentialRepository
@@ -48,6 +45,9 @@ MAX_SOURCE_LENGTH = 100
 #: What a disabled client secret's stored hash starts with: tagged with no master key id, so
 #: :meth:`SecretHasher.verify` never accepts anything against it.
 DISABLED_TAG = "disabled:"
+
+#: The audit action of every secret revoked because it was reported leaked.
+LEAK_REVOKED = "secret.leak_revoked"
 
 
 @dataclass(frozen=True)
@@ -127,68 +127,30 @@ class LeakResponder:
                     now=now,
                     expected_secret_hash=credential.secret_hash,
                 )
-                self._record(
-                    connection,
-                    actor,
-                    org_id=credential.org_id,
-                    kind="client_secret",
-                    target_kind="credential",
-                    target_id=credential.client_id,
-                    hint=credential.name,
-                    details={
-                        "source": source,
-                        "secret": "current" if current_leaked else "grace_period",
-                        "owner_user_id": credential.user_id,
-                    },
-                )
+                details = {
+                    "kind": "client_secret",
+                    "source": source,
+                    "secret": "current" if current_leaked else "grace_period",
+                    "owner_user_id": credential.user_id,
+                }
+                target = Target(credential.org_id, "credential", credential.client_id, credential.name)
+                self._audit.about(connection, actor, LEAK_REVOKED, target, details)
             personal = PersonalTokenRepository(connection)
             for token in found_tokens:
                 if not personal.revoke(token.id, now):
                     continue
-                self._record(
-                    connection,
-                    actor,
-                    org_id=token.org_id,
-                    kind="personal_token",
-                    target_kind="personal_token",
-                    target_id=token.id,
-                    hint=token.token_hint,
-                    details={"source": source, "name": token.name, "owner_user_id": token.user_id},
-                )
+                details = {
+                    "kind": "personal_token",
+                    "source": source,
+                    "name": token.name,
+                    "owner_user_id": token.user_id,
+                }
+                target = Target(token.org_id, "personal_token", token.id, token.token_hint)
+                self._audit.about(connection, actor, LEAK_REVOKED, target, details)
             access = AccessTokenRepository(connection)
             for record in found_access:
                 access.delete_by_hash(record.token_hash)
-                self._record(
-                    connection,
-                    actor,
-                    org_id=record.org_id,
-                    kind="access_token",
-                    target_kind="access_token",
-                    target_id=record.jti,
-                    hint=record.client_id,
-                    details={"source": source, "client_id": record.client_id},
-                )
+                details = {"kind": "access_token", "source": source, "client_id": record.client_id}
+                target = Target(record.org_id, "access_token", record.jti, record.client_id)
+                self._audit.about(connection, actor, LEAK_REVOKED, target, details)
         return LeakReport(len(candidates), len(found_secrets), len(found_tokens), len(found_access))
-
-    def _record(
-        self,
-        connection: Connection,
-        actor: Actor,
-        *,
-        org_id: str,
-        kind: str,
-        target_kind: str,
-        target_id: str,
-        hint: str | None,
-        details: dict[str, Any],
-    ) -> None:
-        self._audit.record(
-            connection,
-            actor,
-            "secret.leak_revoked",
-            org_id=org_id,
-            target_kind=target_kind,
-            target_id=target_id,
-            target_hint=hint,
-            details={"kind": kind, **details},
-        )

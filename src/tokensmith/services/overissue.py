@@ -24,7 +24,7 @@ from limits import RateLimitItemPerHour, RateLimitItemPerSecond
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.records import Credential
 from tokensmith.metrics import NO_METRICS, Metrics
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.issuance_counts import IssuanceCounter
 from tokensmith.storage.database import Database
 
@@ -64,15 +64,12 @@ class OverissueWatch:
         actor = Actor(method=AuthMethod.SYSTEM, transport=Transport.OAUTH)
         try:
             with self._db.transaction() as connection:
-                self._audit.record(
+                self._audit.about(
                     connection,
                     actor,
                     "credential.token_overissue",
-                    org_id=credential.org_id,
-                    target_kind="credential",
-                    target_id=credential.client_id,
-                    target_hint=credential.name,
-                    details={
+                    Target.credential(credential),
+                    {
                         "threshold": self._threshold,
                         "token_ttl": credential.token_ttl,
                         "advice": "cache the token until it expires, or turn on reuse_tokens",

@@ -23,7 +23,7 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Organization, PersonalTokenRecord
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.expiry_notices import (
     NOTICES,
     already_inside,
@@ -296,15 +296,8 @@ class PersonalTokenService(PersonalTokenUse):
         details: dict[str, Any],
     ) -> None:
         """Audit ``personal_token.<action>`` of ``token`` (shown by its hint, never its value)."""
-        self._audit.record(
-            connection,
-            actor,
-            f"personal_token.{action}",
-            org_id=token.org_id,
-            target_kind="personal_token",
-            target_id=token.id,
-            target_hint=token.token_hint,
-            details=details,
+        self._audit.about(
+            connection, actor, f"personal_token.{action}", Target.personal_token(token), details
         )
 
     def _own(self, repo: PersonalTokenRepository, actor: Actor, token_id: str) -> PersonalTokenRecord:

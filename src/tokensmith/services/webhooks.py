@@ -1,19 +1,15 @@
-"""Webhook endpoints of an organisation, and the outbox that queues their deliveries.
+"""Webhook endpoints of an organisation: register, list, change, delete, and their deliveries.
 
 Organisation owners and admins register endpoints (a URL and the events it wants,
 :data:`tokensmith.core.webhook_events.EVENT_TYPES`); each gets a Standard Webhooks secret
-(``whsec_…``), shown once at creation. :class:`WebhookOutbox` watches the audit log
-(:meth:`tokensmith.services.audit.AuditLog.observe`): when an audited change is a webhook event,
-one delivery per subscribed, enabled endpoint of that organisation is inserted *in the
-transaction of the change*, so a committed change always has its deliveries queued and a
-rolled-back one never does (the transactional outbox). Delivering them is
-:mod:`tokensmith.services.webhook_delivery`.
+(``whsec_…``), shown once at creation. The deliveries are queued by
+:class:`~tokensmith.services.webhook_outbox.WebhookOutbox` in the transaction of each change and
+sent by :mod:`tokensmith.services.webhook_delivery`.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,8 +22,8 @@ from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, NotFound
 from tokensmith.core.labels import clean_description
-from tokensmith.core.webhook_events import event_type_of, parse_event_types
-from tokensmith.services.audit import AuditLog
+from tokensmith.core.webhook_events import parse_event_types
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.outbound import OutboundRefused, check_url
 from tokensmith.services.webhook_secrets import WebhookSecretBox, new_webhook_secret
 from tokensmith.storage.database import Database
@@ -110,75 +106,8 @@ class WebhookDelivery:
         )
 
 
-def new_message_id() -> str:
-    """A Standard Webhooks message id (``webhook-id``): ``msg_`` and 128 random bits."""
-    return "msg_" + uuid.uuid4().hex
-
-
 Endpoints = list[WebhookEndpoint]
 Deliveries = list[WebhookDelivery]
-
-
-class WebhookOutbox:
-    """The audit observer that queues a delivery per subscribed endpoint, in the change's transaction."""
-
-    def __init__(self, clock: Clock) -> None:
-        self._clock = clock
-
-    def __call__(self, connection: Connection, event: dict[str, Any]) -> None:
-        org_id = event.get("org_id")
-        details = event.get("details") or {}
-        event_type = event_type_of(str(event["action"]), details)
-        if org_id is None or event_type is None:
-            return
-        repo = WebhookRepository(connection)
-        targets = repo.subscribed(org_id, event_type)
-        if not targets:
-            return
-        occurred: datetime = event["occurred_at"]
-        payload = json.dumps(
-            {
-                "type": event_type,
-                "timestamp": occurred.isoformat(),
-                "data": {
-                    "org_id": org_id,
-                    "action": event["action"],
-                    "actor": {
-                        "kind": event["actor_kind"],
-                        "id": event["actor_id"],
-                        "label": event["actor_label"],
-                    },
-                    "target": {
-                        "kind": event["target_kind"],
-                        "id": event["target_id"],
-                        "hint": event["target_hint"],
-                    },
-                    "details": details,
-                },
-            },
-            separators=(",", ":"),
-            sort_keys=True,
-            default=str,
-        )
-        now = self._clock.now()
-        for endpoint in targets:
-            repo.enqueue(
-                DeliveryRow(
-                    id=new_message_id(),
-                    endpoint_id=endpoint.id,
-                    org_id=org_id,
-                    event_type=event_type,
-                    payload=payload,
-                    status=PENDING,
-                    attempts=0,
-                    next_attempt_at=now,
-                    last_attempt_at=None,
-                    last_status_code=None,
-                    last_error=None,
-                    delivered_at=None,
-                    created_at=now,
-                )
-            )
 
 
 class WebhookService:
@@ -351,13 +280,10 @@ class WebhookService:
     def _audited(
         self, connection: Connection, actor: Actor, action: str, row: EndpointRow, details: dict[str, Any]
     ) -> None:
-        self._audit.record(
+        self._audit.about(
             connection,
             actor,
             f"webhook.{action}",
-            org_id=row.org_id,
-            target_kind="webhook",
-            target_id=row.id,
-            target_hint=row.url[:200],
-            details=details,
+            Target(row.org_id, "webhook", row.id, row.url[:200]),
+            details,
         )

@@ -1,62 +1,60 @@
-"""The schema, as SQLAlchemy Core tables. Alembic migrations in ``migrations/`` create it."""
+"""The schema, as SQLAlchemy Core tables. Alembic migrations in ``migrations/`` create it.
+
+The shared ``metadata`` and column types live in ``table_base``; the authorization code flow's
+tables in ``authorization_tables``. Both are re-exported here, so ``tokensmith.storage.tables``
+names every table.
+"""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
+from tokensmith.storage.authorization_tables import (
+    authorization_codes,
+    family_access_tokens,
+    oauth_clients,
+    refresh_token_families,
+    refresh_tokens,
 )
+from tokensmith.storage.table_base import UTCDateTime, metadata
+from tokensmith.storage.table_base import cascade_fk as _fk
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _fk(target: str) -> ForeignKey:
-    return ForeignKey(target, ondelete="CASCADE")
+__all__ = [
+    "UTCDateTime",
+    "access_tokens",
+    "audit_events",
+    "authorization_codes",
+    "client_assertion_jtis",
+    "credentials",
+    "dashboard_sessions",
+    "family_access_tokens",
+    "memberships",
+    "metadata",
+    "oauth_clients",
+    "one_time_reveals",
+    "organizations",
+    "personal_tokens",
+    "refresh_token_families",
+    "refresh_tokens",
+    "resources",
+    "revoked_tokens",
+    "signing_keys",
+    "users",
+    "webhook_deliveries",
+    "webhook_endpoints",
+]
 
 
 organizations = Table(
@@ -317,79 +315,4 @@ resources = Table(
     Column("uri", String(2048), nullable=False, unique=True),
     Column("scopes", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-)
-
-#: Public clients registered by RFC 7591 Dynamic Client Registration (``token_endpoint_auth_method``
-#: ``none``): the authorization code flow's clients (services/client_registration.py).
-oauth_clients = Table(
-    "oauth_clients",
-    metadata,
-    Column("client_id", String(64), primary_key=True),
-    Column("client_name", String(200), nullable=False),
-    Column("redirect_uris", JSON, nullable=False),
-    Column("scope", Text, nullable=False),
-    Column("client_uri", Text, nullable=True),
-    Column("created_at", UTCDateTime(), nullable=False),
-)
-
-#: What one consent produced (services/authorization_grants.py): its refresh tokens rotate on every
-#: use, reuse of a rotated one revokes the family and every access token minted from it.
-refresh_token_families = Table(
-    "refresh_token_families",
-    metadata,
-    Column("id", String(36), primary_key=True),
-    # A registered client's id, or a Client ID Metadata Document's URL: not a foreign key.
-    Column("client_id", Text, nullable=False),
-    Column("client_name", String(200), nullable=False),
-    Column("user_id", String(36), _fk("users.id"), nullable=False),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
-    Column("scopes", Text, nullable=False),
-    Column("resource", JSON, nullable=False),
-    Column("auth_time", UTCDateTime(), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("last_used_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False),
-    Column("revoked_at", UTCDateTime(), nullable=True),
-    Column("revoked_reason", String(32), nullable=True),
-    # A person's authorized apps, in one organisation.
-    Index("ix_refresh_token_families_user_page", "user_id", "org_id", "id"),
-)
-
-#: Authorization codes (OAuth 2.1 draft §4.1.2): keyed hash only, single use, a minute long.
-authorization_codes = Table(
-    "authorization_codes",
-    metadata,
-    Column("code_hash", String(100), primary_key=True),
-    Column("client_id", Text, nullable=False),
-    Column("redirect_uri", Text, nullable=False),
-    Column("code_challenge", String(64), nullable=False),
-    Column("user_id", String(36), _fk("users.id"), nullable=False),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
-    Column("scopes", Text, nullable=False),
-    Column("resource", JSON, nullable=False),
-    Column("auth_time", UTCDateTime(), nullable=False),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("expires_at", UTCDateTime(), nullable=False, index=True),
-    Column("used_at", UTCDateTime(), nullable=True),
-    Column("family_id", String(36), _fk("refresh_token_families.id"), nullable=True),
-)
-
-#: Every refresh token of a family, current and rotated (keyed hash only): a rotated one presented
-#: again is reuse.
-refresh_tokens = Table(
-    "refresh_tokens",
-    metadata,
-    Column("token_hash", String(100), primary_key=True),
-    Column("family_id", String(36), _fk("refresh_token_families.id"), nullable=False, index=True),
-    Column("created_at", UTCDateTime(), nullable=False),
-    Column("used_at", UTCDateTime(), nullable=True),
-)
-
-#: The access tokens minted from a family (their ``jti``), so revoking the family revokes them.
-family_access_tokens = Table(
-    "family_access_tokens",
-    metadata,
-    Column("jti", String(64), primary_key=True),
-    Column("family_id", String(36), _fk("refresh_token_families.id"), nullable=False, index=True),
-    Column("expires_at", UTCDateTime(), nullable=False),
 )

@@ -10,8 +10,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import APIRouter, Path, Response
 
 from tokensmith.http.management.auth import ActorDep, ServicesDep
+from tokensmith.http.management.routing import call, deleted, deletes
 from tokensmith.http.management.strict_json import StrictJSONRoute
-from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.authorized_apps import AuthorizedAppOut, RegisteredClientOut
 from tokensmith.wire.page import Page
 
@@ -33,35 +33,31 @@ class _Whole(Generic[T]):
     "/api/authorized-apps", response_model=Page[AuthorizedAppOut], summary="List your authorized apps"
 )
 async def list_apps(actor: ActorDep, services: ServicesDep) -> Page[AuthorizedAppOut]:
-    apps = await call_blocking(services.database, services.authorization_grants.authorized_apps, actor)
+    apps = await call(services, services.authorization_grants.authorized_apps, actor)
     return Page.of(AuthorizedAppOut.of, _Whole(apps))
 
 
-@router.delete(
+@deletes(
+    router,
     "/api/authorized-apps/{app_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Revoke an authorized app (its refresh and access tokens stop working at once)",
+    "Revoke an authorized app (its refresh and access tokens stop working at once)",
 )
 async def revoke_app(actor: ActorDep, services: ServicesDep, app_id: AppId) -> Response:
-    await call_blocking(services.database, services.authorization_grants.revoke_app, actor, app_id)
-    return Response(status_code=204)
+    return await deleted(services, services.authorization_grants.revoke_app, actor, app_id)
 
 
 @router.get(
     "/api/oauth-clients", response_model=Page[RegisteredClientOut], summary="List registered public clients"
 )
 async def list_clients(actor: ActorDep, services: ServicesDep) -> Page[RegisteredClientOut]:
-    clients = await call_blocking(services.database, services.client_registration.list, actor)
+    clients = await call(services, services.client_registration.list, actor)
     return Page.of(RegisteredClientOut.of, _Whole(clients))
 
 
-@router.delete(
+@deletes(
+    router,
     "/api/oauth-clients/{client_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Remove a registered public client (it can no longer sign anyone in nor refresh)",
+    "Remove a registered public client (it can no longer sign anyone in nor refresh)",
 )
 async def remove_client(actor: ActorDep, services: ServicesDep, client_id: ClientId) -> Response:
-    await call_blocking(services.database, services.client_registration.remove, actor, client_id)
-    return Response(status_code=204)
+    return await deleted(services, services.client_registration.remove, actor, client_id)

@@ -12,10 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from tokensmith.http.management.auth import ActorDep, ServicesDep
-from tokensmith.http.management.problems import problems
+from tokensmith.http.management.routing import call, creates, deleted, deletes
 from tokensmith.http.management.schemas import ResourceCreate
 from tokensmith.http.management.strict_json import StrictJSONRoute
-from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.resources import ResourceOut
 
 router = APIRouter(prefix="/api/resources", tags=["resources"], route_class=StrictJSONRoute)
@@ -24,41 +23,31 @@ ResourceId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z
 
 @router.get("", response_model=list[ResourceOut], summary="Every resource tokens can be issued for")
 async def list_resources(actor: ActorDep, services: ServicesDep) -> list[ResourceOut]:
-    found = await call_blocking(services.database, services.resources.list, actor)
+    found = await call(services, services.resources.list, actor)
     return [ResourceOut.of(resource) for resource in found]
 
 
 @router.get("/{resource_id}", response_model=ResourceOut, summary="One resource")
 async def get_resource(actor: ActorDep, services: ServicesDep, resource_id: ResourceId) -> ResourceOut:
-    return ResourceOut.of(await call_blocking(services.database, services.resources.get, actor, resource_id))
+    return ResourceOut.of(await call(services, services.resources.get, actor, resource_id))
 
 
-@router.post(
+@creates(
+    router,
     "",
-    status_code=201,
-    response_model=ResourceOut,
-    responses=problems(409),
-    summary="Register a resource (needs resources:write, which only the operator grants)",
+    ResourceOut,
+    "Register a resource (needs resources:write, which only the operator grants)",
+    409,
 )
 async def create_resource(actor: ActorDep, services: ServicesDep, body: ResourceCreate) -> ResourceOut:
-    created = await call_blocking(
-        services.database,
-        services.resources.create,
-        actor,
-        name=body.name,
-        uri=body.uri,
-        scopes=body.scopes,
+    created = await call(
+        services, services.resources.create, actor, name=body.name, uri=body.uri, scopes=body.scopes
     )
     return ResourceOut.of(created)
 
 
-@router.delete(
-    "/{resource_id}",
-    status_code=204,
-    response_class=Response,
-    responses=problems(409),
-    summary="Delete a resource: no new token is issued for it (needs resources:write)",
+@deletes(
+    router, "/{resource_id}", "Delete a resource: no new token is issued for it (needs resources:write)", 409
 )
 async def delete_resource(actor: ActorDep, services: ServicesDep, resource_id: ResourceId) -> Response:
-    await call_blocking(services.database, services.resources.delete, actor, resource_id)
-    return Response(status_code=204)
+    return await deleted(services, services.resources.delete, actor, resource_id)

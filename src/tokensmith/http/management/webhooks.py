@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tokensmith.core.webhook_events import EVENT_TYPES
 from tokensmith.http.management.auth import ActorDep, ServicesDep
+from tokensmith.http.management.routing import call, creates, deleted, deletes
 from tokensmith.http.management.schemas import Description
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.container import Services
 from tokensmith.services.webhooks import WebhookService
-from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.webhooks import (
     CreatedWebhookEndpointOut,
     WebhookDeliveryOut,
@@ -61,21 +61,16 @@ async def event_types(actor: ActorDep, org_id: OrgId) -> list[WebhookEventTypeOu
 
 @router.get("", response_model=list[WebhookEndpointOut], summary="List the organisation's webhook endpoints")
 async def list_webhooks(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> list[WebhookEndpointOut]:
-    found = await call_blocking(services.database, _webhooks(services).list, actor, org_id)
+    found = await call(services, _webhooks(services).list, actor, org_id)
     return [WebhookEndpointOut.of(e) for e in found]
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=CreatedWebhookEndpointOut,
-    summary="Register an endpoint (its signing secret is shown once)",
-)
+@creates(router, "", CreatedWebhookEndpointOut, "Register an endpoint (its signing secret is shown once)")
 async def create_webhook(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, body: WebhookCreate
 ) -> CreatedWebhookEndpointOut:
-    created = await call_blocking(
-        services.database,
+    created = await call(
+        services,
         _webhooks(services).create,
         actor,
         org_id,
@@ -90,9 +85,7 @@ async def create_webhook(
 async def get_webhook(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, endpoint_id: EndpointId
 ) -> WebhookEndpointOut:
-    return WebhookEndpointOut.of(
-        await call_blocking(services.database, _webhooks(services).get, actor, org_id, endpoint_id)
-    )
+    return WebhookEndpointOut.of(await call(services, _webhooks(services).get, actor, org_id, endpoint_id))
 
 
 @router.patch(
@@ -101,8 +94,8 @@ async def get_webhook(
 async def update_webhook(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, endpoint_id: EndpointId, body: WebhookPatch
 ) -> WebhookEndpointOut:
-    updated = await call_blocking(
-        services.database,
+    updated = await call(
+        services,
         _webhooks(services).update,
         actor,
         org_id,
@@ -115,17 +108,11 @@ async def update_webhook(
     return WebhookEndpointOut.of(updated)
 
 
-@router.delete(
-    "/{endpoint_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete an endpoint and its deliveries",
-)
+@deletes(router, "/{endpoint_id}", "Delete an endpoint and its deliveries")
 async def delete_webhook(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, endpoint_id: EndpointId
 ) -> Response:
-    await call_blocking(services.database, _webhooks(services).delete, actor, org_id, endpoint_id)
-    return Response(status_code=204)
+    return await deleted(services, _webhooks(services).delete, actor, org_id, endpoint_id)
 
 
 @router.get(
@@ -140,9 +127,7 @@ async def list_deliveries(
     endpoint_id: EndpointId,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[WebhookDeliveryOut]:
-    found = await call_blocking(
-        services.database, _webhooks(services).deliveries, actor, org_id, endpoint_id, limit=limit
-    )
+    found = await call(services, _webhooks(services).deliveries, actor, org_id, endpoint_id, limit=limit)
     return [WebhookDeliveryOut.of(d) for d in found]
 
 
@@ -155,7 +140,5 @@ async def list_deliveries(
 async def replay_delivery(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, endpoint_id: EndpointId, delivery_id: DeliveryId
 ) -> WebhookDeliveryOut:
-    again = await call_blocking(
-        services.database, _webhooks(services).replay, actor, org_id, endpoint_id, delivery_id
-    )
+    again = await call(services, _webhooks(services).replay, actor, org_id, endpoint_id, delivery_id)
     return WebhookDeliveryOut.of(again)

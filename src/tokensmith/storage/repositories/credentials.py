@@ -138,24 +138,12 @@ class CredentialRepository(Repository):
         return [_credential(r) for r in self.c.execute(query).mappings()]
 
     def rename(self, credential_id: str, name: str, description: str, now: datetime) -> None:
-        self.c.execute(
-            update(credentials)
-            .where(credentials.c.id == credential_id)
-            .values(name=name, description=description, updated_at=now)
-        )
+        self.change(credential_id, now, name=name, description=description)
 
-    def set_reuse_tokens(self, credential_id: str, enabled: bool, now: datetime) -> None:
+    def change(self, credential_id: str, now: datetime, **values: Any) -> None:
+        """Set the given columns (a name, a setting) and ``updated_at`` of one credential."""
         self.c.execute(
-            update(credentials)
-            .where(credentials.c.id == credential_id)
-            .values(reuse_tokens=enabled, updated_at=now)
-        )
-
-    def set_require_dpop(self, credential_id: str, require_dpop: bool, now: datetime) -> None:
-        self.c.execute(
-            update(credentials)
-            .where(credentials.c.id == credential_id)
-            .values(require_dpop=require_dpop, updated_at=now)
+            update(credentials).where(credentials.c.id == credential_id).values(**values, updated_at=now)
         )
 
     def replace_secret(

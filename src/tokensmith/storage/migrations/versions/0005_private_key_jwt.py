@@ -13,36 +13,29 @@ change-notification trigger.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("auth_method", sa.String(length=32), nullable=False, server_default="client_secret")
-        )
-        batch_op.add_column(sa.Column("jwks", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("jwks_uri", sa.Text(), nullable=True))
-    op.create_table(
-        "client_assertion_jtis",
-        sa.Column("key", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key", name=op.f("pk_client_assertion_jtis")),
+    ops.add_columns(
+        "credentials",
+        ops.column("auth_method", sa.String(length=32), server_default="client_secret"),
+        ops.text("jwks", nullable=True),
+        ops.text("jwks_uri", nullable=True),
     )
-    with op.batch_alter_table("client_assertion_jtis", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_client_assertion_jtis_expires_at"), ["expires_at"], unique=False)
+    ops.create(
+        "client_assertion_jtis",
+        ops.string("key", 64),
+        ops.time("expires_at"),
+        primary_key=["key"],
+        indexes={"ix_client_assertion_jtis_expires_at": ["expires_at"]},
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("client_assertion_jtis", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_client_assertion_jtis_expires_at"))
-    op.drop_table("client_assertion_jtis")
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_column("jwks_uri")
-        batch_op.drop_column("jwks")
-        batch_op.drop_column("auth_method")
+    ops.drop("client_assertion_jtis", "ix_client_assertion_jtis_expires_at")
+    ops.drop_columns("credentials", "jwks_uri", "jwks", "auth_method")

@@ -11,25 +11,18 @@ endpoint answer with the still-valid token already issued for the same scope and
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("credential_tokens_per_hour", sa.Integer(), nullable=True))
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("reuse_tokens", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    ops.add_columns("organizations", ops.column("credential_tokens_per_hour", sa.Integer(), nullable=True))
+    ops.add_columns("credentials", ops.flag("reuse_tokens"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_column("reuse_tokens")
-    with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.drop_column("credential_tokens_per_hour")
+    ops.drop_columns("credentials", "reuse_tokens")
+    ops.drop_columns("organizations", "credential_tokens_per_hour")

@@ -11,31 +11,26 @@ token issued before this revision) is the deployment's default audience.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    ops.create(
         "resources",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("uri", sa.String(length=2048), nullable=False),
-        sa.Column("scopes", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_resources")),
-        sa.UniqueConstraint("uri", name=op.f("uq_resources_uri")),
+        ops.string("id", 36),
+        ops.string("name", 200),
+        ops.string("uri", 2048),
+        ops.text("scopes"),
+        ops.time("created_at"),
+        primary_key=["id"],
+        unique=["uri"],
     )
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("audience", sa.String(length=2048), nullable=True))
+    ops.add_columns("access_tokens", ops.string("audience", 2048, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.drop_column("audience")
-    op.drop_table("resources")
+    ops.drop_columns("access_tokens", "audience")
+    ops.drop("resources")

@@ -13,129 +13,94 @@ them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
-from alembic import op
+
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0009"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
+
+
+def _granted() -> list[sa.Column[Any]]:
+    """What one consent granted, as a code and its refresh-token family both record it."""
+    return [
+        ops.string("user_id", 36),
+        ops.string("org_id", 36),
+        ops.text("scopes"),
+        ops.column("resource", sa.JSON()),
+        ops.time("auth_time"),
+        ops.time("created_at"),
+    ]
 
 
 def upgrade() -> None:
-    op.create_table(
+    ops.create(
         "oauth_clients",
-        sa.Column("client_id", sa.String(length=64), nullable=False),
-        sa.Column("client_name", sa.String(length=200), nullable=False),
-        sa.Column("redirect_uris", sa.JSON(), nullable=False),
-        sa.Column("scope", sa.Text(), nullable=False),
-        sa.Column("client_uri", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("client_id", name=op.f("pk_oauth_clients")),
+        ops.string("client_id", 64),
+        ops.string("client_name", 200),
+        ops.column("redirect_uris", sa.JSON()),
+        ops.text("scope"),
+        ops.text("client_uri", nullable=True),
+        ops.time("created_at"),
+        primary_key=["client_id"],
     )
-    op.create_table(
+    ops.create(
         "refresh_token_families",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("client_id", sa.Text(), nullable=False),
-        sa.Column("client_name", sa.String(length=200), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("org_id", sa.String(length=36), nullable=False),
-        sa.Column("scopes", sa.Text(), nullable=False),
-        sa.Column("resource", sa.JSON(), nullable=False),
-        sa.Column("auth_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_reason", sa.String(length=32), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["org_id"],
-            ["organizations.id"],
-            name=op.f("fk_refresh_token_families_org_id_organizations"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"],
-            ["users.id"],
-            name=op.f("fk_refresh_token_families_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_token_families")),
+        ops.string("id", 36),
+        ops.text("client_id"),
+        ops.string("client_name", 200),
+        *_granted(),
+        ops.time("last_used_at"),
+        ops.time("expires_at"),
+        ops.time("revoked_at", nullable=True),
+        ops.string("revoked_reason", 32, nullable=True),
+        ops.cascade("refresh_token_families", "org_id", "organizations"),
+        ops.cascade("refresh_token_families", "user_id", "users"),
+        primary_key=["id"],
+        indexes={"ix_refresh_token_families_user_page": ["user_id", "org_id", "id"]},
     )
-    with op.batch_alter_table("refresh_token_families", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_refresh_token_families_user_page", ["user_id", "org_id", "id"], unique=False
-        )
-    op.create_table(
+    ops.create(
         "authorization_codes",
-        sa.Column("code_hash", sa.String(length=100), nullable=False),
-        sa.Column("client_id", sa.Text(), nullable=False),
-        sa.Column("redirect_uri", sa.Text(), nullable=False),
-        sa.Column("code_challenge", sa.String(length=64), nullable=False),
-        sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("org_id", sa.String(length=36), nullable=False),
-        sa.Column("scopes", sa.Text(), nullable=False),
-        sa.Column("resource", sa.JSON(), nullable=False),
-        sa.Column("auth_time", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("family_id", sa.String(length=36), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["family_id"],
-            ["refresh_token_families.id"],
-            name=op.f("fk_authorization_codes_family_id_refresh_token_families"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["org_id"],
-            ["organizations.id"],
-            name=op.f("fk_authorization_codes_org_id_organizations"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_authorization_codes_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("code_hash", name=op.f("pk_authorization_codes")),
+        ops.string("code_hash", 100),
+        ops.text("client_id"),
+        ops.text("redirect_uri"),
+        ops.string("code_challenge", 64),
+        *_granted(),
+        ops.time("expires_at"),
+        ops.time("used_at", nullable=True),
+        ops.string("family_id", 36, nullable=True),
+        ops.cascade("authorization_codes", "family_id", "refresh_token_families"),
+        ops.cascade("authorization_codes", "org_id", "organizations"),
+        ops.cascade("authorization_codes", "user_id", "users"),
+        primary_key=["code_hash"],
+        indexes={"ix_authorization_codes_expires_at": ["expires_at"]},
     )
-    with op.batch_alter_table("authorization_codes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_authorization_codes_expires_at"), ["expires_at"], unique=False)
-    op.create_table(
+    ops.create(
         "refresh_tokens",
-        sa.Column("token_hash", sa.String(length=100), nullable=False),
-        sa.Column("family_id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["family_id"],
-            ["refresh_token_families.id"],
-            name=op.f("fk_refresh_tokens_family_id_refresh_token_families"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_refresh_tokens")),
+        ops.string("token_hash", 100),
+        ops.string("family_id", 36),
+        ops.time("created_at"),
+        ops.time("used_at", nullable=True),
+        ops.cascade("refresh_tokens", "family_id", "refresh_token_families"),
+        primary_key=["token_hash"],
+        indexes={"ix_refresh_tokens_family_id": ["family_id"]},
     )
-    with op.batch_alter_table("refresh_tokens", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_refresh_tokens_family_id"), ["family_id"], unique=False)
-    op.create_table(
+    ops.create(
         "family_access_tokens",
-        sa.Column("jti", sa.String(length=64), nullable=False),
-        sa.Column("family_id", sa.String(length=36), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["family_id"],
-            ["refresh_token_families.id"],
-            name=op.f("fk_family_access_tokens_family_id_refresh_token_families"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("jti", name=op.f("pk_family_access_tokens")),
+        ops.string("jti", 64),
+        ops.string("family_id", 36),
+        ops.time("expires_at"),
+        ops.cascade("family_access_tokens", "family_id", "refresh_token_families"),
+        primary_key=["jti"],
+        indexes={"ix_family_access_tokens_family_id": ["family_id"]},
     )
-    with op.batch_alter_table("family_access_tokens", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_family_access_tokens_family_id"), ["family_id"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_table("family_access_tokens")
-    op.drop_table("refresh_tokens")
-    op.drop_table("authorization_codes")
-    op.drop_table("refresh_token_families")
-    op.drop_table("oauth_clients")
+    ops.drop("family_access_tokens")
+    ops.drop("refresh_tokens")
+    ops.drop("authorization_codes")
+    ops.drop("refresh_token_families")
+    ops.drop("oauth_clients")

@@ -10,26 +10,17 @@ token is bound to, returned by introspection as ``cnf.jkt`` (§6.2); NULL for be
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0010"
 down_revision = "0009"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("require_dpop", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("dpop_jkt", sa.String(length=64), nullable=True))
+    ops.add_columns("credentials", ops.flag("require_dpop"))
+    ops.add_columns("access_tokens", ops.string("dpop_jkt", 64, nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("access_tokens", schema=None) as batch_op:
-        batch_op.drop_column("dpop_jkt")
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.drop_column("require_dpop")
+    ops.drop_columns("access_tokens", "dpop_jkt")
+    ops.drop_columns("credentials", "require_dpop")
