@@ -228,18 +228,18 @@ def test_the_person_revokes_the_app(
 ) -> None:
     tokens = authorize()
     actor = Actor.system()
-    apps = services.authorization_grants.authorized_apps(
+    apps = services.authorized_apps.list(
         Actor(method=actor.method, transport=actor.transport, user_id=person.user_id, org_id=person.org.id)
     )
     assert [a.client_id for a in apps] == [app_client["client_id"]]
-    services.authorization_grants.revoke_app(
+    services.authorized_apps.revoke(
         Actor(method=actor.method, transport=actor.transport, user_id=person.user_id, org_id=person.org.id),
         apps[0].id,
     )
     assert me(client, tokens["access_token"]) == 401
     _refused(refresh(client, app_client["client_id"], tokens["refresh_token"]))
     assert (
-        services.authorization_grants.authorized_apps(
+        services.authorized_apps.list(
             Actor(
                 method=actor.method, transport=actor.transport, user_id=person.user_id, org_id=person.org.id
             )

@@ -130,6 +130,8 @@ def test_policy_read_and_partial_update(client: Any, world: World) -> None:
         "pat_inactivity_days": 30,
         "pat_expiry_required": False,
         "credential_tokens_per_hour": None,
+        "refresh_token_lifetime_seconds": None,
+        "refresh_token_idle_seconds": None,
     }
     cleared = client.patch(
         f"/api/orgs/{org}/policy", json={"pat_inactivity_days": None}, headers=owner.headers()

@@ -74,6 +74,9 @@ organizations = Table(
     Column("pat_expiry_required", Boolean, nullable=False, default=False),
     # Issuance quota (migration 0010).
     Column("credential_tokens_per_hour", Integer, nullable=True),
+    # Refresh-token lifetimes of the authorization code flow (migration 0011; NULL: the settings).
+    Column("refresh_token_lifetime_seconds", Integer, nullable=True),
+    Column("refresh_token_idle_seconds", Integer, nullable=True),
 )
 
 users = Table(
@@ -351,6 +354,8 @@ refresh_token_families = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
     Column("revoked_reason", String(32), nullable=True),
+    # RFC 9449 §5: the DPoP key (JWK thumbprint) its refresh tokens are bound to (migration 0011).
+    Column("dpop_jkt", String(64), nullable=True),
     # A person's authorized apps, in one organisation.
     Index("ix_refresh_token_families_user_page", "user_id", "org_id", "id"),
 )
