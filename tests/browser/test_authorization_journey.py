@@ -21,13 +21,12 @@ import anyio
 import httpx2
 import pytest
 from mcp import ClientSession
-from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+from mcp.shared.auth import AuthorizationCodeResult
 
 from tests.browser.flows import OWNER, PASSWORD, make_world
 from tests.conftest import LiveServer, LogLeakGuard
-from tests.mcp.test_mcp_oauth_live import MemoryStorage
+from tests.mcp.test_mcp_oauth_live import MemoryStorage, sdk_provider
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,7 +34,6 @@ pytestmark = [
     pytest.mark.log_guard_ignore("httpx", "httpx2", "httpcore"),
 ]
 
-CALLBACK = "http://127.0.0.1:53682/callback"
 APP_NAME = "Journey MCP client"
 #: How long the test waits for the other side (a hung client fails the test instead of hanging it).
 WAIT = 120
@@ -49,18 +47,7 @@ def _mcp_client(base: str, storage: MemoryStorage, urls: queue.Queue[str], answe
         query: dict[str, str] = await anyio.to_thread.run_sync(lambda: answers.get(timeout=WAIT))
         return AuthorizationCodeResult(code=query["code"], state=query.get("state"), iss=query.get("iss"))
 
-    provider = OAuthClientProvider(
-        server_url=f"{base}/mcp",
-        client_metadata=OAuthClientMetadata(
-            client_name=APP_NAME,
-            redirect_uris=[CALLBACK],  # type: ignore[list-item]
-            grant_types=["authorization_code", "refresh_token"],
-            response_types=["code"],
-        ),
-        storage=storage,
-        redirect_handler=redirect_handler,
-        callback_handler=callback_handler,
-    )
+    provider = sdk_provider(base, APP_NAME, storage, redirect_handler, callback_handler)
 
     async def run() -> set[str]:
         async with (

@@ -11,6 +11,9 @@ from tokensmith.core.actors import Actor
 from tokensmith.core.records import CredentialKind
 from tokensmith.services.container import Services
 
+#: The policy form's ticked boxes (each test changes only its numbers).
+FLAGS = {"allow_personal_credentials": "on", "allow_org_credentials": "on", "allow_personal_tokens": "on"}
+
 
 def _post(client: Any, path: str, csrf: str, **fields: str) -> Any:
     return client.post(path, data={"csrf_token": csrf, **fields}, follow_redirects=False)
@@ -22,7 +25,7 @@ def test_the_policy_page_sets_and_clears_the_issuance_quota(
     csrf = sign_in(team.owner_email)
     page = client.get("/org/policy")
     assert 'name="credential_tokens_per_hour"' in page.text
-    flags = {"allow_personal_credentials": "on", "allow_org_credentials": "on", "allow_personal_tokens": "on"}
+    flags = FLAGS
     saved = _post(client, "/org/policy", csrf, credential_tokens_per_hour="250", **flags)
     assert saved.status_code == 303, saved.text
     assert services.policies.get(Actor.system(), team.org.id).credential_tokens_per_hour == 250
@@ -75,7 +78,7 @@ def test_the_policy_page_sets_refresh_token_lifetimes_in_days(
     page = client.get("/org/policy")
     assert 'name="refresh_token_lifetime_seconds"' in page.text
     assert 'name="refresh_token_idle_seconds"' in page.text
-    flags = {"allow_personal_credentials": "on", "allow_org_credentials": "on", "allow_personal_tokens": "on"}
+    flags = FLAGS
     fields = {"refresh_token_lifetime_seconds": "30", "refresh_token_idle_seconds": "0.5"}
     saved = _post(client, "/org/policy", csrf, **fields, **flags)
     assert saved.status_code == 303, saved.text
