@@ -184,6 +184,10 @@ def test_every_other_operation_still_refuses_a_client_token(
         org_id=owner.org.id,
         user=owner.user.email,
         resource_id="mcp",
+        app_id="00000000-0000-4000-8000-000000000000",
+        client_id="no-such-client",
+        endpoint_id="00000000-0000-4000-8000-000000000000",
+        delivery_id="00000000-0000-4000-8000-000000000000",
     )
     body = {"name": "x", "scopes": ["api/access"]} if method in ("POST", "PATCH") else None
     response = client.request(method, url, headers=_bearer(token), json=body)
