@@ -166,13 +166,19 @@ def test_mcp_refuses_a_bound_token_as_bearer_and_accepts_it_with_a_proof(live_se
         Actor.system(), name="mcp", scopes=["credentials:read"], org_id=org.id, user_id=user.id
     )
     token_url = f"{live_server.url}/oauth2/token"
+    mcp_url = f"{live_server.url}/mcp"
     issued = httpx.post(
         token_url,
-        data={"grant_type": EXCHANGE, "subject_token": pat.plain, "subject_token_type": ACCESS_TOKEN_TYPE},
+        # /mcp accepts only tokens for its own resource (RFC 8707).
+        data={
+            "grant_type": EXCHANGE,
+            "subject_token": pat.plain,
+            "subject_token_type": ACCESS_TOKEN_TYPE,
+            "resource": mcp_url,
+        },
         headers={"DPoP": key.proof("POST", token_url)},
     ).json()
     token = issued["access_token"]
-    mcp_url = f"{live_server.url}/mcp"
     as_bearer = _mcp(live_server, f"Bearer {token}", None)
     assert as_bearer.status_code == 401 and as_bearer.json()["error"] == "invalid_token"
     stolen = _mcp(live_server, f"DPoP {token}", ProofKey().proof("POST", mcp_url, access_token=token))
