@@ -182,6 +182,9 @@ class _Client(Generic[H]):
     get_resource = _operation(op.get_resource)
     create_resource = _operation(op.create_resource)
     delete_resource = _operation(op.delete_resource)
+    # -- authorized apps (the authorization code flow) ----------------------------------------------
+    list_authorized_apps = _operation(op.list_authorized_apps)
+    revoke_authorized_app = _operation(op.revoke_authorized_app)
 
 
 class ManagementClient(_Client[httpx.Client]):
