@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer, LogLeakGuard
-from tests.http.authorization_support import PASSWORD, make_person
+from tests.http.authorization_support import PASSWORD, Person, make_person
 from tokensmith.client import (
     AuthorizationError,
     LoopbackAuthorization,
@@ -76,7 +76,8 @@ def person_browser(
     return open_browser
 
 
-def test_a_cli_signs_the_person_in_and_refreshes(live_server: LiveServer, log_guard: LogLeakGuard) -> None:
+def members_helper(live_server: LiveServer) -> tuple[Person, LoopbackAuthorization]:
+    """A member of a new organisation, and the helper whose "browser" signs them in and consents."""
     person = make_person(live_server.services, Role.MEMBER)
     helper = LoopbackAuthorization(
         live_server.url,
@@ -84,6 +85,11 @@ def test_a_cli_signs_the_person_in_and_refreshes(live_server: LiveServer, log_gu
         open_browser=person_browser(live_server, person.email),
         timeout=60,
     )
+    return person, helper
+
+
+def test_a_cli_signs_the_person_in_and_refreshes(live_server: LiveServer, log_guard: LogLeakGuard) -> None:
+    person, helper = members_helper(live_server)
     with helper:
         check_sign_in_and_refresh(helper, live_server, person.email, log_guard)
 
@@ -147,13 +153,7 @@ def test_no_redirect_times_out(live_server: LiveServer) -> None:
 def test_the_sdk_lists_and_revokes_the_persons_authorized_apps(
     live_server: LiveServer, log_guard: LogLeakGuard
 ) -> None:
-    person = make_person(live_server.services, Role.MEMBER)
-    helper = LoopbackAuthorization(
-        live_server.url,
-        scope="tokens:read",
-        open_browser=person_browser(live_server, person.email),
-        timeout=60,
-    )
+    person, helper = members_helper(live_server)
     with helper:
         tokens = helper.run()
         log_guard.remember(tokens.access_token, tokens.refresh_token or "")
