@@ -8,6 +8,7 @@ is not used. Screenshots go to ``tests/browser/screenshots/`` (git-ignored); wit
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
@@ -16,11 +17,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from tests.browser.flows import MEMBER, OWNER, PASSWORD, SYSTEM, make_world, sign_in
 from tests.conftest import LiveServer
+from tests.dpop_proofs import b64url
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
@@ -149,6 +152,10 @@ SCREENSHOT_STATES = {
     "generated-token": "generated-token",
     "tokens": "account-tokens",
 }
+
+#: The loopback redirect URI of the app the tour authorizes (RFC 8252 §7.3; nothing listens there).
+TOUR_CALLBACK = "http://127.0.0.1:53683/callback"
+TOUR_VERIFIER = "tour-verifier-" * 4
 
 #: ``check(page, state)``: called on every page and state the tour reaches.
 Check = Callable[[Any, str], None]
@@ -298,6 +305,7 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     page.goto(base + "/org/audit?action=nothing.")
     check(page, "audit-empty")
     webhook = _tour_webhooks(page, base, check)
+    tour_authorization(page, base, check)
     page.goto(detail)
     page.get_by_label(re.compile("I understand that this cannot be undone")).check()
     _submit(page, "Delete credential")
@@ -342,6 +350,57 @@ def _tour_webhook_deliveries(page: Any, endpoint: str, check: Check) -> None:
     page.get_by_label(re.compile("I understand that this cannot be undone and its queued")).check()
     _submit(page, "Delete endpoint")
     check(page, "webhook-deleted")
+
+
+def tour_authorization(page: Any, base: str, check: Check) -> None:
+    """The authorization code flow's pages, signed in: Authorized apps empty, the consent page
+    (the app registered by RFC 7591, its loopback callback answered by a route), the app
+    authorized, then revoked."""
+    page.goto(base + "/apps")
+    check(page, "authorized-apps-empty")
+    registered = page.request.post(
+        base + "/oauth2/register",
+        data={"client_name": "Tour assistant", "redirect_uris": [TOUR_CALLBACK]},
+    )
+    assert registered.status == 201, registered.text()
+    challenge = b64url(hashlib.sha256(TOUR_VERIFIER.encode()).digest())
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": registered.json()["client_id"],
+            "redirect_uri": TOUR_CALLBACK,
+            "state": "tour",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "scope": "tokens:read credentials:read",
+        }
+    )
+    page.route(
+        TOUR_CALLBACK + "*",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>Done</title>"
+        ),
+    )
+    page.goto(f"{base}/oauth2/authorize?{query}")
+    check(page, "consent")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(re.compile(re.escape(TOUR_CALLBACK) + r"\?code="))
+    code = parse_qs(urlsplit(page.url).query)["code"][0]
+    exchanged = page.request.post(
+        base + "/oauth2/token",
+        form={
+            "grant_type": "authorization_code",
+            "client_id": registered.json()["client_id"],
+            "code": code,
+            "redirect_uri": TOUR_CALLBACK,
+            "code_verifier": TOUR_VERIFIER,
+        },
+    )
+    assert exchanged.status == 200, exchanged.text()
+    page.goto(base + "/apps")
+    check(page, "authorized-apps")
+    _submit(page, "Revoke Tour assistant")
+    check(page, "authorized-app-revoked")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,8 +16,16 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer, LogLeakGuard
-from tests.http.authorization_support import PASSWORD, make_person
-from tokensmith.client import AuthorizationError, LoopbackAuthorization, TokenRequestError
+from tests.http.authorization_support import PASSWORD, Person, make_person
+from tokensmith.client import (
+    AuthorizationError,
+    LoopbackAuthorization,
+    ManagementClient,
+    NotFoundError,
+    PersonalTokenAuth,
+    TokenRequestError,
+)
+from tokensmith.core.actors import Actor
 from tokensmith.core.clock import FrozenClock
 from tokensmith.core.roles import Role
 
@@ -68,7 +76,8 @@ def person_browser(
     return open_browser
 
 
-def test_a_cli_signs_the_person_in_and_refreshes(live_server: LiveServer, log_guard: LogLeakGuard) -> None:
+def members_helper(live_server: LiveServer) -> tuple[Person, LoopbackAuthorization]:
+    """A member of a new organisation, and the helper whose "browser" signs them in and consents."""
     person = make_person(live_server.services, Role.MEMBER)
     helper = LoopbackAuthorization(
         live_server.url,
@@ -76,6 +85,11 @@ def test_a_cli_signs_the_person_in_and_refreshes(live_server: LiveServer, log_gu
         open_browser=person_browser(live_server, person.email),
         timeout=60,
     )
+    return person, helper
+
+
+def test_a_cli_signs_the_person_in_and_refreshes(live_server: LiveServer, log_guard: LogLeakGuard) -> None:
+    person, helper = members_helper(live_server)
     with helper:
         check_sign_in_and_refresh(helper, live_server, person.email, log_guard)
 
@@ -134,3 +148,32 @@ def test_no_redirect_times_out(live_server: LiveServer) -> None:
     with pytest.raises(AuthorizationError) as late, helper:
         helper.run()
     assert late.value.error == "timeout"
+
+
+def test_the_sdk_lists_and_revokes_the_persons_authorized_apps(
+    live_server: LiveServer, log_guard: LogLeakGuard
+) -> None:
+    person, helper = members_helper(live_server)
+    with helper:
+        tokens = helper.run()
+        log_guard.remember(tokens.access_token, tokens.refresh_token or "")
+        pat = live_server.services.personal_tokens.create(
+            Actor.system(),
+            name="sdk",
+            scopes=["tokens:read", "tokens:write"],
+            org_id=person.org.id,
+            user_id=person.user_id,
+        )
+        with ManagementClient(live_server.url, PersonalTokenAuth(pat.plain)) as client:
+            apps = client.list_authorized_apps()
+            assert [(a.client_name, a.scopes, a.org_id) for a in apps] == [
+                ("Tokensmith CLI", ("tokens:read",), person.org.id)
+            ]
+            assert apps.items[0].created_at <= apps.items[0].last_used_at < apps.items[0].expires_at
+            client.revoke_authorized_app(apps.items[0].id)
+            assert len(client.list_authorized_apps()) == 0
+            client.revoke_authorized_app(apps.items[0].id)  # again: nothing left to do
+            with pytest.raises(NotFoundError):
+                client.revoke_authorized_app("00000000-0000-4000-8000-000000000000")
+        with pytest.raises(TokenRequestError):
+            helper.refresh(tokens)

@@ -139,6 +139,7 @@ def test_the_public_surface_is_pinned() -> None:
         "AuthenticationError",
         "AuthorizationError",
         "AuthorizationTokens",
+        "AuthorizedApp",
         "Backoff",
         "BadRequestError",
         "ClientCredentialsAuth",

@@ -139,10 +139,18 @@ def get_code(browser: Browser, org_id: str, params: dict[str, str], scopes: list
 
 
 def exchange(
-    http: Any, client_id: str, code: str, verifier: str, redirect_uri: str = REDIRECT_URI, **extra: str
+    http: Any,
+    client_id: str,
+    code: str,
+    verifier: str,
+    redirect_uri: str = REDIRECT_URI,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: str,
 ) -> Any:
     return http.post(
         TOKEN,
+        headers=headers,
         data={
             "grant_type": "authorization_code",
             "client_id": client_id,
@@ -154,8 +162,11 @@ def exchange(
     )
 
 
-def refresh(http: Any, client_id: str, refresh_token: str, **extra: str) -> Any:
+def refresh(
+    http: Any, client_id: str, refresh_token: str, *, headers: dict[str, str] | None = None, **extra: str
+) -> Any:
     return http.post(
         TOKEN,
+        headers=headers,
         data={"grant_type": "refresh_token", "client_id": client_id, "refresh_token": refresh_token, **extra},
     )

@@ -1,6 +1,7 @@
 """Refresh tokens of the authorization code flow (OAuth 2.1 draft §4.3, §7.4.2) over the real app, on
 SQLite and PostgreSQL: rotation on every use, reuse of a rotated one revoking the whole family,
-narrowing, absolute and idle lifetimes, the person's current role, and the person revoking the app."""
+narrowing, absolute and idle lifetimes (the deployment's, or the organisation's policy), the person's
+current role, the person revoking the app, and families bound to a DPoP key (RFC 9449 §5)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.dpop_proofs import ProofKey
 from tests.http.authorization_support import (
     LOOPBACK_REDIRECT,
     REDIRECT_URI,
@@ -22,9 +24,10 @@ from tests.http.authorization_support import (
     refresh,
     register,
 )
-from tests.http.http_support import SQLITE_ONLY
+from tests.http.http_support import SQLITE_ONLY, verify_jwt
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import FrozenClock
+from tokensmith.core.errors import BadRequest
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
 from tokensmith.storage.repositories.audit import AuditRepository
@@ -228,18 +231,18 @@ def test_the_person_revokes_the_app(
 ) -> None:
     tokens = authorize()
     actor = Actor.system()
-    apps = services.authorization_grants.authorized_apps(
+    apps = services.authorized_apps.list(
         Actor(method=actor.method, transport=actor.transport, user_id=person.user_id, org_id=person.org.id)
     )
     assert [a.client_id for a in apps] == [app_client["client_id"]]
-    services.authorization_grants.revoke_app(
+    services.authorized_apps.revoke(
         Actor(method=actor.method, transport=actor.transport, user_id=person.user_id, org_id=person.org.id),
         apps[0].id,
     )
     assert me(client, tokens["access_token"]) == 401
     _refused(refresh(client, app_client["client_id"], tokens["refresh_token"]))
     assert (
-        services.authorization_grants.authorized_apps(
+        services.authorized_apps.list(
             Actor(
                 method=actor.method, transport=actor.transport, user_id=person.user_id, org_id=person.org.id
             )
@@ -265,3 +268,121 @@ def test_client_credentials_still_get_no_refresh_token(client: Any, make_credent
         "/oauth2/token", data={"grant_type": "client_credentials"}, headers={"Authorization": made.basic}
     )
     assert response.status_code == 200 and "refresh_token" not in response.json()
+
+
+# -- lifetimes from the organisation's policy ---------------------------------------------------
+
+
+def test_the_organisations_idle_lifetime_replaces_the_setting(
+    client: Any,
+    clock: FrozenClock,
+    services: Services,
+    person: Person,
+    app_client: dict[str, Any],
+    authorize: Callable[..., Tokens],
+) -> None:
+    assert services.settings.refresh_token_idle_seconds > 900
+    tokens = authorize()
+    services.policies.update(Actor.system(), person.org.id, {"refresh_token_idle_seconds": 600})
+    clock.advance(seconds=590)
+    tokens = refresh(client, app_client["client_id"], tokens["refresh_token"]).json()
+    clock.advance(seconds=601)  # within the deployment's idle lifetime, past the organisation's
+    _refused(refresh(client, app_client["client_id"], tokens["refresh_token"]))
+    services.policies.update(Actor.system(), person.org.id, {"refresh_token_idle_seconds": None})
+    # Back to the setting: a fresh authorization outlives 601 seconds unused again.
+    tokens = authorize()
+    clock.advance(seconds=601)
+    assert refresh(client, app_client["client_id"], tokens["refresh_token"]).status_code == 200
+
+
+def test_the_organisations_absolute_lifetime_is_fixed_at_consent(
+    client: Any,
+    clock: FrozenClock,
+    services: Services,
+    person: Person,
+    app_client: dict[str, Any],
+    authorize: Callable[..., Tokens],
+) -> None:
+    before = authorize()  # consented under the deployment's setting
+    services.policies.update(Actor.system(), person.org.id, {"refresh_token_lifetime_seconds": 900})
+    tokens = authorize()
+    clock.advance(seconds=500)
+    tokens = refresh(client, app_client["client_id"], tokens["refresh_token"]).json()
+    before = refresh(client, app_client["client_id"], before["refresh_token"]).json()
+    clock.advance(seconds=400)
+    _refused(refresh(client, app_client["client_id"], tokens["refresh_token"]))
+    assert refresh(client, app_client["client_id"], before["refresh_token"]).status_code == 200
+
+
+def test_refresh_lifetimes_out_of_bounds_are_refused(services: Services, person: Person) -> None:
+    for name in ("refresh_token_lifetime_seconds", "refresh_token_idle_seconds"):
+        for bad in (299, 3650 * 86400 + 1, "600", True):
+            with pytest.raises(BadRequest) as raised:
+                services.policies.update(Actor.system(), person.org.id, {name: bad})
+            assert raised.value.field == name
+    policy = services.policies.get(Actor.system(), person.org.id)
+    assert policy.refresh_token_lifetime_seconds is None and policy.refresh_token_idle_seconds is None
+
+
+# -- DPoP-bound refresh tokens (RFC 9449 §5) ---------------------------------------------------
+
+TOKEN_URL = "http://testserver/oauth2/token"
+
+
+@pytest.fixture
+def dpop_authorize(
+    client: Any, clock: FrozenClock, person: Person, app_client: dict[str, Any]
+) -> Callable[[ProofKey], Tokens]:
+    browser = Browser(client)
+    browser.sign_in(person.email)
+
+    def run(key: ProofKey) -> Tokens:
+        verifier, challenge = pkce_pair()
+        code = get_code(browser, person.org.id, authorize_params(app_client["client_id"], challenge))
+        proof = key.proof("POST", TOKEN_URL, iat=clock.now().timestamp())
+        response = exchange(client, app_client["client_id"], code, verifier, headers={"DPoP": proof})
+        assert response.status_code == 200, response.text
+        tokens: Tokens = response.json()
+        assert tokens["token_type"] == "DPoP"
+        return tokens
+
+    return run
+
+
+def _proof(key: ProofKey, clock: FrozenClock) -> dict[str, str]:
+    return {"DPoP": key.proof("POST", TOKEN_URL, iat=clock.now().timestamp())}
+
+
+def test_a_family_exchanged_with_a_proof_refreshes_only_with_that_key(
+    client: Any,
+    clock: FrozenClock,
+    services: Services,
+    app_client: dict[str, Any],
+    dpop_authorize: Callable[[ProofKey], Tokens],
+) -> None:
+    key, other = ProofKey(), ProofKey()
+    tokens = dpop_authorize(key)
+    client_id = app_client["client_id"]
+    _refused(refresh(client, client_id, tokens["refresh_token"]), "invalid_dpop_proof")
+    _refused(refresh(client, client_id, tokens["refresh_token"], headers=_proof(other, clock)))
+    # Neither attempt spent the token nor revoked the family: the key holder refreshes with it.
+    rotated = refresh(client, client_id, tokens["refresh_token"], headers=_proof(key, clock))
+    assert rotated.status_code == 200, rotated.text
+    body = rotated.json()
+    assert body["token_type"] == "DPoP"
+    assert verify_jwt(services, body["access_token"])["cnf"] == {"jkt": key.thumbprint}
+    _refused(refresh(client, client_id, body["refresh_token"]), "invalid_dpop_proof")
+    again = refresh(client, client_id, body["refresh_token"], headers=_proof(key, clock))
+    assert again.status_code == 200, again.text
+
+
+def test_a_bearer_family_stays_unbound(
+    client: Any, clock: FrozenClock, app_client: dict[str, Any], authorize: Callable[..., Tokens]
+) -> None:
+    tokens = authorize()
+    bound = refresh(
+        client, app_client["client_id"], tokens["refresh_token"], headers=_proof(ProofKey(), clock)
+    )
+    assert bound.status_code == 200 and bound.json()["token_type"] == "DPoP"
+    plain = refresh(client, app_client["client_id"], bound.json()["refresh_token"])
+    assert plain.status_code == 200 and plain.json()["token_type"] == "Bearer"

@@ -18,6 +18,7 @@ import html
 import re
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -113,6 +114,28 @@ class MemoryStorage(TokenStorage):
         self.client = client_info
 
 
+def sdk_provider(
+    server_url: str,
+    client_name: str,
+    storage: TokenStorage,
+    redirect_handler: Callable[[str], Awaitable[None]],
+    callback_handler: Callable[[], Awaitable[AuthorizationCodeResult]],
+) -> OAuthClientProvider:
+    """The ``mcp`` SDK's OAuth client for ``/mcp``, registering (RFC 7591) with the loopback ``CALLBACK``."""
+    return OAuthClientProvider(
+        server_url=f"{server_url}/mcp",
+        client_metadata=OAuthClientMetadata(
+            client_name=client_name,
+            redirect_uris=[CALLBACK],  # type: ignore[list-item]
+            grant_types=["authorization_code", "refresh_token"],
+            response_types=["code"],
+        ),
+        storage=storage,
+        redirect_handler=redirect_handler,
+        callback_handler=callback_handler,
+    )
+
+
 @pytest.fixture
 def person(services: Services) -> Person:
     return make_person(services, Role.MEMBER)
@@ -138,17 +161,8 @@ def test_the_mcp_sdks_oauth_client_connects_from_nothing(
             code=pending["code"], state=pending.get("state"), iss=pending.get("iss")
         )
 
-    provider = OAuthClientProvider(
-        server_url=f"{server_url}/mcp",
-        client_metadata=OAuthClientMetadata(
-            client_name="MCP SDK acceptance client",
-            redirect_uris=[CALLBACK],  # type: ignore[list-item]
-            grant_types=["authorization_code", "refresh_token"],
-            response_types=["code"],
-        ),
-        storage=storage,
-        redirect_handler=redirect_handler,
-        callback_handler=callback_handler,
+    provider = sdk_provider(
+        server_url, "MCP SDK acceptance client", storage, redirect_handler, callback_handler
     )
 
     async def run() -> tuple[set[str], Any, Any]:

@@ -13,6 +13,16 @@ import httpx
 import pytest
 
 from tests.conftest import LiveServer
+from tests.http.authorization_support import (
+    LOOPBACK_REDIRECT,
+    Browser,
+    authorize_params,
+    exchange,
+    get_code,
+    make_person,
+    pkce_pair,
+    register,
+)
 from tests.mcp.conftest import Member, http_session, structured
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import Organization
@@ -105,3 +115,35 @@ def test_a_scope_mcp_does_not_accept_is_invalid_scope(
     }
     response = httpx.post(live_server.url + "/oauth2/token", data=data, timeout=10)
     assert response.status_code == 400 and response.json()["error"] == "invalid_scope"
+
+
+@pytest.mark.log_guard_ignore("httpx", "httpcore")  # the code is in a redirect's query
+def test_an_authorization_code_token_for_another_resource_is_refused_at_mcp(live_server: LiveServer) -> None:
+    """Issue 12's hostile case: a person's app authorized for the management API cannot use that
+    token at ``/mcp``; the same app authorized for ``/mcp`` can."""
+    svc = live_server.services
+    person = make_person(svc, Role.OWNER)
+    with httpx.Client(base_url=live_server.url, timeout=10) as http:
+        app = register(http, [LOOPBACK_REDIRECT])
+        browser = Browser(http)
+        browser.sign_in(person.email)
+        tokens = {}
+        for name in ("management", "mcp"):
+            verifier, challenge = pkce_pair()
+            resource = svc.resources.builtin(name).uri
+            params = authorize_params(app["client_id"], challenge, LOOPBACK_REDIRECT, resource=resource)
+            code = get_code(browser, person.org.id, params)
+            issued = exchange(http, app["client_id"], code, verifier, LOOPBACK_REDIRECT, resource=resource)
+            assert issued.status_code == 200, issued.text
+            tokens[name] = issued.json()["access_token"]
+    refused = _initialize(live_server, tokens["management"])
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": "invalid_token",
+        "error_description": "the access token was issued for another resource (RFC 8707)",
+    }
+    assert (
+        f'resource_metadata="{live_server.url}/.well-known/oauth-protected-resource/mcp"'
+        in (refused.headers["WWW-Authenticate"])
+    )
+    assert _initialize(live_server, tokens["mcp"]).status_code == 200

@@ -19,6 +19,7 @@ from tokensmith import client
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.records import Organization, OrgPolicy
 from tokensmith.core.roles import Role
+from tokensmith.wire.authorized_apps import AuthorizedAppOut
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
 from tokensmith.wire.me import ClientMeOut, CredentialRef, MeOut
 from tokensmith.wire.orgs import OrgRef, UserRef
@@ -47,6 +48,7 @@ PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
     (client.CreatedWebhookEndpoint, CreatedWebhookEndpointOut),
     (client.WebhookDelivery, WebhookDeliveryOut),
     (client.WebhookEventType, WebhookEventTypeOut),
+    (client.AuthorizedApp, AuthorizedAppOut),
 ]
 SDK_NAME = {wire.__name__: sdk.__name__ for sdk, wire in PAIRS}
 

@@ -1,4 +1,4 @@
-"""``tokensmith orgs policy …``: an organisation's credential and personal-token policy."""
+"""``tokensmith orgs policy …``: an organisation's credential, personal-token and refresh-token policy."""
 
 from __future__ import annotations
 
@@ -27,11 +27,11 @@ def _days(value: str | None, option: str) -> int | None:
     return int(value)
 
 
-def _count(value: str, option: str) -> int | None:
+def _count(value: str, option: str, unit: str = "tokens") -> int | None:
     if value.lower() in ("none", "off", "null"):
         return None
     if not value.isdigit():
-        fail(f"{option} takes a number of tokens or 'none'")
+        fail(f"{option} takes a number of {unit} or 'none'")
     return int(value)
 
 
@@ -66,6 +66,16 @@ def set_policy(
     tokens_per_hour: str | None = typer.Option(
         None, "--credential-tokens-per-hour", help="Tokens each credential may get per hour, or 'none'."
     ),
+    refresh_lifetime: str | None = typer.Option(
+        None,
+        "--refresh-token-lifetime-seconds",
+        help="An authorized app's refresh tokens end this long after consent; 'none': the setting.",
+    ),
+    refresh_idle: str | None = typer.Option(
+        None,
+        "--refresh-token-idle-seconds",
+        help="An authorized app's refresh tokens end after this long unused; 'none': the setting.",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Change the policy; options not given keep their value.
@@ -88,6 +98,12 @@ def set_policy(
         changes["pat_inactivity_days"] = _days(inactivity, "--pat-inactivity-days")
     if tokens_per_hour is not None:
         changes["credential_tokens_per_hour"] = _count(tokens_per_hour, "--credential-tokens-per-hour")
+    for name, given in (
+        ("refresh_token_lifetime_seconds", refresh_lifetime),
+        ("refresh_token_idle_seconds", refresh_idle),
+    ):
+        if given is not None:
+            changes[name] = _count(given, "--" + name.replace("_", "-"), "seconds")
     services = load_services()
     updated = services.policies.update(Actor.system(), services.organizations.by_ref(org).id, changes)
     emit(PolicyOut.of(updated), as_json, _human(updated))

@@ -37,6 +37,7 @@ from tokensmith.client.errors import (
 )
 from tokensmith.client.management import AsyncManagementClient, ManagementClient
 from tokensmith.client.models import (
+    AuthorizedApp,
     ClientMe,
     CreatedCredential,
     CreatedPersonalToken,
@@ -66,6 +67,7 @@ __all__ = [
     "AuthenticationError",
     "AuthorizationError",
     "AuthorizationTokens",
+    "AuthorizedApp",
     "Backoff",
     "BadRequestError",
     "ClientCredentialsAuth",

@@ -193,6 +193,9 @@ class _Client(Generic[H]):
     delete_webhook = _operation(hooks.delete_webhook)
     list_webhook_deliveries = _operation(hooks.list_webhook_deliveries)
     replay_webhook_delivery = _operation(hooks.replay_webhook_delivery)
+    # -- authorized apps (the authorization code flow) ----------------------------------------------
+    list_authorized_apps = _operation(op.list_authorized_apps)
+    revoke_authorized_app = _operation(op.revoke_authorized_app)
 
 
 class ManagementClient(_Client[httpx.Client]):

@@ -22,6 +22,7 @@ import httpx
 
 from tokensmith.client.errors import ResponseFormatError, api_error_from_response
 from tokensmith.client.models import (
+    AuthorizedApp,
     ClientMe,
     CreatedCredential,
     CreatedPersonalToken,
@@ -317,3 +318,16 @@ def create_resource(name: str, uri: str, scopes: list[str] | tuple[str, ...] = (
 def delete_resource(resource_id: str) -> Call[None]:
     """``DELETE /api/resources/{id}``: no new token is issued for it (built-in ones cannot be deleted)."""
     return Call("DELETE", f"/api/resources/{_id(resource_id)}", _no_body)
+
+
+# -- authorized apps (the authorization code flow) ---------------------------------------------------
+
+
+def list_authorized_apps() -> Call[Page[AuthorizedApp]]:
+    """``GET /api/authorized-apps``: the apps the caller authorized in their current organisation."""
+    return Call("GET", "/api/authorized-apps", partial(Page.from_json, item=AuthorizedApp.from_json))
+
+
+def revoke_authorized_app(app_id: str) -> Call[None]:
+    """``DELETE /api/authorized-apps/{id}``: its refresh token and access tokens stop working at once."""
+    return Call("DELETE", f"/api/authorized-apps/{_id(app_id)}", _no_body)

@@ -70,6 +70,8 @@ class RefreshFamily:
     expires_at: datetime
     revoked_at: datetime | None = None
     revoked_reason: str | None = None
+    #: RFC 9449 §5: the thumbprint of the DPoP key its refresh tokens are bound to; ``None``: unbound.
+    dpop_jkt: str | None = None
 
 
 @dataclass(frozen=True)

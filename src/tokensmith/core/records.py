@@ -37,6 +37,10 @@ class OrgPolicy:
     #: Tokens one credential may be issued per hour (``None``: no quota); past it the token
     #: endpoint answers 429 with ``Retry-After`` (:mod:`tokensmith.services.issuance_quota`).
     credential_tokens_per_hour: int | None = None
+    #: Absolute and idle lifetimes (seconds) of the refresh tokens an authorized app gets
+    #: (:func:`tokensmith.core.policies.refresh_lifetimes`); ``None``: the deployment's setting.
+    refresh_token_lifetime_seconds: int | None = None
+    refresh_token_idle_seconds: int | None = None
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@
 * **Refresh.** Refresh tokens are ``<prefix><random><checksum>`` (:mod:`tokensmith.core.secrets`,
   prefix ``TOKENSMITH_REFRESH_TOKEN_PREFIX``) stored as keyed hashes, rotated on every use (OAuth
   2.1 draft §4.3.1). A rotated one presented again is reuse: the whole family is revoked (§7.4.2).
-  A family also dies ``refresh_token_lifetime_seconds`` after consent and after
-  ``refresh_token_idle_seconds`` without use.
+  A family dies ``refresh_token_lifetime_seconds`` after consent (fixed at creation) and after
+  ``refresh_token_idle_seconds`` unused (at each refresh): :func:`tokensmith.core.policies.refresh_lifetimes`.
+* **DPoP.** A code exchanged with a DPoP proof binds the family to the proof's key (RFC 9449 §5:
+  refresh tokens of public clients MUST be bound): a refresh without a proof is ``invalid_dpop_proof``,
+  with another key ``invalid_grant``, checked before the token is spent (a copy cannot burn it).
 * **Scopes.** Every token carries the consented scopes ∩ what the person's *current* role may grant
   (:func:`tokensmith.core.delegation.grantable`); a person who left the organisation gets nothing.
 
 Every state change is audited: ``authorized_app.created`` (a code exchanged), ``authorized_app.refreshed``,
-``authorized_app.revoked`` (with the reason: ``code_replay``, ``refresh_reuse`` or ``person``).
+``authorized_app.revoked`` (:func:`tokensmith.services.authorized_apps.revoke_family`).
 """
 
 from __future__ import annotations
@@ -41,17 +44,19 @@ from tokensmith.core.authorization import (
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import (
     InvalidClient,
+    InvalidDPoPProof,
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
     InvalidTarget,
     OAuthError,
 )
+from tokensmith.core.policies import refresh_lifetimes
 from tokensmith.core.records import Organization
 from tokensmith.core.resources import narrow_to_resource
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.authorization import CODE_PREFIX, ClientLookup
-from tokensmith.services.authorized_apps import AuthorizedApps
+from tokensmith.services.authorized_apps import revoke_family
 from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.minting import IssuedToken
 from tokensmith.services.resources import ResourceService
@@ -69,6 +74,16 @@ def _actor(client_id: str, ip: str | None, user_id: str | None = None) -> Actor:
     )
 
 
+def _check_binding(family: RefreshFamily, jkt: str | None) -> None:
+    """RFC 9449 §5: a family bound to a DPoP key refreshes only with a proof of that key."""
+    if family.dpop_jkt is None:
+        return
+    if jkt is None:
+        raise InvalidDPoPProof("The refresh token is bound to a DPoP key: send a DPoP proof of that key.")
+    if jkt != family.dpop_jkt:
+        raise InvalidGrant(REFRESH_FAILED, detail="DPoP proof of another key than the refresh token's")
+
+
 def _resource_within(presented: str | None, granted: tuple[str, ...]) -> None:
     """RFC 8707 §2.2: a token request may name one of the granted resources, never another."""
     if presented is not None and granted and presented not in granted:
@@ -76,7 +91,7 @@ def _resource_within(presented: str | None, granted: tuple[str, ...]) -> None:
 
 
 @dataclass(eq=False)
-class AuthorizationGrants(AuthorizedApps):
+class AuthorizationGrants:
     database: Database
     clock: Clock
     hasher: secret_format.SecretHasher
@@ -146,7 +161,8 @@ class AuthorizationGrants(AuthorizedApps):
                         auth_time=found.auth_time,
                         created_at=now,
                         last_used_at=now,
-                        expires_at=family_expires_at(now, self.lifetimes),
+                        expires_at=family_expires_at(now, refresh_lifetimes(org.policy, self.lifetimes)),
+                        dpop_jkt=jkt,
                     )
                     RefreshFamilyRepository(connection).insert(family)
                     codes.set_family(found.code_hash, family.id)
@@ -186,9 +202,8 @@ class AuthorizationGrants(AuthorizedApps):
             details={"authorized_app": code.family_id},
         )
         if code.family_id is not None:
-            self._revoke(
-                connection, code.family_id, code.org_id, now, "code_replay", _actor(code.client_id, ip)
-            )
+            family = (code.family_id, code.org_id)
+            revoke_family(connection, self.audit, family, now, "code_replay", _actor(code.client_id, ip))
 
     # -- grant_type=refresh_token ------------------------------------------------------------
     def refresh(
@@ -201,7 +216,8 @@ class AuthorizationGrants(AuthorizedApps):
         *,
         jkt: str | None = None,
     ) -> IssuedToken:
-        """OAuth 2.1 draft §4.3: a refresh token for new tokens; the presented one is rotated out."""
+        """OAuth 2.1 draft §4.3: a refresh token for new tokens; the presented one is rotated out.
+        ``jkt``: the key of the request's checked DPoP proof, which a bound family requires."""
         if not client_id:
             raise InvalidRequest("client_id is required for a public client.")
         if not refresh_token:
@@ -220,11 +236,11 @@ class AuthorizationGrants(AuthorizedApps):
             family = families.get(found[1]) if found is not None else None
             if found is None or family is None or family.client_id != client_id:
                 raise InvalidGrant(REFRESH_FAILED)
+            _check_binding(family, jkt)
             if not families.claim_refresh_token(found[0], now):
                 # OAuth 2.1 draft §4.3.1 / §7.4.2: a rotated refresh token came back — someone holds a copy.
-                self._revoke(
-                    connection, family.id, family.org_id, now, "refresh_reuse", _actor(client_id, ip)
-                )
+                reused = (family.id, family.org_id)
+                revoke_family(connection, self.audit, reused, now, "refresh_reuse", _actor(client_id, ip))
                 failure = InvalidGrant(REFRESH_FAILED, detail="refresh token reuse: family revoked")
             else:
                 try:
@@ -246,7 +262,9 @@ class AuthorizationGrants(AuthorizedApps):
         resource: str | None,
         now: datetime,
     ) -> tuple[Organization, frozenset[str]]:
-        dead = family_dead_reason(family, now, self.lifetimes)
+        org = OrganizationRepository(connection).get(family.org_id)
+        lifetimes = self.lifetimes if org is None else refresh_lifetimes(org.policy, self.lifetimes)
+        dead = family_dead_reason(family, now, lifetimes)
         if dead is not None:
             raise InvalidGrant(REFRESH_FAILED, detail=f"refresh family {dead}")
         beyond = sorted(requested - family.scopes)

@@ -1,9 +1,14 @@
-"""A person's authorized apps (the refresh-token families their consents produced): list them,
-revoke one; and the revocation every path shares (a replayed code, a reused refresh token, the
-person), audited as ``authorized_app.revoked`` with its reason."""
+"""A person's "Authorized apps": the refresh-token families their consents produced (OAuth 2.1 draft
+§4.3), listed in their current organisation and revocable — a revoked family's refresh tokens and
+every access token minted from it stop working at once (:func:`revoke_family`, which the grants of
+:mod:`tokensmith.services.authorization_grants` also call on code replay and refresh reuse).
+
+Audited as ``authorized_app.revoked`` with the reason (``person``, ``code_replay``, ``refresh_reuse``).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
@@ -18,26 +23,35 @@ from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.authorization import RefreshFamilyRepository
 
 
+def revoke_family(
+    connection: Connection,
+    audit: AuditLog,
+    family: tuple[str, str],
+    now: datetime,
+    reason: str,
+    actor: Actor,
+) -> None:
+    """Revoke ``family`` (its id and organisation) in this transaction; audited once, when it was live."""
+    family_id, org_id = family
+    if RefreshFamilyRepository(connection).revoke(family_id, now, reason):
+        audit.record(
+            connection,
+            actor,
+            "authorized_app.revoked",
+            org_id=org_id,
+            target_kind="authorized_app",
+            target_id=family_id,
+            details={"reason": reason},
+        )
+
+
+@dataclass(eq=False)
 class AuthorizedApps:
     database: Database
     clock: Clock
     audit: AuditLog
 
-    def _revoke(
-        self, connection: Connection, family_id: str, org_id: str, now: datetime, reason: str, actor: Actor
-    ) -> None:
-        if RefreshFamilyRepository(connection).revoke(family_id, now, reason):
-            self.audit.record(
-                connection,
-                actor,
-                "authorized_app.revoked",
-                org_id=org_id,
-                target_kind="authorized_app",
-                target_id=family_id,
-                details={"reason": reason},
-            )
-
-    def authorized_apps(self, actor: Actor) -> list[RefreshFamily]:
+    def list(self, actor: Actor) -> list[RefreshFamily]:
         """The caller's live authorizations in their current organisation (scope ``tokens:read``)."""
         permissions.require_scope(actor, "tokens:read")
         if actor.user_id is None or actor.org_id is None:
@@ -47,12 +61,14 @@ class AuthorizedApps:
                 actor.user_id, actor.org_id, live_after=self.clock.now()
             )
 
-    def revoke_app(self, actor: Actor, family_id: str) -> None:
+    def revoke(self, actor: Actor, family_id: str) -> None:
         """The person revokes one of their authorized apps: its refresh and access tokens stop working
-        (scope ``tokens:write``; audited as ``authorized_app.revoked``, reason ``person``)."""
+        (scope ``tokens:write``; reason ``person``)."""
         permissions.require_scope(actor, "tokens:write")
         with self.database.transaction() as connection:
             family = RefreshFamilyRepository(connection).get(family_id)
             if family is None or family.user_id != actor.user_id or family.org_id != actor.org_id:
                 raise NotFound("no such authorized app")
-            self._revoke(connection, family.id, family.org_id, self.clock.now(), "person", actor)
+            revoke_family(
+                connection, self.audit, (family.id, family.org_id), self.clock.now(), "person", actor
+            )

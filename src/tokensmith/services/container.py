@@ -16,6 +16,7 @@ from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.authentication import BearerAuthenticator
 from tokensmith.services.authorization import AuthorizationService
 from tokensmith.services.authorization_grants import AuthorizationGrants
+from tokensmith.services.authorized_apps import AuthorizedApps
 from tokensmith.services.client_assertions import ClientAssertionVerifier, build_client_assertions
 from tokensmith.services.client_metadata_documents import ClientDirectory, MetadataDocuments
 from tokensmith.services.client_registration import ClientRegistration
@@ -95,6 +96,8 @@ class Services:
     client_registration: ClientRegistration
     authorization: AuthorizationService
     authorization_grants: AuthorizationGrants
+    #: A person's authorized apps (the families of refresh tokens their consents produced).
+    authorized_apps: AuthorizedApps
     client_documents: MetadataDocuments
     #: RFC 9449 DPoP proofs, for the token endpoint and Tokensmith's own protected resources.
     dpop: DPoPValidator
@@ -342,6 +345,7 @@ def build_services(
             access_ttl=settings.default_token_ttl_seconds,
             resources=resources,
         ),
+        authorized_apps=AuthorizedApps(database, clock, audit),
         client_documents=client_documents,
         dpop=dpop,
     )

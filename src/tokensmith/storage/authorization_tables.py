@@ -50,6 +50,8 @@ refresh_token_families = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
     Column("revoked_reason", String(32), nullable=True),
+    # RFC 9449 §5: the DPoP key (JWK thumbprint) its refresh tokens are bound to (migration 0011).
+    Column("dpop_jkt", String(64), nullable=True),
     # A person's authorized apps, in one organisation.
     Index("ix_refresh_token_families_user_page", "user_id", "org_id", "id"),
 )

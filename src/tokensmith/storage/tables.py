@@ -72,6 +72,9 @@ organizations = Table(
     Column("pat_expiry_required", Boolean, nullable=False, default=False),
     # Issuance quota (migration 0010).
     Column("credential_tokens_per_hour", Integer, nullable=True),
+    # Refresh-token lifetimes of the authorization code flow (migration 0011; NULL: the settings).
+    Column("refresh_token_lifetime_seconds", Integer, nullable=True),
+    Column("refresh_token_idle_seconds", Integer, nullable=True),
 )
 
 users = Table(

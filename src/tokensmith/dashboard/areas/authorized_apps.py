@@ -12,12 +12,12 @@ def apps_list(page: Page) -> Response:
     session = page.signed_in
     if session.org is None:
         return page.render("no_org.html")
-    apps = page.services.authorization_grants.authorized_apps(session.actor())
+    apps = page.services.authorized_apps.list(session.actor())
     return page.render("authorized_apps.html", apps=apps)
 
 
 def revoke(page: Page) -> Response:
-    page.services.authorization_grants.revoke_app(page.signed_in.actor(), page.path_params["app_id"])
+    page.services.authorized_apps.revoke(page.signed_in.actor(), page.path_params["app_id"])
     return redirect("/apps?done=app-revoked")
 
 

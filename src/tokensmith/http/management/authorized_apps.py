@@ -33,7 +33,7 @@ class _Whole(Generic[T]):
     "/api/authorized-apps", response_model=Page[AuthorizedAppOut], summary="List your authorized apps"
 )
 async def list_apps(actor: ActorDep, services: ServicesDep) -> Page[AuthorizedAppOut]:
-    apps = await call(services, services.authorization_grants.authorized_apps, actor)
+    apps = await call(services, services.authorized_apps.list, actor)
     return Page.of(AuthorizedAppOut.of, _Whole(apps))
 
 
@@ -43,7 +43,7 @@ async def list_apps(actor: ActorDep, services: ServicesDep) -> Page[AuthorizedAp
     "Revoke an authorized app (its refresh and access tokens stop working at once)",
 )
 async def revoke_app(actor: ActorDep, services: ServicesDep, app_id: AppId) -> Response:
-    return await deleted(services, services.authorization_grants.revoke_app, actor, app_id)
+    return await deleted(services, services.authorized_apps.revoke, actor, app_id)
 
 
 @router.get(

@@ -174,3 +174,5 @@ class PolicyPatch(BaseModel):
     pat_inactivity_days: int | None = Field(default=None, ge=1, le=3650)
     pat_expiry_required: bool | SkipJsonSchema[None] = None
     credential_tokens_per_hour: int | None = Field(default=None, ge=1, le=1_000_000)
+    refresh_token_lifetime_seconds: int | None = Field(default=None, ge=300, le=3650 * 86400)
+    refresh_token_idle_seconds: int | None = Field(default=None, ge=300, le=3650 * 86400)

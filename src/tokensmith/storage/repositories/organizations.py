@@ -26,6 +26,8 @@ _POLICY_FIELDS = (
     "pat_inactivity_days",
     "pat_expiry_required",
     "credential_tokens_per_hour",
+    "refresh_token_lifetime_seconds",
+    "refresh_token_idle_seconds",
 )
 
 
