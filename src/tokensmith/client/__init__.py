@@ -19,6 +19,7 @@ from tokensmith.client.authorization_code import (
     AuthorizationTokens,
     LoopbackAuthorization,
 )
+from tokensmith.client.authorization_models import AuthorizedApp
 from tokensmith.client.credentials_auth import ClientCredentialsAuth
 from tokensmith.client.dpop import DPoPKey
 from tokensmith.client.errors import (
@@ -37,7 +38,6 @@ from tokensmith.client.errors import (
 )
 from tokensmith.client.management import AsyncManagementClient, ManagementClient
 from tokensmith.client.models import (
-    AuthorizedApp,
     ClientMe,
     CreatedCredential,
     CreatedPersonalToken,

@@ -275,23 +275,6 @@ class Resource(_Model):
 
 
 @dataclass(frozen=True)
-class AuthorizedApp(_Model):
-    """An app or MCP client the caller signed in to (the authorization code flow): revoking it ends
-    its refresh token and every access token it holds."""
-
-    _what = "authorized app"
-
-    id: str
-    client_id: str
-    client_name: str
-    scopes: tuple[str, ...]
-    org_id: str
-    created_at: datetime
-    last_used_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
 class User(_Model):
     _what = "user"
 

@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 import httpx
 
+from tokensmith.client.authorization_models import AuthorizedApp
 from tokensmith.client.errors import ResponseFormatError, api_error_from_response
 from tokensmith.client.models import (
-    AuthorizedApp,
     ClientMe,
     CreatedCredential,
     CreatedPersonalToken,

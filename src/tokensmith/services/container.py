@@ -22,9 +22,7 @@ from tokensmith.services.client_metadata_documents import ClientDirectory, Metad
 from tokensmith.services.client_registration import ClientRegistration
 from tokensmith.services.credential_keys import CredentialKeyService
 from tokensmith.services.credentials import CredentialService
-from tokensmith.services.dpop import DPoPValidator
-from tokensmith.services.dpop_nonces import NonceSource
-from tokensmith.services.dpop_replay import ReplayCache
+from tokensmith.services.dpop import DPoPValidator, build_dpop_validator
 from tokensmith.services.grants import ClientAuthenticator, ClientCredentialsGrant, PersonalTokenExchangeGrant
 from tokensmith.services.introspection import TokenInspector
 from tokensmith.services.issuance import TokenIssuance
@@ -255,15 +253,7 @@ def build_services(
         registry, clock, development=not settings.is_production, enabled=settings.client_id_metadata_documents
     )
     public_clients = ClientDirectory(client_registration.get, client_documents).get
-    dpop = DPoPValidator(
-        clock,
-        ReplayCache(settings.redis_url),
-        NonceSource(master_keys[0], clock, window_seconds=settings.dpop_nonce_window_seconds)
-        if settings.dpop_nonces
-        else None,
-        max_age=settings.dpop_proof_max_age_seconds,
-        leeway=settings.dpop_leeway_seconds,
-    )
+    dpop = build_dpop_validator(settings, clock, master_keys[0])
     return Services(
         settings=settings,
         issuer=issuer,

@@ -23,6 +23,7 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import InvalidDPoPProof, UseDPoPNonce
 from tokensmith.services.dpop_nonces import NonceSource
 from tokensmith.services.dpop_replay import ReplayCache
+from tokensmith.settings import Settings
 from tokensmith.verify.dpop import DPOP_ALGORITHMS, DPoPNonceError, DPoPProofError, Proof, check_proof
 
 #: The ``WWW-Authenticate`` / ``Authorization`` scheme of DPoP-bound tokens (RFC 9449 §7.1).
@@ -110,3 +111,20 @@ class DPoPValidator:
 
     def _refusal(self, description: str) -> InvalidDPoPProof:
         return InvalidDPoPProof(description, nonce=self.fresh_nonce())
+
+
+def build_dpop_validator(settings: Settings, clock: Clock, nonce_key: str) -> DPoPValidator:
+    """The deployment's validator: its replay cache (Redis when configured), server nonces under
+    ``nonce_key`` when ``TOKENSMITH_DPOP_NONCES`` is on, and its age limits."""
+    nonces = (
+        NonceSource(nonce_key, clock, window_seconds=settings.dpop_nonce_window_seconds)
+        if settings.dpop_nonces
+        else None
+    )
+    return DPoPValidator(
+        clock,
+        ReplayCache(settings.redis_url),
+        nonces,
+        max_age=settings.dpop_proof_max_age_seconds,
+        leeway=settings.dpop_leeway_seconds,
+    )
