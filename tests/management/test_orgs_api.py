@@ -129,12 +129,25 @@ def test_policy_read_and_partial_update(client: Any, world: World) -> None:
         "pat_max_lifetime_days": 90,
         "pat_inactivity_days": 30,
         "pat_expiry_required": False,
+        "credential_tokens_per_hour": None,
+        "refresh_token_lifetime_seconds": None,
+        "refresh_token_idle_seconds": None,
     }
     cleared = client.patch(
         f"/api/orgs/{org}/policy", json={"pat_inactivity_days": None}, headers=owner.headers()
     )
     assert cleared.json()["pat_inactivity_days"] is None and cleared.json()["pat_max_lifetime_days"] == 90
-    for bad in ({"pat_inactivity_days": 0}, {"allow_org_credentials": None}, {"unknown": True}):
+    lifetimes = {"refresh_token_lifetime_seconds": 86400, "refresh_token_idle_seconds": 3600}
+    changed = client.patch(f"/api/orgs/{org}/policy", json=lifetimes, headers=owner.headers())
+    assert changed.status_code == 200 and changed.json() | lifetimes == changed.json()
+    for bad in (
+        {"pat_inactivity_days": 0},
+        {"allow_org_credentials": None},
+        {"unknown": True},
+        {"refresh_token_idle_seconds": 299},
+        {"refresh_token_lifetime_seconds": "a week"},
+        {"refresh_token_lifetime_seconds": 3650 * 86400 + 1},
+    ):
         response = client.patch(f"/api/orgs/{org}/policy", json=bad, headers=owner.headers())
         assert response.status_code == 400 and problem_code(response) == "validation_failed", bad
 

@@ -1,12 +1,14 @@
 """Organisation policy rules, as pure functions of the policy and a time: personal-token
 lifetimes (seed 001's optional expiry, seed 002's "30 days of no use or 3 months from
-creation") and which credential kinds may get tokens."""
+creation"), which credential kinds may get tokens, and the lifetimes of an authorized app's
+refresh tokens."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from tokensmith.core.authorization import RefreshLifetimes
 from tokensmith.core.errors import BadRequest, Forbidden, UnauthorizedClient
 from tokensmith.core.permissions import check_credential_kind_allowed
 from tokensmith.core.records import CredentialKind, OrgPolicy, PersonalTokenRecord
@@ -107,3 +109,12 @@ def expiry_choices(policy: OrgPolicy, offered: Sequence[int | None]) -> list[int
     if longest is not None and longest not in allowed:
         allowed.append(longest)
     return allowed
+
+
+def refresh_lifetimes(policy: OrgPolicy, deployment: RefreshLifetimes) -> RefreshLifetimes:
+    """The absolute and idle lifetimes of an authorized app's refresh tokens in an organisation with
+    ``policy``: each of its two fields, or the deployment's setting where it is ``None``."""
+    return RefreshLifetimes(
+        absolute_seconds=policy.refresh_token_lifetime_seconds or deployment.absolute_seconds,
+        idle_seconds=policy.refresh_token_idle_seconds or deployment.idle_seconds,
+    )
