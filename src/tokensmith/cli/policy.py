@@ -1,4 +1,5 @@
-"""``tokensmith orgs policy …``: an organisation's credential, personal-token and refresh-token policy."""
+"""``tokensmith orgs policy …``: an organisation's credential, personal-token, authorized-app and
+refresh-token policy."""
 
 from __future__ import annotations
 
@@ -63,6 +64,16 @@ def set_policy(
     max_lifetime: str | None = typer.Option(None, "--pat-max-lifetime-days", help="Days, or 'none'."),
     inactivity: str | None = typer.Option(None, "--pat-inactivity-days", help="Days, or 'none'."),
     expiry_required: bool | None = typer.Option(None, "--pat-expiry-required/--pat-expiry-optional"),
+    registered_clients: bool | None = typer.Option(
+        None,
+        "--registered-clients/--no-registered-clients",
+        help="Allow apps registered by Dynamic Client Registration (RFC 7591).",
+    ),
+    metadata_document_clients: bool | None = typer.Option(
+        None,
+        "--metadata-document-clients/--no-metadata-document-clients",
+        help="Allow apps identified by a Client ID Metadata Document.",
+    ),
     tokens_per_hour: str | None = typer.Option(
         None, "--credential-tokens-per-hour", help="Tokens each credential may get per hour, or 'none'."
     ),
@@ -89,6 +100,8 @@ def set_policy(
         ("allow_org_credentials", org_credentials),
         ("allow_personal_tokens", personal_tokens),
         ("pat_expiry_required", expiry_required),
+        ("allow_registered_clients", registered_clients),
+        ("allow_metadata_document_clients", metadata_document_clients),
     ):
         if value is not None:
             changes[name] = value

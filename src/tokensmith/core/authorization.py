@@ -16,9 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tokensmith.core.errors import InvalidDPoPProof, InvalidGrant
+
 #: OAuth 2.1 draft §4.1.2: "A maximum authorization code lifetime of 10 minutes is RECOMMENDED";
 #: a browser round trip needs seconds, so one minute.
 CODE_LIFETIME_SECONDS = 60
+REFRESH_FAILED = "The refresh token is invalid, expired or revoked."
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,16 @@ def family_dead_reason(family: RefreshFamily, now: datetime, lifetimes: RefreshL
     if now >= family.last_used_at + timedelta(seconds=lifetimes.idle_seconds):
         return "idle"
     return None
+
+
+def check_binding(family: RefreshFamily, jkt: str | None) -> None:
+    """RFC 9449 §5: a family bound to a DPoP key refreshes only with a proof of that key."""
+    if family.dpop_jkt is None:
+        return
+    if jkt is None:
+        raise InvalidDPoPProof("The refresh token is bound to a DPoP key: send a DPoP proof of that key.")
+    if jkt != family.dpop_jkt:
+        raise InvalidGrant(REFRESH_FAILED, detail="DPoP proof of another key than the refresh token's")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,10 @@ class OrgPolicy:
     #: (:func:`tokensmith.core.policies.refresh_lifetimes`); ``None``: the deployment's setting.
     refresh_token_lifetime_seconds: int | None = None
     refresh_token_idle_seconds: int | None = None
+    #: Whether apps registered by RFC 7591 Dynamic Client Registration, and apps identified by a
+    #: Client ID Metadata Document, may be authorized (:func:`tokensmith.core.policies.client_kind_refusal`).
+    allow_registered_clients: bool = True
+    allow_metadata_document_clients: bool = True
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,9 @@ def narrow_to_resource(
     if foreign:
         raise InvalidScope(f"scope not accepted by the resource {resource.uri}: {' '.join(foreign)}")
     return requested
+
+
+def resource_within(presented: str | None, granted: tuple[str, ...]) -> None:
+    """RFC 8707 §2.2: a token request may name one of the granted resources, never another."""
+    if presented is not None and granted and presented not in granted:
+        raise InvalidTarget("The resource was not part of the authorization.")

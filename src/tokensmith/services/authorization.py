@@ -13,7 +13,9 @@ for, or one of two errors:
 Redirect URIs match exactly, a loopback one with any port (:mod:`tokensmith.core.redirect_uris`).
 PKCE is required and ``S256`` only (:mod:`tokensmith.core.pkce`). On consent a code is created:
 random (``tsc_`` + 178 bits), stored as its keyed hash, single use, one minute long, bound to the
-client, redirect URI, PKCE challenge, person, organisation, scopes and resource.
+client, redirect URI, PKCE challenge, person, organisation, scopes and resource. An organisation
+whose policy refuses the client's kind (:func:`tokensmith.core.policies.client_kind_refusal`) gets
+no code: the consent page says so.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from tokensmith.core.errors import (
     OAuthError,
     UnsupportedResponseType,
 )
+from tokensmith.core.policies import client_kind_refusal
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
 from tokensmith.services.audit import AuditLog
@@ -211,6 +214,10 @@ class AuthorizationService:
         """What the person may grant of what was asked: a plain member never admin-only scopes."""
         return delegation.grantable(role, request.scopes)
 
+    def refusal(self, request: AuthorizationRequest, org: Organization) -> str | None:
+        """Why ``org``'s policy does not allow this kind of client, or ``None``."""
+        return client_kind_refusal(org.policy, request.client)
+
     def deny(self, request: AuthorizationRequest, session: ActiveSession) -> str:
         """RFC 6749 §4.1.2.1: the person said no; audited as ``authorization.denied``."""
         with self.database.transaction() as connection:
@@ -239,6 +246,9 @@ class AuthorizationService:
         nothing else; a forged one is refused, not widened).
         """
         org, role = self._membership(session, org_id)
+        refused = self.refusal(request, org)
+        if refused is not None:
+            raise AccessDenied(refused)
         allowed = self.grantable(request, role)
         beyond = sorted(chosen - allowed)
         if beyond:

@@ -16,7 +16,8 @@
   refresh tokens of public clients MUST be bound): a refresh without a proof is ``invalid_dpop_proof``,
   with another key ``invalid_grant``, checked before the token is spent (a copy cannot burn it).
 * **Scopes.** Every token carries the consented scopes ∩ what the person's *current* role may grant
-  (:func:`tokensmith.core.delegation.grantable`); a person who left the organisation gets nothing.
+  (:func:`tokensmith.core.delegation.grantable`); a person who left the organisation gets nothing,
+  nor a client of a kind its policy now refuses (:func:`tokensmith.core.policies.client_kind_refusal`).
 
 Every state change is audited: ``authorized_app.created`` (a code exchanged), ``authorized_app.refreshed``,
 ``authorized_app.revoked`` (:func:`tokensmith.services.authorized_apps.revoke_family`).
@@ -35,25 +36,26 @@ from tokensmith.core import scopes as scope_rules
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.authorization import (
+    REFRESH_FAILED,
     AuthorizationCode,
+    PublicClient,
     RefreshFamily,
     RefreshLifetimes,
+    check_binding,
     family_dead_reason,
     family_expires_at,
 )
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import (
     InvalidClient,
-    InvalidDPoPProof,
     InvalidGrant,
     InvalidRequest,
     InvalidScope,
-    InvalidTarget,
     OAuthError,
 )
-from tokensmith.core.policies import refresh_lifetimes
+from tokensmith.core.policies import client_kind_refusal, refresh_lifetimes
 from tokensmith.core.records import Organization
-from tokensmith.core.resources import narrow_to_resource
+from tokensmith.core.resources import narrow_to_resource, resource_within
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.authorization import CODE_PREFIX, ClientLookup
 from tokensmith.services.authorized_apps import revoke_family
@@ -65,29 +67,12 @@ from tokensmith.storage.repositories.authorization import AuthorizationCodeRepos
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
 GRANT_FAILED = "The authorization code is invalid, expired or already used."
-REFRESH_FAILED = "The refresh token is invalid, expired or revoked."
 
 
 def _actor(client_id: str, ip: str | None, user_id: str | None = None) -> Actor:
     return Actor(
         method=AuthMethod.CLIENT, transport=Transport.OAUTH, client_id=client_id[:64], user_id=user_id, ip=ip
     )
-
-
-def _check_binding(family: RefreshFamily, jkt: str | None) -> None:
-    """RFC 9449 §5: a family bound to a DPoP key refreshes only with a proof of that key."""
-    if family.dpop_jkt is None:
-        return
-    if jkt is None:
-        raise InvalidDPoPProof("The refresh token is bound to a DPoP key: send a DPoP proof of that key.")
-    if jkt != family.dpop_jkt:
-        raise InvalidGrant(REFRESH_FAILED, detail="DPoP proof of another key than the refresh token's")
-
-
-def _resource_within(presented: str | None, granted: tuple[str, ...]) -> None:
-    """RFC 8707 §2.2: a token request may name one of the granted resources, never another."""
-    if presented is not None and granted and presented not in granted:
-        raise InvalidTarget("The resource was not part of the authorization.")
 
 
 @dataclass(eq=False)
@@ -145,7 +130,7 @@ class AuthorizationGrants:
             else:
                 try:
                     org, scopes = self._check_code(
-                        connection, found, now, redirect_uri, code_verifier, resource
+                        connection, found, now, redirect_uri, code_verifier, resource, client
                     )
                 except OAuthError as exc:
                     failure = exc  # the claim commits: the code is spent, then the error is raised
@@ -179,14 +164,15 @@ class AuthorizationGrants:
         redirect_uri: str,
         verifier: str,
         resource: str | None,
+        client: PublicClient,
     ) -> tuple[Organization, frozenset[str]]:
         if now >= code.expires_at:
             raise InvalidGrant(GRANT_FAILED, detail="authorization code expired")
         if redirect_uri != code.redirect_uri:
             raise InvalidGrant("The redirect_uri differs from the authorization request's.")
         pkce.verify(verifier, code.code_challenge)
-        _resource_within(resource, code.resource)
-        return self._current_scopes(connection, code.user_id, code.org_id, code.scopes)
+        resource_within(resource, code.resource)
+        return self._current_scopes(connection, client, code.user_id, code.org_id, code.scopes)
 
     def _code_replayed(
         self, connection: Connection, code: AuthorizationCode, now: datetime, ip: str | None
@@ -223,7 +209,8 @@ class AuthorizationGrants:
         if not refresh_token:
             raise InvalidRequest("The refresh_token parameter is required.")
         requested = scope_rules.parse(scope)
-        if self.clients(client_id) is None:
+        client = self.clients(client_id)
+        if client is None:
             # Unknown, or a registered client an admin removed: its refresh tokens end with it.
             raise InvalidClient("The client is unknown to this server.")
         if not secret_format.is_well_formed(refresh_token, self.refresh_prefix):
@@ -236,7 +223,7 @@ class AuthorizationGrants:
             family = families.get(found[1]) if found is not None else None
             if found is None or family is None or family.client_id != client_id:
                 raise InvalidGrant(REFRESH_FAILED)
-            _check_binding(family, jkt)
+            check_binding(family, jkt)
             if not families.claim_refresh_token(found[0], now):
                 # OAuth 2.1 draft §4.3.1 / §7.4.2: a rotated refresh token came back — someone holds a copy.
                 reused = (family.id, family.org_id)
@@ -244,7 +231,7 @@ class AuthorizationGrants:
                 failure = InvalidGrant(REFRESH_FAILED, detail="refresh token reuse: family revoked")
             else:
                 try:
-                    org, scopes = self._check_refresh(connection, family, requested, resource, now)
+                    org, scopes = self._check_refresh(connection, family, client, requested, resource, now)
                 except OAuthError as exc:
                     failure = exc
                 else:
@@ -258,6 +245,7 @@ class AuthorizationGrants:
         self,
         connection: Connection,
         family: RefreshFamily,
+        client: PublicClient,
         requested: frozenset[str],
         resource: str | None,
         now: datetime,
@@ -271,20 +259,25 @@ class AuthorizationGrants:
         if beyond:
             # RFC 6749 §6: a refresh may narrow the scope, never widen it.
             raise InvalidScope(f"scope beyond the authorization: {' '.join(beyond)[:200]}")
-        _resource_within(resource, family.resource)
-        return self._current_scopes(connection, family.user_id, family.org_id, requested or family.scopes)
+        resource_within(resource, family.resource)
+        wanted = requested or family.scopes
+        return self._current_scopes(connection, client, family.user_id, family.org_id, wanted)
 
     # -- shared ---------------------------------------------------------------------------------
     @staticmethod
     def _current_scopes(
-        connection: Connection, user_id: str, org_id: str, wanted: frozenset[str]
+        connection: Connection, client: PublicClient, user_id: str, org_id: str, wanted: frozenset[str]
     ) -> tuple[Organization, frozenset[str]]:
-        """``wanted`` ∩ what the person's current role may grant; ``invalid_grant`` once they left."""
+        """``wanted`` ∩ what the person's current role may grant; ``invalid_grant`` once they left
+        or once the organisation's policy refuses ``client``'s kind."""
         orgs = OrganizationRepository(connection)
         org = orgs.get(org_id)
         membership = orgs.membership(org_id, user_id)
         if org is None or membership is None:
             raise InvalidGrant("The person who authorized this is no longer a member of the organisation.")
+        refused = client_kind_refusal(org.policy, client)
+        if refused is not None:
+            raise InvalidGrant(refused)
         scopes = delegation.grantable(membership.role, wanted)
         if not scopes:
             raise InvalidScope("The person's role no longer allows any of the authorized scopes.")

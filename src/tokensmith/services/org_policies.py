@@ -1,7 +1,10 @@
 """Organisation policy: which credential kinds are allowed, personal-token lifetimes, the
 issuance quota of each credential (``credential_tokens_per_hour``, :mod:`tokensmith.services.issuance_quota`),
 and the absolute and idle lifetimes of authorized apps' refresh tokens (``refresh_token_*_seconds``,
-:mod:`tokensmith.services.authorization_grants`; ``None``: the deployment's settings).
+:mod:`tokensmith.services.authorization_grants`; ``None``: the deployment's settings), and whether
+apps registered by Dynamic Client Registration and Client ID Metadata Document apps may be authorized
+(``allow_registered_clients``, ``allow_metadata_document_clients``: checked at consent and at every
+code exchange and refresh, so switching one off cuts the apps already authorized).
 
 Seed 002's "30 days of no use or 3 months from creation" is ``pat_inactivity_days=30,
 pat_max_lifetime_days=90``; seed 004's plan gating switches credential kinds off.

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 
 from tokensmith.storage.authorization_tables import (
@@ -75,6 +76,9 @@ organizations = Table(
     # Refresh-token lifetimes of the authorization code flow (migration 0011; NULL: the settings).
     Column("refresh_token_lifetime_seconds", Integer, nullable=True),
     Column("refresh_token_idle_seconds", Integer, nullable=True),
+    # Which kinds of public client may be authorized here (migration 0012, issue 12 item 4).
+    Column("allow_registered_clients", Boolean, nullable=False, default=True, server_default=true()),
+    Column("allow_metadata_document_clients", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 users = Table(

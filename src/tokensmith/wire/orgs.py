@@ -62,3 +62,9 @@ class PolicyOut(Record):
         description="An authorized app's refresh tokens stop working after this long unused;"
         " null: the deployment's setting."
     )
+    allow_registered_clients: bool = Field(
+        description="Apps registered by Dynamic Client Registration (RFC 7591) may be authorized."
+    )
+    allow_metadata_document_clients: bool = Field(
+        description="Apps identified by a Client ID Metadata Document URL may be authorized."
+    )

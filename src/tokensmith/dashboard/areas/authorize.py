@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from starlette.responses import RedirectResponse, Response
 
 from tokensmith.core import scopes as scope_rules
-from tokensmith.core.errors import InvalidScope, OAuthError
+from tokensmith.core.errors import AccessDenied, InvalidScope, OAuthError
 from tokensmith.dashboard import security
 from tokensmith.dashboard.pages import Page, PageRoute, get, post
 from tokensmith.services.authorization import AuthorizationRequest, RedirectedError, UntrustedRequest
@@ -59,13 +59,15 @@ def _csp_for(redirect_uri: str) -> str:
 def _consent(page: Page, request: AuthorizationRequest, org_id: str | None, error: str | None) -> Response:
     session = page.signed_in
     org = org_id or (session.org.id if session.org else "")
-    role = next((r for o, r in session.memberships if o.id == org), None)
-    grantable = page.services.authorization.grantable(request, role) if role is not None else frozenset()
+    chosen = next(((o, r) for o, r in session.memberships if o.id == org), None)
+    service = page.services.authorization
+    grantable = service.grantable(request, chosen[1]) if chosen is not None else frozenset()
+    refused = service.refusal(request, chosen[0]) if chosen is not None else None
     registry = page.services.scope_registry
     parts = urlsplit(request.redirect_uri)
     response = page.render(
         "consent.html",
-        status=400 if error else 200,
+        status=400 if error else 403 if refused else 200,
         app_name=request.client.display_name,
         client_id=request.client.client_id,
         client_uri=request.client.client_uri,
@@ -79,7 +81,7 @@ def _consent(page: Page, request: AuthorizationRequest, org_id: str | None, erro
             {"name": s, "description": registry.get(s, s), "grantable": s in grantable}
             for s in sorted(request.scopes)
         ],
-        error=error,
+        error=error or refused,
     )
     response.headers["Content-Security-Policy"] = _csp_for(request.redirect_uri)
     return response
@@ -126,7 +128,9 @@ def decide(page: Page) -> Response:
         location = service.approve(request, page.signed_in, org_id, chosen)
     except OAuthError as exc:
         message = (
-            exc.description if isinstance(exc, InvalidScope) else "The permissions chosen are not valid."
+            exc.description
+            if isinstance(exc, InvalidScope | AccessDenied)
+            else "The permissions chosen are not valid."
         )
         return _consent(page, request, org_id, message)
     return _to_client(location)

@@ -22,6 +22,8 @@ FLAGS = (
     "allow_org_credentials",
     "allow_personal_tokens",
     "pat_expiry_required",
+    "allow_registered_clients",
+    "allow_metadata_document_clients",
 )
 
 

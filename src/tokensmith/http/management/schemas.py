@@ -176,3 +176,5 @@ class PolicyPatch(BaseModel):
     credential_tokens_per_hour: int | None = Field(default=None, ge=1, le=1_000_000)
     refresh_token_lifetime_seconds: int | None = Field(default=None, ge=300, le=3650 * 86400)
     refresh_token_idle_seconds: int | None = Field(default=None, ge=300, le=3650 * 86400)
+    allow_registered_clients: bool | SkipJsonSchema[None] = None
+    allow_metadata_document_clients: bool | SkipJsonSchema[None] = None

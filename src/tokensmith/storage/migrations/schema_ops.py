@@ -34,9 +34,9 @@ def time(name: str, *, nullable: bool = False) -> sa.Column[Any]:
     return column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def flag(name: str) -> sa.Column[Any]:
-    """A boolean that existing rows get as false."""
-    return column(name, sa.Boolean(), server_default=sa.false())
+def flag(name: str, *, default: bool = False) -> sa.Column[Any]:
+    """A boolean that existing rows get as ``default`` (false unless told)."""
+    return column(name, sa.Boolean(), server_default=sa.true() if default else sa.false())
 
 
 def cascade(table: str, field: str, parent: str) -> sa.ForeignKeyConstraint:

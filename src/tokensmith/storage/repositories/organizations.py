@@ -28,6 +28,8 @@ _POLICY_FIELDS = (
     "credential_tokens_per_hour",
     "refresh_token_lifetime_seconds",
     "refresh_token_idle_seconds",
+    "allow_registered_clients",
+    "allow_metadata_document_clients",
 )
 
 
