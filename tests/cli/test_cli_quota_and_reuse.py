@@ -53,3 +53,22 @@ def test_refresh_token_lifetimes_from_the_command_line(cli: Any) -> None:
     assert bad.returncode != 0 and "--refresh-token-lifetime-seconds" in bad.stderr
     short = cli("orgs", "policy", "set", "Acme", "--refresh-token-idle-seconds", "10")
     assert short.returncode != 0 and "refresh_token_idle_seconds" in short.stderr
+
+
+@SQLITE
+def test_client_kind_switches_from_the_command_line(cli: Any) -> None:
+    assert cli("orgs", "create", "Acme", "--json").returncode == 0
+    off = cli("orgs", "policy", "set", "Acme", "--no-registered-clients", "--json")
+    assert off.returncode == 0, off.stderr
+    assert off.json()["allow_registered_clients"] is False
+    assert off.json()["allow_metadata_document_clients"] is True
+    both = cli(
+        "orgs", "policy", "set", "Acme", "--registered-clients", "--no-metadata-document-clients", "--json"
+    )
+    assert both.returncode == 0, both.stderr
+    assert (both.json()["allow_registered_clients"], both.json()["allow_metadata_document_clients"]) == (
+        True,
+        False,
+    )
+    shown = cli("orgs", "policy", "show", "Acme")
+    assert "allow_metadata_document_clients: False" in shown.stdout

@@ -12,7 +12,13 @@ from tokensmith.core.records import CredentialKind
 from tokensmith.services.container import Services
 
 #: The policy form's ticked boxes (each test changes only its numbers).
-FLAGS = {"allow_personal_credentials": "on", "allow_org_credentials": "on", "allow_personal_tokens": "on"}
+FLAGS = {
+    "allow_personal_credentials": "on",
+    "allow_org_credentials": "on",
+    "allow_personal_tokens": "on",
+    "allow_registered_clients": "on",
+    "allow_metadata_document_clients": "on",
+}
 
 
 def _post(client: Any, path: str, csrf: str, **fields: str) -> Any:
@@ -93,3 +99,20 @@ def test_the_policy_page_sets_refresh_token_lifetimes_in_days(
     assert cleared.status_code == 303
     policy = services.policies.get(Actor.system(), team.org.id)
     assert policy.refresh_token_lifetime_seconds is None and policy.refresh_token_idle_seconds is None
+
+
+def test_the_policy_page_switches_client_kinds(
+    client: Any, services: Services, team: Team, sign_in: Callable[[str], str]
+) -> None:
+    csrf = sign_in(team.owner_email)
+    page = client.get("/org/policy").text
+    for name in ("allow_registered_clients", "allow_metadata_document_clients"):
+        assert f'name="{name}" checked' in page, name
+    flags = {k: v for k, v in FLAGS.items() if k != "allow_registered_clients"}
+    saved = _post(client, "/org/policy", csrf, **flags)
+    assert saved.status_code == 303, saved.text
+    policy = services.policies.get(Actor.system(), team.org.id)
+    assert (policy.allow_registered_clients, policy.allow_metadata_document_clients) == (False, True)
+    shown = client.get("/org/policy").text
+    assert 'name="allow_registered_clients" >' in shown
+    assert 'name="allow_metadata_document_clients" checked' in shown

@@ -20,12 +20,14 @@ from tests.http.authorization_support import (
     Browser,
     Person,
     authorize_params,
+    csrf_of,
     exchange,
     get_code,
     make_person,
     pkce_pair,
     refresh,
 )
+from tokensmith.core.actors import Actor
 from tokensmith.http.app import create_app
 from tokensmith.services.container import Services
 
@@ -94,6 +96,36 @@ def test_a_document_client_completes_the_flow(
     assert token.status_code == 200, token.text
     assert refresh(client, document_server.url, token.json()["refresh_token"]).status_code == 200
     assert document_server.fetches == 1  # cached
+
+
+def test_an_organisation_can_refuse_document_clients(
+    client: Any, services: Services, person: Person, document_server: DocumentServer
+) -> None:
+    """Issue 12 item 4: ``allow_metadata_document_clients`` off refuses consent and cuts the apps
+    already authorized (invalid_grant); on again, the flow works."""
+    refused = "This organisation does not allow apps identified by a client metadata document."
+    browser = Browser(client)
+    browser.sign_in(person.email)
+    redirect = "http://127.0.0.1:50123/callback"
+    verifier, challenge = pkce_pair()
+    code = get_code(
+        browser, person.org.id, authorize_params(document_server.url, challenge, redirect_uri=redirect)
+    )
+    token = exchange(client, document_server.url, code, verifier, redirect_uri=redirect)
+    assert token.status_code == 200, token.text
+    flag = "allow_metadata_document_clients"
+    services.policies.update(Actor.system(), person.org.id, {flag: False})
+    cut = refresh(client, document_server.url, token.json()["refresh_token"])
+    assert cut.status_code == 400 and cut.json() == {"error": "invalid_grant", "error_description": refused}
+    params = authorize_params(document_server.url, challenge, redirect_uri=redirect)
+    page = browser.consent_page(params)
+    assert page.status_code == 403 and refused in page.text and "location" not in page.headers
+    browser.csrf = csrf_of(page.text)
+    answer = browser.submit(params, org_id=person.org.id)
+    assert answer.status_code == 400 and refused in answer.text and "location" not in answer.headers
+    services.policies.update(Actor.system(), person.org.id, {flag: True})
+    code = get_code(browser, person.org.id, params)
+    assert exchange(client, document_server.url, code, verifier, redirect_uri=redirect).status_code == 200
 
 
 @pytest.mark.parametrize(
