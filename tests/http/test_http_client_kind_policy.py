@@ -70,6 +70,8 @@ def test_registered_clients_switched_off_are_refused_everywhere(
     assert REFUSED in answer.text
 
     _flag(services, person, "allow_registered_clients", True)
+    spent = refresh(client, app, tokens.json()["refresh_token"])  # the refused refresh spent it
+    assert spent.status_code == 400 and spent.json()["error"] == "invalid_grant"
     verifier, challenge = pkce_pair()
     code = get_code(browser, person.org.id, authorize_params(app, challenge))
     again = exchange(client, app, code, verifier)

@@ -6,7 +6,9 @@ that asked for it. RFC 7591 §3.2.1 lets the server replace requested values: a 
 ``client_secret_post`` or ``client_secret_basic`` is registered as ``none`` (MCP clients ask for a
 secret by default and read the method back from the response); ``private_key_jwt`` and other
 methods are ``invalid_client_metadata``. Whether registration is open at all is the deployment's
-switch (``TOKENSMITH_CLIENT_REGISTRATION_OPEN``; unset: open in development only).
+switch (``TOKENSMITH_CLIENT_REGISTRATION_OPEN``; unset: open in development only); whether a registered
+app may be authorized in an organisation is that organisation's policy (``allow_registered_clients``,
+:func:`tokensmith.core.policies.client_kind_refusal`).
 """
 
 from __future__ import annotations
