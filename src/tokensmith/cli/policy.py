@@ -61,19 +61,15 @@ def set_policy(
     personal_tokens: bool | None = typer.Option(
         None, "--personal-tokens/--no-personal-tokens", help="Allow personal access tokens."
     ),
+    registered_clients: bool | None = typer.Option(
+        None, "--registered-clients/--no-registered-clients", help="Allow apps registered by RFC 7591 DCR."
+    ),
+    metadata_document_clients: bool | None = typer.Option(
+        None, "--metadata-document-clients/--no-metadata-document-clients", help="Allow CIMD apps."
+    ),
     max_lifetime: str | None = typer.Option(None, "--pat-max-lifetime-days", help="Days, or 'none'."),
     inactivity: str | None = typer.Option(None, "--pat-inactivity-days", help="Days, or 'none'."),
     expiry_required: bool | None = typer.Option(None, "--pat-expiry-required/--pat-expiry-optional"),
-    registered_clients: bool | None = typer.Option(
-        None,
-        "--registered-clients/--no-registered-clients",
-        help="Allow apps registered by Dynamic Client Registration (RFC 7591).",
-    ),
-    metadata_document_clients: bool | None = typer.Option(
-        None,
-        "--metadata-document-clients/--no-metadata-document-clients",
-        help="Allow apps identified by a Client ID Metadata Document.",
-    ),
     tokens_per_hour: str | None = typer.Option(
         None, "--credential-tokens-per-hour", help="Tokens each credential may get per hour, or 'none'."
     ),
