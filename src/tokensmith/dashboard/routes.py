@@ -12,8 +12,6 @@ from starlette.staticfiles import StaticFiles
 
 from tokensmith.dashboard.areas import (
     audit,
-    authorize,
-    authorized_apps,
     credential_secrets,
     credentials,
     members,
@@ -22,7 +20,6 @@ from tokensmith.dashboard.areas import (
     test_call,
     token_new,
     tokens,
-    webhooks,
 )
 from tokensmith.dashboard.pages import HERE, PageRoute, build_environment, page
 from tokensmith.services.container import Services
@@ -37,9 +34,6 @@ AREAS: tuple[list[PageRoute], ...] = (
     members.ROUTES,
     policy.ROUTES,
     audit.ROUTES,
-    webhooks.ROUTES,
-    authorize.ROUTES,
-    authorized_apps.ROUTES,
 )
 
 

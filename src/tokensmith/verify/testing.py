@@ -158,13 +158,12 @@ class FakeIssuer:
         return httpx.MockTransport(self.handle)
 
     def verifier(self, **options: Any) -> Verifier:
-        """A :class:`Verifier` for this issuer whose sync and async clients use the mock transport
-        (for :attr:`audience` unless ``audience=`` says otherwise)."""
+        """A :class:`Verifier` for this issuer whose sync and async clients use the mock transport."""
         options.setdefault("clock", self.clock)
         options.setdefault("algorithms", tuple(k.alg for k in self.keys))
         return Verifier(
             self.issuer,
-            options.pop("audience", self.audience),
+            self.audience,
             http_client=httpx.Client(transport=self.transport()),
             async_http_client=httpx.AsyncClient(transport=self.transport()),
             **options,
