@@ -1,7 +1,8 @@
 """Correctness before speed: one sample request per target, and its access token verified.
 
 A token target must answer 200 with an RFC 9068 JWT (``typ: at+jwt``) signed with the expected
-algorithm under a key from the target's own JWKS; the signature is checked with PyJWT.
+algorithm under a key from the target's own JWKS; the signature is checked with PyJWT. A
+DPoP-bound token must also carry its proofs' key thumbprint as ``cnf.jkt``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class TokenExpectation:
     alg: str
     jwks_path: str
     typ: str = "at+jwt"
+    #: A DPoP-bound token's ``cnf.jkt`` (RFC 9449 §6.1): the proofs' key thumbprint.
+    jkt: str | None = None
 
 
 def _fetch(url: str, spec: RequestSpec | None = None) -> tuple[int, bytes]:
@@ -85,7 +88,9 @@ def verify_access_token(base_url: str, response: dict[str, Any], expect: TokenEx
         raise CheckError(f"JWT header {header} is not alg {expect.alg}, typ {expect.typ}")
     key = _signing_key(base_url, expect.jwks_path, header.get("kid"))
     try:
-        jwt.decode(token, key=key, algorithms=[expect.alg], options={"verify_aud": False})
+        claims = jwt.decode(token, key=key, algorithms=[expect.alg], options={"verify_aud": False})
     except jwt.PyJWTError as error:
         raise CheckError(f"access token does not verify: {error}") from error
+    if expect.jkt is not None and claims.get("cnf") != {"jkt": expect.jkt}:
+        raise CheckError(f"access token's cnf is {claims.get('cnf')!r}, expected jkt {expect.jkt!r}")
     return header

@@ -97,20 +97,38 @@ def _pinning(args: argparse.Namespace) -> tuple[int | None, int | None]:
     return args.server_cpu, args.load_cpu
 
 
-def _check_sample(row: report.Row, ctx: Context, prepared: Prepared) -> None:
-    response = checks.sample_response(ctx.base_url, prepared.request)
+def _check_sample(ctx: Context, prepared: Prepared) -> dict[str, Any] | None:
+    """One request (with a fresh proof on a DPoP row): 200, the expected members, and the
+    token's header when it is a token row."""
+    spec = prepared.request if prepared.proofs is None else prepared.proofs.sample(prepared.request)
+    response = checks.sample_response(ctx.base_url, spec)
     checks.expect_members(response, prepared.expect)
-    if prepared.token is not None:
-        row.token_header = checks.verify_access_token(ctx.base_url, response, prepared.token)
+    if prepared.token is None:
+        return None
+    return checks.verify_access_token(ctx.base_url, response, prepared.token)
+
+
+def _pools(
+    ctx: Context, prepared: Prepared, args: argparse.Namespace, rates: dict[str, float]
+) -> tuple[Path | None, Path | None]:
+    """The warm-up's and the measurement's header pools (fresh DPoP proofs), or none."""
+    if prepared.proofs is None:
+        return None, None
+    return prepared.proofs.pools(ctx.workdir, (args.warmup, args.duration), rates.get(prepared.proofs.like))
 
 
 def _measure_with_cpu(
-    server: procs.Server, ctx: Context, prepared: Prepared, seconds: float, load: LoadSettings
+    server: procs.Server,
+    ctx: Context,
+    prepared: Prepared,
+    seconds: float,
+    load: LoadSettings,
+    pool: Path | None = None,
 ) -> tuple[LoadResult, machine.CpuUse, dict[str, float] | None]:
     watch = ctx.postgres is not None and prepared.database == "postgresql"
     stats = ctx.postgres.activity() if watch and ctx.postgres else None
     before = machine.snapshot(server.pid)
-    result = run_wrk(ctx.base_url, prepared.request, seconds, load)
+    result = run_wrk(ctx.base_url, prepared.request, seconds, load, pool)
     cpu = machine.cpu_use(before, machine.snapshot(server.pid))
     if stats is None or ctx.postgres is None:
         return result, cpu, None
@@ -121,6 +139,7 @@ def _failures(row: report.Row) -> str:
     counted = [(name, r) for name, r in (("warm-up", row.warmup), ("measured", row.measured)) if r]
     bad = [
         f"{name}: {r.non_200} non-200, socket errors {r.socket_errors}"
+        + (f", {r.pool_exhausted} requests after the proof pool ran dry" if r.pool_exhausted else "")
         + (f" (first: {r.first_non_200[:160]})" if r.first_non_200 else "")
         for name, r in counted
         if r.failures
@@ -134,8 +153,10 @@ def run_target(
     workdir: Path,
     database: postgres.BenchDatabase | None = None,
     shared: dict[str, Any] | None = None,
+    rates: dict[str, float] | None = None,
 ) -> report.Row:
-    """Prepare, start, check, warm up, measure and stop one target."""
+    """Prepare, start, check, warm up, measure and stop one target. ``rates``: req/s of the
+    rows measured so far this round (a DPoP row sizes its proof pools from its bearer row's)."""
     row = report.Row(target.key, target.label)
     reason = target.unavailable()
     if reason:
@@ -144,7 +165,8 @@ def run_target(
     server_cpu, load_cpu = _pinning(args)
     load = LoadSettings(connections=args.connections, threads=args.threads, cpu=load_cpu)
     schema = workdir.name.replace("-", "_")
-    ctx = Context(procs.free_port(), workdir, database, schema, {} if shared is None else shared)
+    shared = {} if shared is None else shared
+    ctx = Context(procs.free_port(), workdir, database, schema, shared, args.warmup + args.duration)
     ctx.workdir.mkdir()
     print(f"bench: {target.label} on {ctx.base_url}", file=sys.stderr)
     try:
@@ -160,11 +182,14 @@ def run_target(
     server = procs.start(target.key, argv, prepared.env, prepared.cwd, workdir)
     try:
         procs.wait_ready(server, ctx.base_url + prepared.ready_path)
-        _check_sample(row, ctx, prepared)
-        row.warmup = run_wrk(ctx.base_url, prepared.request, args.warmup, load)
-        row.measured, row.cpu, row.database = _measure_with_cpu(server, ctx, prepared, args.duration, load)
+        row.token_header = _check_sample(ctx, prepared)
+        warmup_pool, measured_pool = _pools(ctx, prepared, args, rates or {})
+        row.warmup = run_wrk(ctx.base_url, prepared.request, args.warmup, load, warmup_pool)
+        row.measured, row.cpu, row.database = _measure_with_cpu(
+            server, ctx, prepared, args.duration, load, measured_pool
+        )
         server.assert_running()
-        checks.sample_response(ctx.base_url, prepared.request)
+        _check_sample(ctx, prepared)
         bad = _failures(row)
         if bad:
             row.status, row.reason = "failed", bad
@@ -190,10 +215,14 @@ def run_rounds(
     shared = {} if shared is None else shared
     with tempfile.TemporaryDirectory(prefix="tokensmith-bench-") as tmp:
         for number in range(1, args.rounds + 1):
+            rates: dict[str, float] = {}
             for target in selected:
                 workdir = Path(tmp) / f"{target.key}-{number}"
-                row = run_target(target, args, workdir, database if target.postgres else None, shared)
+                pg = database if target.postgres else None
+                row = run_target(target, args, workdir, pg, shared, rates)
                 by_target[target.key].append(row)
+                if row.measured is not None:
+                    rates[target.key] = row.measured.rps
     return [report.combine(rounds) for rounds in by_target.values()]
 
 

@@ -134,6 +134,20 @@ def _goals() -> list[Goal]:
             at_most=2.0,
         ),
         Goal(
+            "metrics_on_over_off_token_rps",
+            "token endpoint req/s, SQLite, metrics on ÷ off",
+            "tokensmith",
+            "tokensmith-metrics-off",
+            at_least=0.95,
+        ),
+        Goal(
+            "dpop_over_bearer_token_rps",
+            "token endpoint req/s, SQLite, DPoP ÷ bearer",
+            "tokensmith-dpop",
+            "tokensmith",
+            at_least=0.7,
+        ),
+        Goal(
             "sqlite_token_over_peer_rps",
             "token endpoint req/s, SQLite ÷ oidc-provider",
             "tokensmith",

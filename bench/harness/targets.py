@@ -18,12 +18,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness import postgres, scale
 from harness.checks import TokenExpectation
 from harness.loadgen import RequestSpec
 from harness.tools import BENCH_DIR, PEER_DIR
+
+if TYPE_CHECKING:
+    from harness.dpop import ProofSource
 
 HOST = "127.0.0.1"
 SCOPE = "api/access"
@@ -52,6 +55,8 @@ class Context:
     postgres: postgres.BenchDatabase | None = None
     schema: str = "bench"
     shared: dict[str, Any] = field(default_factory=dict)
+    #: Warm-up plus measured seconds of this run of the target.
+    seconds: float = 0.0
 
     @property
     def base_url(self) -> str:
@@ -74,6 +79,8 @@ class Prepared:
     spread: bool = False
     #: ``sqlite``, ``postgresql``, or ``""`` for targets without a database.
     database: str = ""
+    #: Signs a fresh DPoP proof for every request (:mod:`harness.dpop`), or ``None``.
+    proofs: ProofSource | None = None
 
 
 @dataclass(frozen=True)
@@ -173,9 +180,10 @@ class Provisioned:
     loaded: dict[str, Any] | None = None
 
 
-def _provision(database_url: str, workdir: Path) -> Provisioned:
-    """``migrate``, an organisation, a credential, an introspecting credential, an owner and
-    their personal token, all through the ``tokensmith`` CLI (as an operator would)."""
+def _provision(database_url: str, workdir: Path, require_dpop: bool = False) -> Provisioned:
+    """``migrate``, an organisation, a credential (``--require-dpop`` when asked), an
+    introspecting credential, an owner and their personal token, all through the ``tokensmith``
+    CLI (as an operator would)."""
     env = {
         **os.environ,
         "TOKENSMITH_DATABASE_URL": database_url,
@@ -187,7 +195,7 @@ def _provision(database_url: str, workdir: Path) -> Provisioned:
         [
             ["migrate"],
             ["orgs", "create", "bench", "--json"],
-            [*create, "--name", "bench", "--scopes", SCOPE],
+            [*create, "--name", "bench", "--scopes", SCOPE, *(["--require-dpop"] if require_dpop else [])],
             [*create, "--name", "rs", "--scopes", "tokens:introspect"],
             ["users", "create", OWNER, "--org", "bench", "--role", "owner", "--json"],
             ["tokens", "create", "--user", OWNER, "--name", "bench", "--scopes", MANAGEMENT_SCOPES, "--json"],
@@ -208,15 +216,19 @@ def _provision(database_url: str, workdir: Path) -> Provisioned:
     )
 
 
-def _database(ctx: Context, backend: str, data: scale.Sizes | None) -> Provisioned:
+def _database(
+    ctx: Context, backend: str, data: scale.Sizes | None, require_dpop: bool = False
+) -> Provisioned:
     """A provisioned database for one row. SQLite and empty PostgreSQL ones are new for every
     target and round; data-filled ones are loaded once per run and shared by the rows using them."""
     if backend == "sqlite":
-        return _provision(f"sqlite:///{ctx.workdir / 'bench.db'}", ctx.workdir)
+        return _provision(f"sqlite:///{ctx.workdir / 'bench.db'}", ctx.workdir, require_dpop)
     if ctx.postgres is None:
         raise RuntimeError("PostgreSQL rows need the run's bench database")
     if data is None:
-        return _provision(ctx.postgres.url(ctx.schema), ctx.workdir)
+        return _provision(ctx.postgres.url(ctx.schema), ctx.workdir, require_dpop)
+    if require_dpop:
+        raise RuntimeError("data-filled databases are shared; they hold no DPoP-only credential")
     schema = "data_" + data.label.replace(" ", "_")
     if schema not in ctx.shared:
         print(f"bench: loading {data.label} data into {ctx.postgres.name}.{schema}…", file=sys.stderr)
@@ -234,6 +246,9 @@ def _database(ctx: Context, backend: str, data: scale.Sizes | None) -> Provision
 def _request(kind: str, made: Provisioned) -> RequestSpec:
     if kind == "token":
         return basic_token_request(made.client_id, made.client_secret)
+    if kind == "dpop-token":
+        spec = basic_token_request(made.client_id, made.client_secret)
+        return dataclasses.replace(spec, pool_header="DPoP")
     if kind == "introspect":
         # RFC 7662 §2.1: the protected resource authenticates, the token goes in the form body.
         credentials = base64.b64encode(f"{made.introspector_id}:{made.introspector_secret}".encode()).decode()
@@ -261,29 +276,48 @@ def _request(kind: str, made: Provisioned) -> RequestSpec:
 
 
 def tokensmith_row(
-    kind: str, backend: str = "sqlite", workers: int = 1, data: scale.Sizes | None = None
+    kind: str,
+    backend: str = "sqlite",
+    workers: int = 1,
+    data: scale.Sizes | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Callable[[Context], Prepared]:
     """Prepare ``tokensmith serve`` on ``backend`` with ``workers`` processes, loaded with the
-    ``kind`` request (``token``, ``introspect``, ``me``, ``tokens``, ``credentials``, ``audit``)."""
+    ``kind`` request (``token``, ``dpop-token``, ``introspect``, ``me``, ``tokens``,
+    ``credentials``, ``audit``); ``settings``: extra ``TOKENSMITH_*`` environment variables for
+    the server. ``dpop-token``: the credential requires DPoP and every request carries a fresh
+    proof (:mod:`harness.dpop`); the token must be ``token_type: DPoP`` bound to the proofs' key."""
 
     def prepare(ctx: Context) -> Prepared:
-        made = _database(ctx, backend, data)
+        dpop = kind == "dpop-token"
+        made = _database(ctx, backend, data, require_dpop=dpop)
         argv = [_tokensmith_bin(), "serve", "--host", HOST, "--port", str(ctx.port)]
+        env = {**made.env, "TOKENSMITH_ISSUER": ctx.base_url, **(settings or {})}
         expect: dict[str, Any] = {"active": True} if kind == "introspect" else {}
         if kind in ("tokens", "credentials", "audit"):
             expect = {"items": ...}
+        proofs = None
+        if dpop:
+            from harness.dpop import ProofSource, max_age_for
+
+            proofs = ProofSource("POST", ctx.base_url + "/oauth2/token")  # htu: the issuer's token URL
+            env["TOKENSMITH_DPOP_PROOF_MAX_AGE_SECONDS"] = str(max_age_for(ctx.seconds))
+            expect = {"token_type": "DPoP"}
+        token = None
+        if kind in ("token", "dpop-token"):
+            jkt = proofs.key.thumbprint if proofs else None
+            token = TokenExpectation(alg="ES256", jwks_path="/.well-known/jwks.json", jkt=jkt)
         return Prepared(
             argv=[*argv, "--workers", str(workers)] if workers > 1 else argv,
-            env={**made.env, "TOKENSMITH_ISSUER": ctx.base_url},
+            env=env,
             cwd=ctx.workdir,
             request=_request(kind, made),
             ready_path="/.well-known/oauth-authorization-server",
-            token=TokenExpectation(alg="ES256", jwks_path="/.well-known/jwks.json")
-            if kind == "token"
-            else None,
+            token=token,
             expect=expect,
             spread=workers > 1,
             database=backend,
+            proofs=proofs,
         )
 
     return prepare
@@ -328,6 +362,18 @@ def all_targets() -> list[Target]:
     large, page = scale.LARGE, scale.PAGE
     rows = [
         Target("tokensmith", "Tokensmith POST /oauth2/token, SQLite", tokensmith_row("token"), sqlite_ok),
+        Target(
+            "tokensmith-metrics-off",
+            "Tokensmith POST /oauth2/token, SQLite, metrics off",
+            tokensmith_row("token", settings={"TOKENSMITH_METRICS": "false"}),
+            sqlite_ok,
+        ),
+        Target(
+            "tokensmith-dpop",
+            "Tokensmith POST /oauth2/token, SQLite, DPoP-bound",
+            tokensmith_row("dpop-token"),
+            sqlite_ok,
+        ),
         Target(
             "tokensmith-pg",
             "Tokensmith POST /oauth2/token, PostgreSQL",

@@ -8,6 +8,7 @@ is not used. Screenshots go to ``tests/browser/screenshots/`` (git-ignored); wit
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import socket
@@ -16,11 +17,13 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from tests.browser.flows import MEMBER, OWNER, PASSWORD, SYSTEM, make_world, sign_in
 from tests.conftest import LiveServer
+from tests.dpop_proofs import b64url
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
@@ -149,6 +152,10 @@ SCREENSHOT_STATES = {
     "generated-token": "generated-token",
     "tokens": "account-tokens",
 }
+
+#: The loopback redirect URI of the app the tour authorizes (RFC 8252 §7.3; nothing listens there).
+TOUR_CALLBACK = "http://127.0.0.1:53683/callback"
+TOUR_VERIFIER = "tour-verifier-" * 4
 
 #: ``check(page, state)``: called on every page and state the tour reaches.
 Check = Callable[[Any, str], None]
@@ -297,10 +304,13 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
         check(page, state)
     page.goto(base + "/org/audit?action=nothing.")
     check(page, "audit-empty")
+    webhook = _tour_webhooks(page, base, check)
+    tour_authorization(page, base, check)
     page.goto(detail)
     page.get_by_label(re.compile("I understand that this cannot be undone")).check()
     _submit(page, "Delete credential")
     check(page, "credential-deleted")
+    _tour_webhook_deliveries(page, webhook, check)
     _sign_out(page)
 
     # -- a member -------------------------------------------------------------------------------
@@ -308,6 +318,89 @@ def tour_dashboard(page: Any, team: DashboardTeam, check: Check) -> None:
     check(page, "member-credentials")
     page.goto(base + "/org/members")
     check(page, "error-forbidden")
+
+
+def _tour_webhooks(page: Any, base: str, check: Check) -> str:
+    """Register a webhook endpoint (a refused URL first) for ``credential.deleted``; its page's URL."""
+    page.goto(base + "/org/webhooks")
+    check(page, "webhooks-empty")
+    page.get_by_label("URL", exact=True).fill("http://127.0.0.1:9/hook")
+    page.get_by_label(re.compile(r"credential\.deleted")).check()
+    _submit(page, "Register endpoint")
+    check(page, "webhook-form-errors")
+    page.get_by_label("URL", exact=True).fill("https://hooks.example.com/tokensmith")
+    _submit(page, "Register endpoint")
+    check(page, "webhook-created")
+    endpoint: str = page.get_by_role("link", name=re.compile("I copied the secret")).get_attribute("href")
+    _reload_if_redirected(page, check, "webhook-already-shown", base + "/org/webhooks")
+    page.goto(base + "/org/webhooks")
+    check(page, "webhooks")
+    return base + endpoint
+
+
+def _tour_webhook_deliveries(page: Any, endpoint: str, check: Check) -> None:
+    """The endpoint's page with the delivery the credential's deletion queued: replay, disable, delete."""
+    page.goto(endpoint)
+    check(page, "webhook")
+    page.get_by_role("button", name=re.compile(r"^Replay credential\.deleted delivery ")).click()
+    page.wait_for_load_state()
+    check(page, "webhook-replayed")
+    _submit(page, "Disable endpoint")
+    check(page, "webhook-disabled")
+    page.get_by_label(re.compile("I understand that this cannot be undone and its queued")).check()
+    _submit(page, "Delete endpoint")
+    check(page, "webhook-deleted")
+
+
+def tour_authorization(page: Any, base: str, check: Check) -> None:
+    """The authorization code flow's pages, signed in: Authorized apps empty, the consent page
+    (the app registered by RFC 7591, its loopback callback answered by a route), the app
+    authorized, then revoked."""
+    page.goto(base + "/apps")
+    check(page, "authorized-apps-empty")
+    registered = page.request.post(
+        base + "/oauth2/register",
+        data={"client_name": "Tour assistant", "redirect_uris": [TOUR_CALLBACK]},
+    )
+    assert registered.status == 201, registered.text()
+    challenge = b64url(hashlib.sha256(TOUR_VERIFIER.encode()).digest())
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": registered.json()["client_id"],
+            "redirect_uri": TOUR_CALLBACK,
+            "state": "tour",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "scope": "tokens:read credentials:read",
+        }
+    )
+    page.route(
+        TOUR_CALLBACK + "*",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>Done</title>"
+        ),
+    )
+    page.goto(f"{base}/oauth2/authorize?{query}")
+    check(page, "consent")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(re.compile(re.escape(TOUR_CALLBACK) + r"\?code="))
+    code = parse_qs(urlsplit(page.url).query)["code"][0]
+    exchanged = page.request.post(
+        base + "/oauth2/token",
+        form={
+            "grant_type": "authorization_code",
+            "client_id": registered.json()["client_id"],
+            "code": code,
+            "redirect_uri": TOUR_CALLBACK,
+            "code_verifier": TOUR_VERIFIER,
+        },
+    )
+    assert exchanged.status == 200, exchanged.text()
+    page.goto(base + "/apps")
+    check(page, "authorized-apps")
+    _submit(page, "Revoke Tour assistant")
+    check(page, "authorized-app-revoked")
 
 
 # ---------------------------------------------------------------------------------------------

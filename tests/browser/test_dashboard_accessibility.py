@@ -1,8 +1,8 @@
 """axe-core on every dashboard page and state, in the light and the dark theme: zero violations
 of any impact (minor included). The tour (conftest.py) signs in as a user with no organisation,
 the owner and a member, and stops on each show-once page, form error, list, detail, organisation
-page and error page. With ``TOKENSMITH_UPDATE_SCREENSHOTS=1`` the dark tour refreshes the README's
-dark screenshots."""
+page, the consent page, Authorized apps and error page. With ``TOKENSMITH_UPDATE_SCREENSHOTS=1``
+the dark tour refreshes the README's dark screenshots."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ def test_every_page_and_state_has_no_axe_violation(
     context.close()
     assert len(checked) >= 35, checked
     assert {"credential-already-shown", "token-already-shown", "test-call-already-shown"} <= set(checked)
+    assert {"webhooks-empty", "webhook-form-errors", "webhook-created", "webhook", "webhook-deleted"} <= set(
+        checked
+    )
+    assert {"consent", "authorized-apps-empty", "authorized-apps", "authorized-app-revoked"} <= set(checked)
     assert not failures, f"axe violations in the {scheme} theme:\n" + "\n".join(
         f"{state}:\n{report}" for state, report in failures.items()
     )

@@ -38,6 +38,8 @@ RESULT_STATES = {
     "token-created",
     "token-already-shown",
     "token-regenerated",
+    "webhook-created",
+    "webhook-already-shown",
     "error-not-found",
     "error-forbidden",
 }

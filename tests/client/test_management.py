@@ -62,6 +62,10 @@ CREDENTIAL_JSON: dict[str, Any] = {
     "updated_at": "2026-01-02T00:00:00+00:00",
     "last_used_at": None,
     "previous_secret_expires_at": None,
+    "auth_method": "client_secret",
+    "key_thumbprints": [],
+    "jwks_uri": None,
+    "require_dpop": False,
     "a_future_field": {"ignored": True},
 }
 EXPECTED_TOKEN = PersonalToken(
@@ -250,6 +254,10 @@ def test_credentials_round_trip() -> None:
         updated_at=datetime(2026, 1, 2, tzinfo=UTC),
         last_used_at=None,
         previous_secret_expires_at=None,
+        auth_method="client_secret",
+        key_thumbprints=(),
+        jwks_uri=None,
+        require_dpop=False,
     )
     assert client.get_credential("k7x2m4p9q3r8s5t6v1w0y2z4ab").id == "cred_1"
     assert client.rename_credential("cred_1", "exports").name == "exports"

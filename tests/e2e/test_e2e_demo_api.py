@@ -279,6 +279,7 @@ def test_management_client_makes_credentials_and_tokens_the_demo_api_honours(
         assert isinstance(me, Me) and me.user.id == user_id
 
         credential = management.create_credential("e2e", "personal", scopes=["project:read"])
+        assert credential.client_secret is not None
         auth = ClientCredentialsAuth(
             credential.client_id, credential.client_secret, issuer=server.url, scope="project:read"
         )

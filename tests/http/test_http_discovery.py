@@ -40,9 +40,19 @@ def test_discovery_document(client: Any, path: str) -> None:
     assert doc["introspection_endpoint"] == "http://testserver/oauth2/introspect"
     assert doc["revocation_endpoint"] == "http://testserver/oauth2/revoke"
     assert "client_credentials" in doc["grant_types_supported"]
-    assert doc["response_types_supported"] == []
+    assert doc["response_types_supported"] == ["code"]
+    keyed = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+    # Public clients of the authorization code flow authenticate with "none" (OAuth 2.1 draft §2.4).
+    assert doc["token_endpoint_auth_methods_supported"] == [*keyed, "none"]
+    for name in ("introspection_endpoint", "revocation_endpoint"):
+        assert doc[f"{name}_auth_methods_supported"] == keyed
     for name in ("token_endpoint", "introspection_endpoint", "revocation_endpoint"):
-        assert doc[f"{name}_auth_methods_supported"] == ["client_secret_basic", "client_secret_post"]
+        assert doc[f"{name}_auth_signing_alg_values_supported"] == ["ES256", "EdDSA", "RS256", "PS256"]
+    assert doc["authorization_endpoint"] == "http://testserver/oauth2/authorize"
+    assert doc["registration_endpoint"] == "http://testserver/oauth2/register"
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["authorization_response_iss_parameter_supported"] is True
+    assert {"authorization_code", "refresh_token"} <= set(doc["grant_types_supported"])
     assert "api/access" in doc["scopes_supported"]
 
 

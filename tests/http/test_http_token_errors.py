@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -22,6 +23,7 @@ from tests.http.http_support import (
 from tokensmith.core import ids
 from tokensmith.core import secrets as sf
 from tokensmith.services.container import Services
+from tokensmith.settings import Settings
 
 
 def wrong_secret_for(secret: str) -> str:
@@ -65,6 +67,12 @@ def test_unknown_client_looks_exactly_like_a_wrong_secret(client: Any, make_cred
     assert {k: v for k, v in unknown.headers.items() if k != "content-length"} == {
         k: v for k, v in wrong.headers.items() if k != "content-length"
     }
+
+
+@pytest.fixture
+def settings(settings_factory: Callable[..., Settings]) -> Settings:
+    """No webhook poll during these tests: its periodic claim would check out a connection too."""
+    return settings_factory(webhook_poll_seconds=3600)
 
 
 def test_bad_checksum_is_refused_without_touching_the_database(
@@ -242,7 +250,8 @@ def test_repeated_or_missing_parameters_are_invalid_request(
 
 @SQLITE_ONLY
 @pytest.mark.parametrize(
-    "grant_type", ["password", "authorization_code", "refresh_token", "CLIENT_CREDENTIALS"]
+    "grant_type",
+    ["password", "implicit", "urn:ietf:params:oauth:grant-type:device_code", "CLIENT_CREDENTIALS"],
 )
 def test_unknown_grant_is_unsupported_grant_type(client: Any, make_credential: Any, grant_type: str) -> None:
     cred = make_credential()

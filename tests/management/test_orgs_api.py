@@ -129,14 +129,49 @@ def test_policy_read_and_partial_update(client: Any, world: World) -> None:
         "pat_max_lifetime_days": 90,
         "pat_inactivity_days": 30,
         "pat_expiry_required": False,
+        "credential_tokens_per_hour": None,
+        "refresh_token_lifetime_seconds": None,
+        "refresh_token_idle_seconds": None,
+        "allow_registered_clients": True,
+        "allow_metadata_document_clients": True,
     }
     cleared = client.patch(
         f"/api/orgs/{org}/policy", json={"pat_inactivity_days": None}, headers=owner.headers()
     )
     assert cleared.json()["pat_inactivity_days"] is None and cleared.json()["pat_max_lifetime_days"] == 90
-    for bad in ({"pat_inactivity_days": 0}, {"allow_org_credentials": None}, {"unknown": True}):
+    lifetimes = {"refresh_token_lifetime_seconds": 86400, "refresh_token_idle_seconds": 3600}
+    changed = client.patch(f"/api/orgs/{org}/policy", json=lifetimes, headers=owner.headers())
+    assert changed.status_code == 200 and changed.json() | lifetimes == changed.json()
+    for bad in (
+        {"pat_inactivity_days": 0},
+        {"allow_org_credentials": None},
+        {"unknown": True},
+        {"refresh_token_idle_seconds": 299},
+        {"refresh_token_lifetime_seconds": "a week"},
+        {"refresh_token_lifetime_seconds": 3650 * 86400 + 1},
+        {"allow_registered_clients": None},
+        {"allow_metadata_document_clients": "maybe"},
+    ):
         response = client.patch(f"/api/orgs/{org}/policy", json=bad, headers=owner.headers())
         assert response.status_code == 400 and problem_code(response) == "validation_failed", bad
+
+
+def test_policy_switches_client_kinds_and_audits_it(client: Any, world: World) -> None:
+    """Issue 12 item 4: the two flags change by PATCH and the change is audited like any policy field."""
+    owner = world.people["owner"]
+    org = world.orgs["a"].id
+    off = {"allow_registered_clients": False, "allow_metadata_document_clients": False}
+    changed = client.patch(f"/api/orgs/{org}/policy", json=off, headers=owner.headers())
+    assert changed.status_code == 200 and changed.json() | off == changed.json()
+    assert world.services.policies.get(owner.actor, org).allow_registered_clients is False
+    events = client.get(
+        "/api/audit", params={"action": "org.policy_changed"}, headers=owner.headers()
+    ).json()["items"]
+    assert events[0]["details"] == {"changes": {name: [True, False] for name in off}}
+    again = {"allow_metadata_document_clients": True}
+    back = client.patch(f"/api/orgs/{org}/policy", json=again, headers=owner.headers())
+    assert back.json()["allow_metadata_document_clients"] is True
+    assert back.json()["allow_registered_clients"] is False
 
 
 def test_expiry_required_policy(client: Any, world: World) -> None:

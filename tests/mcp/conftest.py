@@ -33,6 +33,11 @@ TOOL_NAMES = {
     "create_credential",
     "regenerate_credential_secret",
     "delete_credential",
+    "list_webhooks",
+    "create_webhook",
+    "delete_webhook",
+    "list_webhook_deliveries",
+    "replay_webhook_delivery",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import anyio
@@ -22,6 +23,7 @@ from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import Unauthenticated
 from tokensmith.core.records import Organization, SubjectKind, TokenFormat
 from tokensmith.core.roles import Role
+from tokensmith.mcp.tools import REQUIRED_SCOPES
 from tokensmith.services.minting import Grant, TokenMinter
 from tokensmith.storage.repositories.audit import AuditRepository
 
@@ -67,7 +69,7 @@ def org(live_server: LiveServer) -> Organization:
 # -- tools and schemas -------------------------------------------------------------------------------
 
 
-def test_lists_the_seven_tools_with_input_and_output_schemas(
+def test_lists_the_twelve_tools_with_input_and_output_schemas(
     live_server: LiveServer, org: Organization, make_member: MakeMember
 ) -> None:
     member = make_member(live_server.services, org)
@@ -95,6 +97,19 @@ def test_lists_the_seven_tools_with_input_and_output_schemas(
     assert tools["list_tokens"].annotations is not None and tools["list_tokens"].annotations.read_only_hint
     assert tools["delete_credential"].annotations is not None
     assert tools["delete_credential"].annotations.destructive_hint
+    assert "reuse_tokens" in tools["create_credential"].input_schema["properties"]
+    webhook = tools["create_webhook"]
+    assert set(webhook.input_schema["required"]) == {"url", "events"}
+    assert webhook.input_schema["properties"]["events"]["minItems"] == 1
+    assert "secret" in (webhook.output_schema or {})["required"]
+    assert (
+        tools["list_webhooks"].annotations is not None and tools["list_webhooks"].annotations.read_only_hint
+    )
+    assert set(tools["replay_webhook_delivery"].input_schema["required"]) == {"endpoint_id", "delivery_id"}
+    assert (
+        tools["delete_webhook"].annotations is not None
+        and tools["delete_webhook"].annotations.destructive_hint
+    )
 
 
 # -- personal tokens: create, use, list, revoke --------------------------------------------------------
@@ -353,7 +368,7 @@ def test_unauthenticated_requests_get_401_pointing_at_the_resource_metadata(live
     assert metadata.json() == {
         "resource": live_server.url + "/mcp",
         "authorization_servers": [live_server.url],
-        "scopes_supported": ["credentials:read", "credentials:write", "tokens:read", "tokens:write"],
+        "scopes_supported": sorted(set(REQUIRED_SCOPES.values())),
         "bearer_methods_supported": ["header"],
         "resource_name": "Tokensmith MCP server",
     }
@@ -387,9 +402,19 @@ def test_a_user_access_token_works_and_one_for_another_audience_is_refused(
 ) -> None:
     svc = live_server.services
     member = make_member(svc, org, Role.ADMIN)
-    ours = svc.minter.mint(_user_grant(member, ALL_MANAGEMENT)).access_token
+    for_mcp = replace(_user_grant(member, ALL_MANAGEMENT), audience=svc.resources.builtin("mcp").uri)
+    ours = svc.minter.mint(for_mcp).access_token
     listed = structured(_call(live_server, ours, "list_credentials", {}))
     assert listed == {"items": [], "next_cursor": None}
+
+    # RFC 8707: a token of this server for the platform API (the default audience) is not for /mcp.
+    platform = svc.minter.mint(_user_grant(member, ALL_MANAGEMENT)).access_token
+    refused = _initialize(live_server, f"Bearer {platform}")
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": "invalid_token",
+        "error_description": "the access token was issued for another resource (RFC 8707)",
+    }
 
     elsewhere = TokenMinter(
         svc.database,

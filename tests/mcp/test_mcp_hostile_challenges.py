@@ -106,6 +106,12 @@ def test_every_tool_declares_the_scope_its_docstring_names() -> None:
         assert f"Needs the {REQUIRED_SCOPES[name]} scope" in doc, name
 
 
+def test_the_mcp_resource_offers_exactly_the_scopes_its_tools_check() -> None:
+    from tokensmith.services.resources import MCP_SCOPES
+
+    assert set(REQUIRED_SCOPES.values()) == MCP_SCOPES
+
+
 @pytest.mark.parametrize("claim", ["nbf", "iat"])
 def test_a_user_token_from_the_future_is_refused(
     live_server: LiveServer, org: Organization, make_member: MakeMember, claim: str
@@ -118,7 +124,11 @@ def test_a_user_token_from_the_future_is_refused(
     svc = live_server.services
     member = make_member(svc, org, Role.OWNER)
     exchanged = svc.token_exchange.issue(
-        member.token, "urn:ietf:params:oauth:token-type:access_token", None, None
+        member.token,
+        "urn:ietf:params:oauth:token-type:access_token",
+        None,
+        None,
+        resource=svc.resources.builtin("mcp").uri,
     )
     claims = jwt.decode(exchanged.access_token, options={"verify_signature": False})
     assert _post(live_server, exchanged.access_token, _tool_call("list_tokens", {})).status_code == 200

@@ -42,6 +42,10 @@ CREDENTIAL = {
     "updated_at": "2026-01-01T00:00:00Z",
     "last_used_at": None,
     "previous_secret_expires_at": None,
+    "auth_method": "client_secret",
+    "key_thumbprints": [],
+    "jwks_uri": None,
+    "require_dpop": False,
 }
 
 
@@ -113,7 +117,13 @@ def test_problem_details_become_tool_errors() -> None:
     backend = _backend(handler)
     with pytest.raises(ToolError) as caught, tool_errors():
         backend.create_credential(
-            name="x", kind="organization", scopes=None, token_format=None, token_ttl=None, description=""
+            name="x",
+            kind="organization",
+            scopes=None,
+            token_format=None,
+            token_ttl=None,
+            description="",
+            require_dpop=False,
         )
     assert (
         str(caught.value)
@@ -128,3 +138,30 @@ def test_an_unreachable_server_is_a_tool_error() -> None:
     with pytest.raises(ToolError) as caught, tool_errors():
         _backend(handler).list_tokens(expiring_within_seconds=None, limit=50, cursor=None)
     assert str(caught.value).startswith("unavailable: ")
+
+
+def test_webhook_tools_ask_for_the_organisation_once_and_use_its_routes() -> None:
+    routes: list[tuple[str, str]] = []
+    me = {
+        "user": {"id": "usr_1", "email": "ada@example.test"},
+        "org": {"id": "org_1", "name": "Acme"},
+        "role": "admin",
+        "scopes": ["webhooks:read"],
+        "auth": "personal_token",
+        "subject_type": "user",
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        routes.append((request.method, request.url.path))
+        if request.url.path == "/api/me":
+            return httpx.Response(200, json=me)
+        return httpx.Response(200, json=[])
+
+    backend = _backend(handler)
+    assert backend.list_webhooks().items == []
+    assert backend.list_webhook_deliveries("wh_1", limit=5).items == []
+    assert routes == [
+        ("GET", "/api/me"),
+        ("GET", "/api/orgs/org_1/webhooks"),
+        ("GET", "/api/orgs/org_1/webhooks/wh_1/deliveries"),
+    ]

@@ -13,7 +13,9 @@ def test_public_names_are_pinned() -> None:
     assert sorted(tokensmith.verify.__all__) == [
         "DEFAULT_ALGORITHMS",
         "DEFAULT_INTROSPECTION_PREFIXES",
+        "DPoPPresentation",
         "InsufficientScopeError",
+        "InvalidDPoPProofError",
         "InvalidTokenError",
         "MissingTokenError",
         "Principal",

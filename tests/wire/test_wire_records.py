@@ -48,6 +48,11 @@ PUBLIC = {
     "updated_at": "2026-01-02T03:04:05Z",
     "last_used_at": None,
     "previous_secret_expires_at": None,
+    "auth_method": "client_secret",
+    "key_thumbprints": [],
+    "jwks_uri": None,
+    "reuse_tokens": False,
+    "require_dpop": False,
 }
 
 

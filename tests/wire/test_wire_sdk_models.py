@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import types
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
@@ -18,10 +19,18 @@ from tokensmith import client
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.records import Organization, OrgPolicy
 from tokensmith.core.roles import Role
+from tokensmith.wire.authorized_apps import AuthorizedAppOut
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
 from tokensmith.wire.me import ClientMeOut, CredentialRef, MeOut
 from tokensmith.wire.orgs import OrgRef, UserRef
+from tokensmith.wire.resources import ResourceOut
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
+from tokensmith.wire.webhooks import (
+    CreatedWebhookEndpointOut,
+    WebhookDeliveryOut,
+    WebhookEndpointOut,
+    WebhookEventTypeOut,
+)
 
 #: Each SDK model and the wire model it reads.
 PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
@@ -34,6 +43,12 @@ PAIRS: list[tuple[type[Any], type[BaseModel]]] = [
     (client.Me, MeOut),
     (client.CredentialRef, CredentialRef),
     (client.ClientMe, ClientMeOut),
+    (client.Resource, ResourceOut),
+    (client.WebhookEndpoint, WebhookEndpointOut),
+    (client.CreatedWebhookEndpoint, CreatedWebhookEndpointOut),
+    (client.WebhookDelivery, WebhookDeliveryOut),
+    (client.WebhookEventType, WebhookEventTypeOut),
+    (client.AuthorizedApp, AuthorizedAppOut),
 ]
 SDK_NAME = {wire.__name__: sdk.__name__ for sdk, wire in PAIRS}
 
@@ -49,7 +64,9 @@ def _sdk_kind(annotation: Any) -> tuple[str, bool]:
         return "array of string", False
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return annotation.__name__, False
-    return {str: "string", int: "integer", datetime: "date-time"}[annotation], False
+    if get_origin(annotation) is Mapping and args == (str, Any):
+        return "object", False
+    return {str: "string", int: "integer", bool: "boolean", datetime: "date-time"}[annotation], False
 
 
 def sdk_shape(model: type[Any]) -> Shape:
@@ -69,7 +86,9 @@ def _wire_kind(schema: dict[str, Any], defs: dict[str, Any]) -> tuple[str, bool]
         return f"array of {_wire_kind(schema['items'], defs)[0]}", False
     if schema.get("format") == "date-time":
         return "date-time", False
-    assert schema.get("type") in ("string", "integer"), schema  # enums are strings to the SDK
+    if schema.get("type") == "object" and schema.get("additionalProperties", True) is True:
+        return "object", False  # any JSON object (a webhook payload)
+    assert schema.get("type") in ("string", "integer", "boolean"), schema  # enums are strings to the SDK
     return schema["type"], False
 
 
@@ -116,10 +135,46 @@ def test_what_the_server_sends_the_sdk_reads_and_the_mcp_remote_backend_maps_bac
         updated_at=NOW,
         last_used_at=None,
         previous_secret_expires_at=NOW,
+        auth_method="client_secret",
+        key_thumbprints=[],
+        jwks_uri=None,
+        reuse_tokens=True,
+        require_dpop=True,
         client_secret="tss_secret",
     ).model_dump(mode="json")
     read = client.CreatedCredential.from_json(sent)
     assert read.scopes == ("a", "b") and read.previous_secret_expires_at == NOW
+    assert read.reuse_tokens is True and read.require_dpop
+    assert CreatedCredentialOut.of(read).model_dump(mode="json") == sent
+
+
+def test_a_key_based_credential_round_trips_with_its_thumbprints_and_no_secret() -> None:
+    sent = CreatedCredentialOut(
+        id="cred_2",
+        client_id="b" * 26,
+        kind="organization",
+        name="signer",
+        description="",
+        org_id="org_1",
+        user_id=None,
+        scopes=["a"],
+        token_format="jwt",
+        token_ttl=600,
+        secret_hint="",
+        created_at=NOW,
+        updated_at=NOW,
+        last_used_at=None,
+        previous_secret_expires_at=None,
+        auth_method="private_key_jwt",
+        key_thumbprints=["NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"],
+        jwks_uri=None,
+        reuse_tokens=False,
+        require_dpop=False,
+        client_secret=None,
+    ).model_dump(mode="json")
+    read = client.CreatedCredential.from_json(sent)
+    assert read.client_secret is None and read.auth_method == "private_key_jwt"
+    assert read.key_thumbprints == ("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",)
     assert CreatedCredentialOut.of(read).model_dump(mode="json") == sent
 
 
@@ -167,3 +222,89 @@ def test_a_clients_me_round_trips_and_is_told_apart_from_a_users() -> None:
 
     assert me_from_json(sent) == read
     assert me_from_json({**sent, "owner": None}) == dataclasses.replace(read, owner=None)
+
+
+def test_a_resource_round_trips_built_in_or_not() -> None:
+    from tokensmith.core.resources import Resource
+
+    for record in (
+        Resource(
+            id="mcp", name="MCP", uri="https://ts.example/mcp", scopes=frozenset({"b", "a"}), builtin=True
+        ),
+        Resource(id="r1", name="Billing", uri="https://billing.example", scopes=frozenset(), created_at=NOW),
+    ):
+        sent = ResourceOut.of(record).model_dump(mode="json")
+        read = client.Resource.from_json(sent)
+        assert (
+            read.uri == record.uri and read.builtin is record.builtin and read.created_at == record.created_at
+        )
+        assert read.scopes == tuple(sorted(record.scopes))
+        assert ResourceOut.of(read).model_dump(mode="json") == sent
+
+
+def test_a_webhook_endpoint_and_its_delivery_round_trip() -> None:
+    from tokensmith.services.webhooks import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint(
+        id="wh_1",
+        org_id="org_1",
+        url="https://hooks.example/in",
+        description="billing",
+        events=["credential.created", "token.revoked"],
+        enabled=False,
+        failure_count=7,
+        disabled_reason="failing",
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    sent = CreatedWebhookEndpointOut.of(endpoint, secret="whsec_c2VjcmV0").model_dump(mode="json")
+    read = client.CreatedWebhookEndpoint.from_json(sent)
+    assert read.events == ("credential.created", "token.revoked") and read.disabled_reason == "failing"
+    assert read.secret == "whsec_c2VjcmV0" and "whsec_" not in repr(read)
+    assert CreatedWebhookEndpointOut.of(read).model_dump(mode="json") == sent
+
+    delivery = WebhookDelivery(
+        id="msg_1",
+        endpoint_id="wh_1",
+        event_type="token.revoked",
+        payload={"type": "token.revoked", "timestamp": "2026-01-02T03:04:05Z", "data": {"id": "tok_1"}},
+        status="failed",
+        attempts=3,
+        next_attempt_at=None,
+        last_attempt_at=NOW,
+        last_status_code=503,
+        last_error="HTTP 503",
+        delivered_at=None,
+        created_at=NOW,
+    )
+    sent = WebhookDeliveryOut.of(delivery).model_dump(mode="json")
+    read_delivery = client.WebhookDelivery.from_json(sent)
+    assert read_delivery.payload["data"] == {"id": "tok_1"} and read_delivery.last_status_code == 503
+    assert WebhookDeliveryOut.of(read_delivery).model_dump(mode="json") == sent
+    assert client.WebhookDelivery.from_json({**sent, "last_status_code": None}).last_status_code is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"payload": "not an object"}, "field 'payload' is not a JSON object"),
+        ({"last_status_code": "503"}, "field 'last_status_code' is missing or not an integer"),
+    ],
+)
+def test_a_delivery_off_contract_is_refused(change: dict[str, Any], message: str) -> None:
+    body = {
+        "id": "msg_1",
+        "endpoint_id": "wh_1",
+        "event_type": "token.revoked",
+        "payload": {},
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": None,
+        "last_attempt_at": None,
+        "last_status_code": None,
+        "last_error": None,
+        "delivered_at": None,
+        "created_at": "2026-01-02T03:04:05Z",
+    }
+    with pytest.raises(client.ResponseFormatError, match=message):
+        client.WebhookDelivery.from_json({**body, **change})

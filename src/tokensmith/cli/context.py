@@ -6,10 +6,11 @@ import atexit
 import functools
 import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
-import click
 import typer
 from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -24,18 +25,36 @@ R = TypeVar("R")
 #: What ``--json`` prints: a record (a :mod:`tokensmith.wire` model), a mapping, or a list of them.
 Document = BaseModel | Mapping[str, object] | Sequence[BaseModel | Mapping[str, object]]
 
+#: The services opened by the command that is running (see :func:`handles_errors`).
+_opened: ContextVar[list[Services] | None] = ContextVar("tokensmith_cli_services", default=None)
+
 
 def load_services(issuer: str | None = None) -> Services:
     """The services for one command, closed (usage flushed, connections released) when the command
-    ends: on its click context's close, so commands run in one process one after another (tests,
-    a shell embedding the CLI) do not each leave a connection pool open; at exit otherwise."""
+    returns or fails, so commands run in one process one after another (tests, a shell embedding
+    the CLI) do not each leave a connection pool open; at exit when called outside a command."""
     services = build_services(Settings(), issuer=issuer)
-    context = click.get_current_context(silent=True)
-    if context is not None:
-        context.call_on_close(services.close)
+    opened = _opened.get()
+    if opened is not None:
+        opened.append(services)
     else:
         atexit.register(services.close)
     return services
+
+
+@contextmanager
+def _command_scope() -> Iterator[None]:
+    """Close what :func:`load_services` opened during the command, newest first. Our own scope
+    rather than the CLI framework's context: Typer runs commands on a click of its own, so
+    ``click.get_current_context()`` is not the running command's context."""
+    token = _opened.set([])
+    try:
+        yield
+    finally:
+        opened = _opened.get() or []
+        _opened.reset(token)
+        for services in reversed(opened):
+            services.close()
 
 
 def emit(data: Document, as_json: bool, human: str) -> None:
@@ -66,7 +85,8 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return func(*args, **kwargs)
+            with _command_scope():
+                return func(*args, **kwargs)
         except StorageUnavailable:
             fail("the database is unreachable; check TOKENSMITH_DATABASE_URL")
         except TokensmithError as exc:

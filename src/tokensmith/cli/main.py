@@ -11,9 +11,12 @@ from tokensmith.cli.mcp import mcp
 from tokensmith.cli.members import members
 from tokensmith.cli.orgs import orgs, users
 from tokensmith.cli.policy import policy
+from tokensmith.cli.resources import resources
+from tokensmith.cli.scanning_patterns import scanning_patterns_command
 from tokensmith.cli.serve import migrate_command, serve
 from tokensmith.cli.token import token
 from tokensmith.cli.tokens import tokens
+from tokensmith.cli.webhooks import webhooks
 
 app = typer.Typer(
     name="tokensmith",
@@ -27,6 +30,7 @@ app.command("migrate")(migrate_command)
 app.command("token")(token)
 app.command("mcp")(mcp)
 app.command("demo-api")(demo_api)
+app.command("scanning-patterns")(scanning_patterns_command)
 orgs.add_typer(members, name="members")
 orgs.add_typer(policy, name="policy")
 app.add_typer(orgs, name="orgs")
@@ -34,6 +38,8 @@ app.add_typer(tokens, name="tokens")
 app.add_typer(users, name="users")
 app.add_typer(credentials, name="credentials")
 app.add_typer(keys, name="keys")
+app.add_typer(webhooks, name="webhooks")
+app.add_typer(resources, name="resources")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from uvicorn.supervisors import Multiprocess
 
 from tokensmith.cli.context import handles_errors
 from tokensmith.http.connection_limits import ConnectionLimits, ServerConfig
+from tokensmith.metrics import multiprocess_directory
 from tokensmith.services.keyring import check_master_keys
 from tokensmith.services.master_key import resolve_master_keys
 from tokensmith.settings import Settings
@@ -40,7 +41,13 @@ def serve(
     check_master_keys(engine, resolve_master_keys(settings))
     migrate(engine)
     engine.dispose()
-    run_server(server_config(settings, host=host, port=port, workers=workers))
+    config = server_config(settings, host=host, port=port, workers=workers)
+    if workers > 1 and settings.metrics:
+        # Prometheus multi-process mode: the workers share a per-run directory (tokensmith.metrics).
+        with multiprocess_directory():
+            run_server(config)
+    else:
+        run_server(config)
 
 
 def server_config(settings: Settings, *, host: str, port: int, workers: int) -> ServerConfig:

@@ -3,14 +3,25 @@
 - :class:`ClientCredentialsAuth` — an ``httpx.Auth`` for the client credentials grant (RFC 6749 §4.4):
   discovers the token endpoint (RFC 8414), caches the token, renews it before expiry, one fetch at a
   time, retrying ``429``/``5xx`` politely; works with ``httpx.Client`` and ``httpx.AsyncClient``.
+- :class:`PrivateKeyJwtAuth` — the same for a keyless credential: each token request is authenticated
+  with an assertion signed by the client's private key (RFC 7523 §2.2, ``private_key_jwt``).
 - :class:`PersonalTokenAuth` — sends a personal access token as a Bearer token (RFC 6750 §2.1).
 - :class:`ManagementClient` / :class:`AsyncManagementClient` — typed clients for the management API.
+- :class:`LoopbackAuthorization` — signs a person in from a CLI: the authorization code flow with PKCE
+  and a loopback redirect (RFC 8252 §7.3), with refresh-token rotation.
 
 This package depends only on the standard library and ``httpx`` (and ``anyio``, which ``httpx``
 installs); it never imports the server, so it installs without the ``server`` extra.
 """
 
+from tokensmith.client.authorization_code import (
+    AuthorizationError,
+    AuthorizationTokens,
+    LoopbackAuthorization,
+)
+from tokensmith.client.authorization_models import AuthorizedApp
 from tokensmith.client.credentials_auth import ClientCredentialsAuth
+from tokensmith.client.dpop import DPoPKey
 from tokensmith.client.errors import (
     ApiError,
     AuthenticationError,
@@ -36,16 +47,27 @@ from tokensmith.client.models import (
     Organization,
     Page,
     PersonalToken,
+    Resource,
     User,
 )
 from tokensmith.client.operations import CredentialKind, TokenFormat
 from tokensmith.client.personal_token_auth import PersonalTokenAuth
+from tokensmith.client.private_key_jwt_auth import PrivateKeyJwtAuth
 from tokensmith.client.retry import Backoff
+from tokensmith.client.webhook_models import (
+    CreatedWebhookEndpoint,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEventType,
+)
 
 __all__ = [
     "ApiError",
     "AsyncManagementClient",
     "AuthenticationError",
+    "AuthorizationError",
+    "AuthorizationTokens",
+    "AuthorizedApp",
     "Backoff",
     "BadRequestError",
     "ClientCredentialsAuth",
@@ -53,10 +75,13 @@ __all__ = [
     "ConflictError",
     "CreatedCredential",
     "CreatedPersonalToken",
+    "CreatedWebhookEndpoint",
     "Credential",
     "CredentialKind",
     "CredentialRef",
+    "DPoPKey",
     "DiscoveryError",
+    "LoopbackAuthorization",
     "ManagementClient",
     "Me",
     "NotFoundError",
@@ -65,11 +90,16 @@ __all__ = [
     "PermissionDeniedError",
     "PersonalToken",
     "PersonalTokenAuth",
+    "PrivateKeyJwtAuth",
     "RateLimitedError",
+    "Resource",
     "ResponseFormatError",
     "ServiceUnavailableError",
     "TokenFormat",
     "TokenRequestError",
     "TokensmithClientError",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEventType",
 ]

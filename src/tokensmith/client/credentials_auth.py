@@ -23,6 +23,12 @@ What it does, in the order a request meets it:
    :class:`~tokensmith.client.errors.TokenRequestError` with the RFC 6749 §5.2 code.
 5. **401 from the API** (RFC 6750 §3.1 — the token was revoked or its key rotated): the token is renewed
    once and the request is sent once more; a second 401 is returned to the caller as it is.
+6. **DPoP** (``dpop=True`` or a :class:`~tokensmith.client.dpop.DPoPKey`, RFC 9449): every token request
+   and every API request carries a fresh proof signed by the key (one key per process by default, never
+   leaving it); the token comes back bound to it (``token_type: DPoP``) and is sent as
+   ``Authorization: DPoP <token>`` with a proof naming the request and the token (``ath``). A server
+   nonce challenge (§8: 400 ``use_dpop_nonce`` at the token endpoint, §9: 401 with ``DPoP-Nonce`` at
+   the API) is answered once with a proof carrying the nonce; nonces are remembered per origin.
 
 The token and discovery requests are yielded through the caller's own client (httpx's auth flow
 design), so they use its transport, proxies and TLS settings. The logic is one sans-I/O generator
@@ -40,6 +46,7 @@ import anyio
 import httpx
 
 from tokensmith.client.discovery import ServerMetadata, metadata_request, metadata_urls, parse_metadata
+from tokensmith.client.dpop import DPoPKey, process_key
 from tokensmith.client.errors import DiscoveryError, TokenRequestError
 from tokensmith.client.flow import Flow, LockStep, drive_async, drive_sync, exchange
 from tokensmith.client.retry import Backoff, send_with_retries
@@ -66,6 +73,8 @@ class ClientCredentialsAuth(httpx.Auth):
     :param renew_margin: renew the token this many seconds before it expires.
     :param max_retries: retries after the first attempt for ``429``/``5xx`` from the token endpoint.
     :param backoff: the wait between retries (:class:`~tokensmith.client.retry.Backoff`).
+    :param dpop: ``True`` for DPoP-bound tokens (RFC 9449) with this process's key, or the
+        :class:`~tokensmith.client.dpop.DPoPKey` to use; ``False`` (default) for Bearer tokens.
     :param clock: current time in epoch seconds (injectable for tests).
     :param sleep: blocking sleep used under ``httpx.Client`` (injectable for tests).
     :param async_sleep: awaitable sleep used under ``httpx.AsyncClient`` (injectable for tests).
@@ -88,6 +97,7 @@ class ClientCredentialsAuth(httpx.Auth):
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         async_sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        dpop: bool | DPoPKey = False,
     ) -> None:
         if not client_id:
             raise ValueError("client_id is required")
@@ -116,6 +126,14 @@ class ClientCredentialsAuth(httpx.Auth):
         # Fetches finished so far, and how the last one failed (shared with the requests that waited for it).
         self._generation = 0
         self._failure: TokenRequestError | DiscoveryError | None = None
+        self._dpop_key: DPoPKey | None = process_key() if dpop is True else dpop or None
+        #: The last ``DPoP-Nonce`` each origin sent (RFC 9449 §8, §9).
+        self._nonces: dict[str, str] = {}
+
+    @property
+    def dpop_key(self) -> DPoPKey | None:
+        """The key DPoP proofs are signed with (``None`` without DPoP)."""
+        return self._dpop_key
 
     def __repr__(self) -> str:
         return (
@@ -137,10 +155,36 @@ class ClientCredentialsAuth(httpx.Auth):
         token = yield from self._usable_token(stale=None)
         response = yield from exchange(self._authorize(request, token), read_body=False)
         if response.status_code != 401:
+            self._remember_nonce(request.url, response)
             return
+        if token.token_type == "DPoP" and self._nonce_challenge(request.url, response, at_resource=True):
+            # RFC 9449 §9: the API wants a nonce in the proof; the token is fine, send once more.
+            response = yield from exchange(self._authorize(request, token), read_body=False)
+            if response.status_code != 401:
+                return
         # RFC 6750 §3.1 invalid_token: renew once (unless another request already has) and retry once.
         token = yield from self._usable_token(stale=token)
         yield from exchange(self._authorize(request, token), read_body=False)
+
+    @staticmethod
+    def _origin(url: httpx.URL) -> str:
+        return f"{url.scheme}://{url.netloc.decode('ascii')}"
+
+    def _remember_nonce(self, url: httpx.URL, response: httpx.Response) -> str | None:
+        nonce = response.headers.get("DPoP-Nonce") if self._dpop_key is not None else None
+        if nonce:
+            self._nonces[self._origin(url)] = nonce
+        return nonce
+
+    def _nonce_challenge(self, url: httpx.URL, response: httpx.Response, *, at_resource: bool) -> bool:
+        """Whether ``response`` asks for a (new) DPoP nonce (RFC 9449 §8.1, §9.1), now remembered."""
+        previous = self._nonces.get(self._origin(url))
+        nonce = self._remember_nonce(url, response)
+        if not nonce or nonce == previous and not at_resource:
+            return False
+        if at_resource:
+            return 'error="use_dpop_nonce"' in response.headers.get("WWW-Authenticate", "")
+        return b"use_dpop_nonce" in response.content
 
     def _cached(self, stale: AccessToken | None) -> AccessToken | None:
         token = self._token
@@ -185,20 +229,41 @@ class ClientCredentialsAuth(httpx.Auth):
         def make_request() -> httpx.Request:
             nonlocal sent_at
             sent_at = self._clock()
-            return token_request(
-                token_url,
-                client_id=self._client_id,
-                client_secret=self._client_secret,
-                scope=self._scope,
-                auth_method=self._auth_method,
-            )
+            proof = None
+            if self._dpop_key is not None:
+                nonce = self._nonces.get(self._origin(httpx.URL(token_url)))
+                proof = self._dpop_key.proof("POST", token_url, nonce=nonce, now=sent_at)
+            return self._token_request(token_url, proof)
 
         response = yield from send_with_retries(
             make_request, max_retries=self._max_retries, backoff=self._backoff, clock=self._clock
         )
-        token = parse_token_response(response, obtained_at=sent_at)
+        if (
+            self._dpop_key is not None
+            and response.status_code == 400
+            and self._nonce_challenge(httpx.URL(token_url), response, at_resource=False)
+        ):
+            # RFC 9449 §8: the token endpoint wants its nonce in the proof; once more, with it.
+            response = yield from send_with_retries(
+                make_request, max_retries=self._max_retries, backoff=self._backoff, clock=self._clock
+            )
+        if response.status_code == 200:
+            self._remember_nonce(httpx.URL(token_url), response)
+        token = parse_token_response(response, obtained_at=sent_at, dpop=self._dpop_key is not None)
         self._token = token
         return token
+
+    def _token_request(self, token_url: str, dpop_proof: str | None) -> httpx.Request:
+        """The RFC 6749 §4.4.2 request, authenticated as the client (built anew for each attempt),
+        with the ``DPoP`` proof header (RFC 9449 §5) when there is one."""
+        return token_request(
+            token_url,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            scope=self._scope,
+            auth_method=self._auth_method,
+            dpop_proof=dpop_proof,
+        )
 
     def _discover(self) -> Flow[ServerMetadata]:
         """Fetch the RFC 8414 metadata, trying each well-known location in turn on a 404."""
@@ -216,7 +281,19 @@ class ClientCredentialsAuth(httpx.Auth):
             return parse_metadata(response, issuer=self._issuer)
         raise DiscoveryError("no metadata location to try")  # pragma: no cover - metadata_urls is never empty
 
-    @staticmethod
-    def _authorize(request: httpx.Request, token: AccessToken) -> httpx.Request:
-        request.headers["Authorization"] = f"Bearer {token.value.reveal()}"
+    def _authorize(self, request: httpx.Request, token: AccessToken) -> httpx.Request:
+        value = token.value.reveal()
+        if token.token_type == "DPoP" and self._dpop_key is not None:
+            # RFC 9449 §7.1: the DPoP scheme, and a fresh proof for this request and this token.
+            request.headers["Authorization"] = f"DPoP {value}"
+            request.headers["DPoP"] = self._dpop_key.proof(
+                request.method,
+                str(request.url),
+                access_token=value,
+                nonce=self._nonces.get(self._origin(request.url)),
+                now=self._clock(),
+            )
+        else:
+            request.headers["Authorization"] = f"Bearer {value}"
+            request.headers.pop("DPoP", None)
         return request

@@ -1,4 +1,4 @@
-"""Typed clients for Tokensmith's management API (``/api/…``): personal access tokens and credentials.
+"""Typed clients for Tokensmith's management API (``/api/…``): personal tokens, credentials, webhooks.
 
 ::
 
@@ -25,6 +25,7 @@ import httpx
 
 import tokensmith
 from tokensmith.client import operations as op
+from tokensmith.client import webhook_operations as hooks
 from tokensmith.client.errors import ResponseFormatError
 from tokensmith.client.models import Page
 from tokensmith.client.operations import Call
@@ -172,8 +173,29 @@ class _Client(Generic[H]):
     create_credential = _operation(op.create_credential)
     get_credential = _operation(op.get_credential)
     rename_credential = _operation(op.rename_credential)
+    update_credential = _operation(op.update_credential)
     regenerate_credential_secret = _operation(op.regenerate_credential_secret)
     delete_credential = _operation(op.delete_credential)
+    add_credential_key = _operation(op.add_credential_key)
+    remove_credential_key = _operation(op.remove_credential_key)
+    replace_credential_keys = _operation(op.replace_credential_keys)
+    # -- resources (RFC 8707) -----------------------------------------------------------------------
+    list_resources = _operation(op.list_resources)
+    get_resource = _operation(op.get_resource)
+    create_resource = _operation(op.create_resource)
+    delete_resource = _operation(op.delete_resource)
+    # -- webhooks (an organisation's; owners and admins) --------------------------------------------
+    list_webhook_event_types = _operation(hooks.list_webhook_event_types)
+    list_webhooks = _operation(hooks.list_webhooks)
+    create_webhook = _operation(hooks.create_webhook)
+    get_webhook = _operation(hooks.get_webhook)
+    update_webhook = _operation(hooks.update_webhook)
+    delete_webhook = _operation(hooks.delete_webhook)
+    list_webhook_deliveries = _operation(hooks.list_webhook_deliveries)
+    replay_webhook_delivery = _operation(hooks.replay_webhook_delivery)
+    # -- authorized apps (the authorization code flow) ----------------------------------------------
+    list_authorized_apps = _operation(op.list_authorized_apps)
+    revoke_authorized_app = _operation(op.revoke_authorized_app)
 
 
 class ManagementClient(_Client[httpx.Client]):

@@ -5,8 +5,9 @@ holds them to it, nullability included). Its ``from_json`` reads each field by i
 it and ignores any field it does not know, so a newer server can add fields without breaking an older
 SDK. A body that lacks a required field raises
 :class:`~tokensmith.client.errors.ResponseFormatError`. Times are RFC 3339 and become aware ``datetime``
-objects. The one-time secrets (:attr:`CreatedPersonalToken.token`, :attr:`CreatedCredential.client_secret`)
-are left out of ``repr``.
+objects. The one-time secrets (:attr:`CreatedPersonalToken.token`, :attr:`CreatedCredential.client_secret`,
+:attr:`~tokensmith.client.webhook_models.CreatedWebhookEndpoint.secret`) are left out of ``repr``.
+The webhook models are in :mod:`tokensmith.client.webhook_models`.
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def _int(data: Json, key: str) -> int:
     return value
 
 
+def _bool(data: Json, key: str) -> bool:
+    value = data.get(key, False)  # a server from before the field sends none: false
+    if not isinstance(value, bool):
+        raise ResponseFormatError(f"field {key!r} is not true or false")
+    return value
+
+
 def _strings(data: Json, key: str) -> tuple[str, ...]:
     value = data.get(key)
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -90,11 +98,22 @@ def _opt_strings(data: Json, key: str) -> tuple[str, ...] | None:
     return None if data.get(key) is None else _strings(data, key)
 
 
+def _opt_int(data: Json, key: str) -> int | None:
+    return None if data.get(key) is None else _int(data, key)
+
+
+def _json_object(data: Json, key: str) -> Json:
+    return _object(data.get(key), f"field {key!r}")
+
+
 #: How a field is read, by its annotation (the wire model's type, see ``docs/contracts.md``).
 _READERS: dict[object, Callable[[Json, str], Any]] = {
     str: _str,
     str | None: _opt_str,
     int: _int,
+    int | None: _opt_int,
+    bool: _bool,
+    Json: _json_object,
     tuple[str, ...]: _strings,
     tuple[str, ...] | None: _opt_strings,
     datetime: _time,
@@ -222,13 +241,37 @@ class Credential(_Model):
     updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
+    #: ``client_secret`` or ``private_key_jwt`` (RFC 7523 §2.2: the client signs assertions).
+    auth_method: str
+    #: RFC 7638 thumbprints of a ``private_key_jwt`` credential's registered keys.
+    key_thumbprints: tuple[str, ...]
+    jwks_uri: str | None
+    #: Token requests get the still-valid token already issued for the same scope.
+    reuse_tokens: bool = False
+    #: Token requests without a DPoP proof (RFC 9449 §5) are refused.
+    require_dpop: bool = False
 
 
 @dataclass(frozen=True)
 class CreatedCredential(Credential):
-    """A credential just created or regenerated: :attr:`client_secret` is shown this once."""
+    """A credential just created or regenerated: :attr:`client_secret` is shown this once
+    (``None`` for a ``private_key_jwt`` credential, which has no secret)."""
 
-    client_secret: str = field(repr=False, kw_only=True)
+    client_secret: str | None = field(repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Resource(_Model):
+    """An API access tokens can be issued for (RFC 8707): ask for a token with ``resource=uri``."""
+
+    _what = "resource"
+
+    id: str
+    name: str
+    uri: str
+    scopes: tuple[str, ...]
+    builtin: bool
+    created_at: datetime | None
 
 
 @dataclass(frozen=True)

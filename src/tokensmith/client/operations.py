@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import httpx
 
+from tokensmith.client.authorization_models import AuthorizedApp
 from tokensmith.client.errors import ResponseFormatError, api_error_from_response
 from tokensmith.client.models import (
     ClientMe,
@@ -29,6 +30,7 @@ from tokensmith.client.models import (
     Me,
     Page,
     PersonalToken,
+    Resource,
     me_from_json,
 )
 
@@ -80,6 +82,13 @@ def _page_params(limit: int | None, cursor: str | None) -> dict[str, str]:
     if cursor is not None:
         params["cursor"] = cursor
     return params
+
+
+def array_of(item: Callable[[object], T], what: str, body: object) -> tuple[T, ...]:
+    """A response that is a JSON array (not a page), each element read by ``item``."""
+    if not isinstance(body, list):
+        raise ResponseFormatError(f"{what} is not a JSON array")
+    return tuple(item(entry) for entry in body)
 
 
 def _seconds(value: float | timedelta) -> int:
@@ -187,9 +196,23 @@ def create_credential(
     token_format: TokenFormat | None = None,
     token_ttl: int | None = None,
     description: str | None = None,
+    require_dpop: bool | None = None,
+    *,
+    jwks: Mapping[str, Any] | None = None,
+    jwks_uri: str | None = None,
+    reuse_tokens: bool | None = None,
 ) -> Call[CreatedCredential]:
-    """``POST /api/credentials``: the result's ``client_secret`` is shown this once."""
+    """``POST /api/credentials``: the result's ``client_secret`` is shown this once. With ``jwks`` (public
+    keys) or ``jwks_uri`` the credential is keyless (``private_key_jwt``, RFC 7523 §2.2): no secret.
+    ``require_dpop``: its token requests must carry a DPoP proof (RFC 9449 §5). ``reuse_tokens``: a
+    token request is answered with the still-valid token already issued, not a new one."""
     body: dict[str, Any] = {"name": name, "kind": kind}
+    if jwks is not None or jwks_uri is not None:
+        body["auth_method"] = "private_key_jwt"
+    if jwks is not None:
+        body["jwks"] = dict(jwks)
+    if jwks_uri is not None:
+        body["jwks_uri"] = jwks_uri
     if description is not None:
         body["description"] = description
     if scopes is not None:
@@ -198,7 +221,29 @@ def create_credential(
         body["token_format"] = token_format
     if token_ttl is not None:
         body["token_ttl"] = token_ttl
+    if require_dpop is not None:
+        body["require_dpop"] = require_dpop
+    if reuse_tokens is not None:
+        body["reuse_tokens"] = reuse_tokens
     return Call("POST", "/api/credentials", CreatedCredential.from_json, json=body)
+
+
+def add_credential_key(credential_id: str, jwk: Mapping[str, Any]) -> Call[Credential]:
+    """``POST /api/credentials/{id}/keys``: one more public key (a rotation's first step)."""
+    path = f"/api/credentials/{_id(credential_id)}/keys"
+    return Call("POST", path, Credential.from_json, json={"jwk": dict(jwk)})
+
+
+def remove_credential_key(credential_id: str, key_thumbprint: str) -> Call[Credential]:
+    """``DELETE /api/credentials/{id}/keys/{thumbprint}``: the key named by its RFC 7638 thumbprint."""
+    path = f"/api/credentials/{_id(credential_id)}/keys/{_id(key_thumbprint)}"
+    return Call("DELETE", path, Credential.from_json)
+
+
+def replace_credential_keys(credential_id: str, jwks: Mapping[str, Any]) -> Call[Credential]:
+    """``PUT /api/credentials/{id}/keys``: the whole key set at once."""
+    path = f"/api/credentials/{_id(credential_id)}/keys"
+    return Call("PUT", path, Credential.from_json, json={"jwks": dict(jwks)})
 
 
 def get_credential(credential_id: str) -> Call[Credential]:
@@ -209,6 +254,28 @@ def get_credential(credential_id: str) -> Call[Credential]:
 def rename_credential(credential_id: str, name: str, description: str | None = None) -> Call[Credential]:
     """``PATCH /api/credentials/{id}``."""
     body = {"name": name} if description is None else {"name": name, "description": description}
+    return Call("PATCH", f"/api/credentials/{_id(credential_id)}", Credential.from_json, json=body)
+
+
+def update_credential(
+    credential_id: str,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    reuse_tokens: bool | None = None,
+    require_dpop: bool | None = None,
+) -> Call[Credential]:
+    """``PATCH /api/credentials/{id}``: only what is given changes (name, description, token reuse,
+    whether token requests need a DPoP proof)."""
+    given = (
+        ("name", name),
+        ("description", description),
+        ("reuse_tokens", reuse_tokens),
+        ("require_dpop", require_dpop),
+    )
+    body = {key: value for key, value in given if value is not None}
+    if not body:
+        raise ValueError("give something to change")
     return Call("PATCH", f"/api/credentials/{_id(credential_id)}", Credential.from_json, json=body)
 
 
@@ -225,3 +292,42 @@ def regenerate_credential_secret(
 def delete_credential(credential_id: str) -> Call[None]:
     """``DELETE /api/credentials/{id}``."""
     return Call("DELETE", f"/api/credentials/{_id(credential_id)}", _no_body)
+
+
+# -- resources (RFC 8707) -----------------------------------------------------------------------------
+
+
+def list_resources() -> Call[tuple[Resource, ...]]:
+    """``GET /api/resources``: every API tokens can be issued for, built-in ones first."""
+    return Call("GET", "/api/resources", partial(array_of, Resource.from_json, "the resource list"))
+
+
+def get_resource(resource_id: str) -> Call[Resource]:
+    """``GET /api/resources/{id}``."""
+    return Call("GET", f"/api/resources/{_id(resource_id)}", Resource.from_json)
+
+
+def create_resource(name: str, uri: str, scopes: list[str] | tuple[str, ...] = ()) -> Call[Resource]:
+    """``POST /api/resources``: register an API (an absolute URI without fragment or query) and the
+    scopes it accepts. Needs a token carrying ``resources:write``, which only the operator grants."""
+    return Call(
+        "POST", "/api/resources", Resource.from_json, json={"name": name, "uri": uri, "scopes": list(scopes)}
+    )
+
+
+def delete_resource(resource_id: str) -> Call[None]:
+    """``DELETE /api/resources/{id}``: no new token is issued for it (built-in ones cannot be deleted)."""
+    return Call("DELETE", f"/api/resources/{_id(resource_id)}", _no_body)
+
+
+# -- authorized apps (the authorization code flow) ---------------------------------------------------
+
+
+def list_authorized_apps() -> Call[Page[AuthorizedApp]]:
+    """``GET /api/authorized-apps``: the apps the caller authorized in their current organisation."""
+    return Call("GET", "/api/authorized-apps", partial(Page.from_json, item=AuthorizedApp.from_json))
+
+
+def revoke_authorized_app(app_id: str) -> Call[None]:
+    """``DELETE /api/authorized-apps/{id}``: its refresh token and access tokens stop working at once."""
+    return Call("DELETE", f"/api/authorized-apps/{_id(app_id)}", _no_body)

@@ -7,7 +7,8 @@
   in the form body (``client_secret_post``).
 - RFC 6749 §5.1: a success is a JSON object with ``access_token``, ``token_type`` and ``expires_in``;
   §5.2: an error is ``{"error", "error_description"?, "error_uri"?}``.
-- RFC 6750: only ``Bearer`` tokens are accepted.
+- RFC 6750: ``Bearer`` tokens are accepted; and ``DPoP`` tokens (RFC 9449 §5) when the request
+  carried a DPoP proof.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class AccessToken:
     expires_at: float
     obtained_at: float
     scope: str | None = None
+    #: ``Bearer`` (RFC 6750) or ``DPoP`` (RFC 9449 §5: bound to the key that signed the request's proof).
+    token_type: str = "Bearer"
 
     @property
     def lifetime(self) -> float:
@@ -63,12 +66,15 @@ def token_request(
     client_secret: Secret,
     scope: str | None,
     auth_method: AuthMethod,
+    dpop_proof: str | None = None,
 ) -> httpx.Request:
-    """Build the RFC 6749 §4.4.2 access token request."""
+    """Build the RFC 6749 §4.4.2 access token request (with a ``DPoP`` proof header, RFC 9449 §5)."""
     form = {"grant_type": "client_credentials"}
     if scope:
         form["scope"] = scope
     headers = {"Accept": "application/json"}
+    if dpop_proof is not None:
+        headers["DPoP"] = dpop_proof
     if auth_method == "client_secret_basic":
         headers["Authorization"] = basic_credentials(client_id, client_secret.reveal())
     else:
@@ -100,8 +106,9 @@ def token_error(response: httpx.Response, *, now: float) -> TokenRequestError:
     )
 
 
-def parse_token_response(response: httpx.Response, *, obtained_at: float) -> AccessToken:
-    """Read a token response: a Bearer token (RFC 6749 §5.1, RFC 6750) or a :class:`TokenRequestError`."""
+def parse_token_response(response: httpx.Response, *, obtained_at: float, dpop: bool = False) -> AccessToken:
+    """Read a token response: a Bearer token (RFC 6749 §5.1, RFC 6750), with ``dpop`` also a DPoP
+    token (RFC 9449 §5), or a :class:`TokenRequestError`."""
     if response.status_code != 200:
         raise token_error(response, now=obtained_at)
     document = _json_object(response)
@@ -117,9 +124,11 @@ def parse_token_response(response: httpx.Response, *, obtained_at: float) -> Acc
         raise TokenRequestError(
             "unexpected_response", "the token response has no access_token", status_code=200
         )
-    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+    accepted = {"bearer", "dpop"} if dpop else {"bearer"}
+    if not isinstance(token_type, str) or token_type.lower() not in accepted:
+        expected = "Bearer or DPoP (RFC 6750, RFC 9449)" if dpop else "Bearer (RFC 6750)"
         raise TokenRequestError(
-            "unexpected_response", f"token_type {token_type!r} is not Bearer (RFC 6750)", status_code=200
+            "unexpected_response", f"token_type {token_type!r} is not {expected}", status_code=200
         )
     if isinstance(expires_in, bool) or not isinstance(expires_in, int | float) or expires_in <= 0:
         raise TokenRequestError("unexpected_response", "expires_in is not a positive number", status_code=200)
@@ -128,4 +137,5 @@ def parse_token_response(response: httpx.Response, *, obtained_at: float) -> Acc
         expires_at=obtained_at + float(expires_in),
         obtained_at=obtained_at,
         scope=scope if isinstance(scope, str) else None,
+        token_type="DPoP" if token_type.lower() == "dpop" else "Bearer",
     )

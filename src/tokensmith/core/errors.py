@@ -12,13 +12,21 @@
     │   ├── UnsupportedGrantType   400 unsupported_grant_type
     │   ├── InvalidScope           400 invalid_scope
     │   ├── InvalidTarget          400 invalid_target (RFC 8693 §2.2.2: audience/resource not served)
+    │   ├── UnsupportedResponseType 400 unsupported_response_type (RFC 6749 §4.1.2.1)
+    │   ├── AccessDenied           403 access_denied (RFC 6749 §4.1.2.1; closed registration)
+    │   ├── InvalidRedirectUri     400 invalid_redirect_uri (RFC 7591 §3.2.2)
+    │   ├── InvalidClientMetadata  400 invalid_client_metadata (RFC 7591 §3.2.2)
+    │   ├── InvalidDPoPProof       400 invalid_dpop_proof (RFC 9449 §5, §7.1)
+    │   │   └── UseDPoPNonce           400 use_dpop_nonce (RFC 9449 §8, + DPoP-Nonce header)
     │   ├── SlowDown               429 slow_down — too many failed authentications
+    │   ├── IssuanceQuotaExceeded  429 temporarily_unavailable — the credential's tokens-per-hour is used up
     │   └── TemporarilyUnavailable 503 temporarily_unavailable — storage is down
     ├── StorageUnavailable         the database is unreachable (→ 503 + Retry-After in either family)
     └── ProblemError               RFC 9457 problem details for the management API
         ├── BadRequest             400 validation_failed / immutable_field / scope_not_allowed /
         │                              invalid_request (malformed JSON, repeated members, token in the URL)
         ├── Unauthenticated        401 unauthenticated / invalid_token
+        │   └── DPoPUnauthenticated    401 invalid_dpop_proof / use_dpop_nonce (RFC 9449 §7.1, §9)
         ├── Forbidden              403 forbidden / scope_not_allowed / policy_forbids /
         │   │                          lifetime_not_allowed / csrf_failed
         │   └── InsufficientScope  403 insufficient_scope (+ WWW-Authenticate error/scope, RFC 6750 §3.1)
@@ -107,12 +115,74 @@ class InvalidTarget(OAuthError):
     error = "invalid_target"
 
 
+class UnsupportedResponseType(OAuthError):
+    """RFC 6749 §4.1.2.1: only ``response_type=code`` is served (OAuth 2.1 draft §4.1.1)."""
+
+    error = "unsupported_response_type"
+
+
+class AccessDenied(OAuthError):
+    """RFC 6749 §4.1.2.1: the person (or the server's policy) refused the request."""
+
+    error = "access_denied"
+    status = 403
+
+
+class InvalidRedirectUri(OAuthError):
+    """RFC 7591 §3.2.2: a registered redirect URI is not one this server accepts."""
+
+    error = "invalid_redirect_uri"
+
+
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 §3.2.2: a client metadata field is invalid."""
+
+    error = "invalid_client_metadata"
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 §5 / §7.1: the DPoP proof is missing (where one is required), malformed, or fails a
+    §4.3 check. ``nonce``: a fresh server nonce to send as ``DPoP-Nonce`` (§8.2), when nonces are on."""
+
+    error = "invalid_dpop_proof"
+
+    def __init__(self, description: str = "", *, detail: str = "", nonce: str | None = None) -> None:
+        super().__init__(description, detail=detail)
+        self.nonce = nonce
+
+
+class UseDPoPNonce(InvalidDPoPProof):
+    """RFC 9449 §8: the proof lacks the server's current nonce; ``DPoP-Nonce`` carries it."""
+
+    error = "use_dpop_nonce"
+
+
 class SlowDown(OAuthError):
     error = "slow_down"
     status = 429
 
     def __init__(self, retry_after: int, *, detail: str = "") -> None:
         super().__init__("Too many failed attempts; retry later.", detail=detail)
+        self.retry_after = max(1, retry_after)
+
+
+class IssuanceQuotaExceeded(OAuthError):
+    """The credential has been issued its organisation's ``credential_tokens_per_hour``.
+
+    HTTP 429 with ``Retry-After`` (RFC 6585 §4). The body's code is ``temporarily_unavailable``:
+    RFC 6749 §5.2 defines no token-endpoint code for "too many requests", and
+    ``temporarily_unavailable`` (registered by §4.1.2.1, IANA OAuth Extensions Error Registry)
+    is the one standard code meaning "retry later", which is what a client must do.
+    ``invalid_request`` would tell it the request itself is wrong (it is not), ``slow_down`` is
+    RFC 8628's device-flow polling code, and ``invalid_client`` would make a client discard
+    good credentials.
+    """
+
+    error = "temporarily_unavailable"
+    status = 429
+
+    def __init__(self, retry_after: int, *, detail: str = "") -> None:
+        super().__init__("This client's token quota is used up; retry later.", detail=detail)
         self.retry_after = max(1, retry_after)
 
 
@@ -157,6 +227,17 @@ class Unauthenticated(ProblemError):
     code = "unauthenticated"
     title = "Authentication required"
     status = 401
+
+
+class DPoPUnauthenticated(Unauthenticated):
+    """RFC 9449 §7.1 / §9: a DPoP-bound token's proof is missing, bad or lacks the nonce; rendered
+    with ``WWW-Authenticate: DPoP error=…, algs=…`` and, when nonces are on, ``DPoP-Nonce``."""
+
+    code = "invalid_dpop_proof"
+
+    def __init__(self, description: str, *, code: str | None = None, nonce: str | None = None) -> None:
+        super().__init__(description, code=code)
+        self.nonce = nonce
 
 
 class Forbidden(ProblemError):
@@ -214,14 +295,20 @@ PROBLEM_CODES: dict[str, str] = {
     "forbidden": "The caller's role does not allow this.",
     "insufficient_scope": "The token's scopes do not include the one this needs.",
     "invalid_token": "The bearer token is malformed, unknown, expired or revoked.",
+    "invalid_dpop_proof": "The DPoP proof (RFC 9449) of a DPoP-bound token is missing or invalid.",
+    "use_dpop_nonce": "The DPoP proof must carry the server's nonce (the DPoP-Nonce header).",
     "scope_not_allowed": "A requested scope is not in the registry or exceeds the caller's.",
     "lifetime_not_allowed": "The requested expiry would outlive the token making the request.",
     "immutable_field": "The field cannot be changed after creation (personal-token scopes and expiry).",
     "last_owner": "The organisation's last owner cannot be removed or demoted.",
     "policy_forbids": "The organisation's policy forbids this.",
+    "url_not_allowed": "The URL may not be called: not http(s), or a private or loopback address.",
     "csrf_failed": "A dashboard-session request that changes something lacks its X-CSRF-Token header.",
     "not_found": "No such object, or not visible to the caller.",
     "conflict": "The object already exists or changed meanwhile.",
+    "resource_exists": "A resource with this URI is already registered (or built in).",
+    "resource_builtin": "A built-in resource (management API, /mcp, platform API) cannot be deleted.",
+    "limit_reached": "The registry holds as many resources as it may.",
     "method_not_allowed": "The route does not accept this HTTP method.",
     "payload_too_large": "The request body exceeds the route's size cap.",
     "rate_limited": "Too many requests.",

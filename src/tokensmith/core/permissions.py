@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import BadRequest, Forbidden, InsufficientScope, NotFound
 from tokensmith.core.records import Credential, CredentialKind, OrgPolicy
-from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
+from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE, RESOURCES_ADMIN_SCOPE
 
 
 def require_scope(actor: Actor, scope: str) -> None:
@@ -26,6 +26,16 @@ def require_org(actor: Actor, org_id: str) -> None:
         raise NotFound("no such object")
 
 
+def require_operator_scope(actor: Actor, scope: str, what: str) -> None:
+    """The operator, or a token that carries ``scope`` — one of :data:`OPERATOR_SCOPES`, which only
+    the operator can grant. A dashboard session (no scope ceiling) is not enough: the power must
+    have been handed out on purpose."""
+    if actor.is_system:
+        return
+    if actor.scopes is None or scope not in actor.scopes:
+        raise Forbidden(f"only the operator, or a token the operator granted {scope}, can {what}")
+
+
 def require_admin(actor: Actor, what: str, *, field: str | None = None) -> None:
     """Only owners and admins (and the operator) may do ``what``; ``field`` is the input that asked."""
     if actor.is_system:
@@ -35,7 +45,7 @@ def require_admin(actor: Actor, what: str, *, field: str | None = None) -> None:
 
 
 #: Scopes only the operator (CLI) may grant: they reach across organisations.
-OPERATOR_SCOPES = frozenset({INTROSPECT_ALL_SCOPE})
+OPERATOR_SCOPES = frozenset({INTROSPECT_ALL_SCOPE, RESOURCES_ADMIN_SCOPE})
 
 
 def check_scopes(requested: Iterable[str], registry: Mapping[str, str], actor: Actor) -> frozenset[str]:

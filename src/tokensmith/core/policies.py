@@ -1,12 +1,14 @@
 """Organisation policy rules, as pure functions of the policy and a time: personal-token
 lifetimes (seed 001's optional expiry, seed 002's "30 days of no use or 3 months from
-creation") and which credential kinds may get tokens."""
+creation"), which credential kinds may get tokens, which kinds of public client may be
+authorized, and the lifetimes of an authorized app's refresh tokens."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from tokensmith.core.authorization import PublicClient, RefreshLifetimes
 from tokensmith.core.errors import BadRequest, Forbidden, UnauthorizedClient
 from tokensmith.core.permissions import check_credential_kind_allowed
 from tokensmith.core.records import CredentialKind, OrgPolicy, PersonalTokenRecord
@@ -19,6 +21,17 @@ def check_client_allowed(policy: OrgPolicy, kind: CredentialKind) -> None:
         check_credential_kind_allowed(policy, kind)
     except Forbidden as exc:
         raise UnauthorizedClient(exc.description) from None
+
+
+def client_kind_refusal(policy: OrgPolicy, client: PublicClient) -> str | None:
+    """Why an organisation with ``policy`` refuses ``client``'s kind (issue 12 item 4), or ``None``:
+    a Client ID Metadata Document client needs ``allow_metadata_document_clients``, one registered by
+    RFC 7591 Dynamic Client Registration ``allow_registered_clients``."""
+    if client.from_metadata_document and not policy.allow_metadata_document_clients:
+        return "This organisation does not allow apps identified by a client metadata document."
+    if not client.from_metadata_document and not policy.allow_registered_clients:
+        return "This organisation does not allow apps that registered themselves with this server."
+    return None
 
 
 def resolve_expiry(
@@ -107,3 +120,12 @@ def expiry_choices(policy: OrgPolicy, offered: Sequence[int | None]) -> list[int
     if longest is not None and longest not in allowed:
         allowed.append(longest)
     return allowed
+
+
+def refresh_lifetimes(policy: OrgPolicy, deployment: RefreshLifetimes) -> RefreshLifetimes:
+    """The absolute and idle lifetimes of an authorized app's refresh tokens in an organisation with
+    ``policy``: each of its two fields, or the deployment's setting where it is ``None``."""
+    return RefreshLifetimes(
+        absolute_seconds=policy.refresh_token_lifetime_seconds or deployment.absolute_seconds,
+        idle_seconds=policy.refresh_token_idle_seconds or deployment.idle_seconds,
+    )

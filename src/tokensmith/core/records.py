@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from tokensmith.core.client_keys import ClientAuthMethod, ClientKey
 from tokensmith.core.roles import Role
 
 
@@ -33,6 +34,17 @@ class OrgPolicy:
     pat_max_lifetime_days: int | None = None
     pat_inactivity_days: int | None = None
     pat_expiry_required: bool = False
+    #: Tokens one credential may be issued per hour (``None``: no quota); past it the token
+    #: endpoint answers 429 with ``Retry-After`` (:mod:`tokensmith.services.issuance_quota`).
+    credential_tokens_per_hour: int | None = None
+    #: Absolute and idle lifetimes (seconds) of the refresh tokens an authorized app gets
+    #: (:func:`tokensmith.core.policies.refresh_lifetimes`); ``None``: the deployment's setting.
+    refresh_token_lifetime_seconds: int | None = None
+    refresh_token_idle_seconds: int | None = None
+    #: Whether apps registered by RFC 7591 Dynamic Client Registration, and apps identified by a
+    #: Client ID Metadata Document, may be authorized (:func:`tokensmith.core.policies.client_kind_refusal`).
+    allow_registered_clients: bool = True
+    allow_metadata_document_clients: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,10 +94,25 @@ class Credential:
     #: endpoint's lookup (``CredentialLookup``); ``None`` when not read or when the owner is no
     #: longer a member — either way a personal credential without it gets no token.
     owner_role: Role | None = None
+    #: Opt-in: a token request is answered with the still-valid token already issued for the
+    #: same scope and audience instead of a new one (:mod:`tokensmith.services.token_reuse`).
+    reuse_tokens: bool = False
+    #: ``client_secret`` (the secret above) or ``private_key_jwt`` (RFC 7523 §2.2: signed assertions,
+    #: checked against ``jwks`` or the keys published at ``jwks_uri``; the secret hash is then unusable).
+    auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET
+    jwks: tuple[ClientKey, ...] = ()
+    jwks_uri: str | None = None
+    #: RFC 9449 §5: token requests without a DPoP proof are refused.
+    require_dpop: bool = False
 
     @property
     def kind(self) -> CredentialKind:
         return CredentialKind.ORGANIZATION if self.user_id is None else CredentialKind.PERSONAL
+
+    @property
+    def key_thumbprints(self) -> list[str]:
+        """The RFC 7638 thumbprints of the registered public keys (none for a secret or a JWKS URI)."""
+        return [key.thumbprint for key in self.jwks]
 
 
 @dataclass(frozen=True)
@@ -135,6 +162,10 @@ class AccessTokenRecord:
     scopes: frozenset[str]
     issued_at: datetime
     expires_at: datetime
+    #: The resource the token is for (RFC 8707); ``None`` is the deployment's default audience.
+    audience: str | None = None
+    #: RFC 9449 §6: the thumbprint of the key a DPoP-bound token is bound to (``cnf.jkt``).
+    dpop_jkt: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ from tokensmith.core.errors import InvalidRequest
 #: Lets a credential introspect tokens of every organisation: what a platform's own API (one
 #: resource server for all tenants) needs. Only the operator can grant it.
 INTROSPECT_ALL_SCOPE = "tokens:introspect"
+#: Lets a person's token add and delete resources (RFC 8707) through the management API: a
+#: server-wide power, so like INTROSPECT_ALL_SCOPE only the operator can grant it.
+RESOURCES_ADMIN_SCOPE = "resources:write"
 
 # RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F)) - {'"', "\\"}

@@ -43,6 +43,9 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "org-switched": "Organisation switched.",
     "credential-renamed": "Credential saved.",
+    "credential-reuse-saved": "Token reuse saved.",
+    "credential-keys-registered": "Credential created. It has no secret: your client signs each token "
+    "request with its private key (private_key_jwt).",
     "credential-deleted": "Credential deleted. Its secret no longer works.",
     "token-updated": "Token saved.",
     "token-revoked": "Token revoked. It no longer works.",
@@ -50,6 +53,11 @@ NOTICES = {
     "member-added": "Member added.",
     "member-removed": "Member removed.",
     "policy-saved": "Policy saved.",
+    "app-revoked": "App revoked. Its tokens no longer work.",
+    "webhook-deleted": "Webhook endpoint deleted, with its deliveries.",
+    "webhook-enabled": "Webhook endpoint enabled. Its queued deliveries are sent again.",
+    "webhook-disabled": "Webhook endpoint disabled. Nothing is sent to it until it is enabled again.",
+    "webhook-replayed": "Delivery queued again: it is sent shortly, with the same webhook-id.",
 }
 
 

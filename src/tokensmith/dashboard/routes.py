@@ -12,6 +12,8 @@ from starlette.staticfiles import StaticFiles
 
 from tokensmith.dashboard.areas import (
     audit,
+    authorize,
+    authorized_apps,
     credential_secrets,
     credentials,
     members,
@@ -20,6 +22,7 @@ from tokensmith.dashboard.areas import (
     test_call,
     token_new,
     tokens,
+    webhooks,
 )
 from tokensmith.dashboard.pages import HERE, PageRoute, build_environment, page
 from tokensmith.services.container import Services
@@ -34,6 +37,9 @@ AREAS: tuple[list[PageRoute], ...] = (
     members.ROUTES,
     policy.ROUTES,
     audit.ROUTES,
+    webhooks.ROUTES,
+    authorize.ROUTES,
+    authorized_apps.ROUTES,
 )
 
 

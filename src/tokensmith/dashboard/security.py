@@ -31,7 +31,11 @@ PAGE_HEADERS = {
 
 def add_page_headers(response: Response) -> Response:
     for name, value in PAGE_HEADERS.items():
-        response.headers[name] = value
+        if name == "Content-Security-Policy":
+            # A page may widen only its own policy (the consent page's form-action, areas/authorize.py).
+            response.headers.setdefault(name, value)
+        else:
+            response.headers[name] = value
     return response
 
 

@@ -27,6 +27,7 @@ from tokensmith.http.body_limit import BodyCaps, BodyLimit
 from tokensmith.http.errors import EXCEPTION_HANDLERS
 from tokensmith.http.management import hot_reads
 from tokensmith.http.management import install as install_management_api
+from tokensmith.http.metrics_route import metrics_routes
 from tokensmith.http.oauth_routes import Endpoint, OAuthRoutes
 from tokensmith.http.ops_routes import ops_routes
 from tokensmith.http.token_endpoint import TokenEndpoint
@@ -60,10 +61,14 @@ def create_app(
         gc.freeze()
         flusher = asyncio.create_task(_flush_usage_forever(svc))
         housekeeper = asyncio.create_task(_housekeeping_forever(svc))
+        webhook_sender = asyncio.create_task(_deliver_webhooks_forever(svc))
         try:
             async with mcp.running():
                 yield
         finally:
+            webhook_sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await webhook_sender
             housekeeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeper
@@ -94,6 +99,7 @@ def create_app(
     oauth = OAuthRoutes(svc, token_endpoint)
     app.router.routes.extend(oauth.routes())
     app.router.routes.extend(ops_routes(svc))
+    app.router.routes.extend(metrics_routes(svc))
     install_management_api(app)
     app.router.routes.extend(mcp.routes())
     # The dashboard last: the OAuth, management and MCP routes keep priority.
@@ -162,3 +168,17 @@ async def _housekeeping_forever(services: Services) -> None:
         except Exception:  # noqa: BLE001 - try again next round after a storage blip
             log.warning("could not run token housekeeping; will retry")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
+
+
+async def _deliver_webhooks_forever(services: Services) -> None:
+    """Send due webhook deliveries (services/webhook_delivery.py), safe from every process at once:
+    each delivery is claimed by one of them. A full batch is followed at once by the next."""
+    deliverer = services.webhook_deliverer
+    while True:
+        busy = False
+        try:
+            done = await asyncio.to_thread(deliverer.deliver_due)
+            busy = done.attempted > 0
+        except Exception:  # noqa: BLE001 - try again next round after a storage blip
+            log.warning("could not deliver webhooks; will retry")
+        await asyncio.sleep(0.05 if busy else services.settings.webhook_poll_seconds)

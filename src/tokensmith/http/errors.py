@@ -21,8 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tokensmith.core.errors import (
+    DPoPUnauthenticated,
     InsufficientScope,
     InvalidClient,
+    InvalidDPoPProof,
     OAuthError,
     ProblemError,
     StorageUnavailable,
@@ -30,6 +32,7 @@ from tokensmith.core.errors import (
     TokensmithError,
     TooManyRequests,
 )
+from tokensmith.verify.dpop import DPOP_ALGORITHMS
 
 log = logging.getLogger("tokensmith.http")
 
@@ -70,6 +73,8 @@ def oauth_error_response(
         headers["WWW-Authenticate"] = f'Basic realm="{realm}", charset="UTF-8"'
     if exc.retry_after is not None:
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, InvalidDPoPProof) and exc.nonce is not None:
+        headers["DPoP-Nonce"] = exc.nonce  # RFC 9449 §8.1
     if exc.detail:
         log.info("oauth error %s: %s", exc.error, exc.detail)
     return JSONResponse(body, status_code=exc.status, headers=headers)
@@ -91,6 +96,9 @@ def bearer_challenge(exc: ProblemError, realm: str = "tokensmith") -> str | None
     """
     if isinstance(exc, InsufficientScope):
         return f'Bearer realm="{realm}", error="insufficient_scope", scope="{_quoted(exc.scope)}"'
+    if isinstance(exc, DPoPUnauthenticated):
+        # RFC 9449 §7.1: the DPoP scheme's challenge names the accepted proof algorithms.
+        return f'DPoP realm="{realm}", error="{exc.code}", algs="{" ".join(DPOP_ALGORITHMS)}"'
     if exc.status != 401:
         return None
     if exc.code == "invalid_token":
@@ -110,6 +118,8 @@ def problem_from(exc: ProblemError) -> JSONResponse:
     headers = {"WWW-Authenticate": challenge} if challenge is not None else {}
     if isinstance(exc, TooManyRequests):
         headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, DPoPUnauthenticated) and exc.nonce is not None:
+        headers["DPoP-Nonce"] = exc.nonce  # RFC 9449 §9
     return problem_response(exc.status, exc.code, exc.title, exc.description, headers or None)
 
 

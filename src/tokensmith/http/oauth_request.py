@@ -5,7 +5,8 @@ Framework-light: it reads a Starlette request into plain values. Every malformat
 
 * the body is read up to a cap, must be UTF-8 and ``application/x-www-form-urlencoded``
   (or JSON on the JSON dialects);
-* no parameter may repeat (§3.2), none may come from the query string;
+* no parameter may repeat (§3.2) — a repeated ``resource`` (RFC 8707 §2) is ``invalid_target``,
+  one token being for one resource — none may come from the query string;
 * Basic credentials are base64, then UTF-8, then split at the first ``:``, then each half
   form-decoded (§2.3.1 — so ``%3A``, ``%25`` and ``+`` mean what they say); a stray ``%``,
   escapes that are not UTF-8, or control characters (CR, LF, NUL) are ``invalid_request``;
@@ -25,7 +26,8 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.requests import Request
 
-from tokensmith.core.errors import InvalidRequest
+from tokensmith.core.client_assertion import ASSERTION_TYPE
+from tokensmith.core.errors import InvalidClient, InvalidRequest, InvalidTarget
 
 MAX_PARAMETERS = 32
 V = TypeVar("V")
@@ -43,6 +45,9 @@ class ClientAuth:
     client_secret: str
     #: True when the credentials came in an Authorization: Basic header.
     basic: bool
+    #: RFC 7523 §2.2 ``private_key_jwt``: the signed ``client_assertion`` (then ``client_secret`` is
+    #: empty, and ``client_id`` too when the body names none: the assertion's ``iss`` does).
+    assertion: str | None = None
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -121,6 +126,9 @@ def _unique(pairs: list[tuple[str, V]], what: str = "parameter") -> dict[str, V]
     params: dict[str, V] = {}
     for name, value in pairs:
         if name in params:
+            if name == "resource":
+                # RFC 8707 §2 allows it; a token here has one audience (tokensmith.core.resources).
+                raise InvalidTarget("A token is issued for one resource at a time: send one resource.")
             raise InvalidRequest(f"The {what} {name} is repeated.")
         params[name] = value
     return params
@@ -200,10 +208,17 @@ def parse_basic(credentials: str) -> ClientAuth:
 def client_auth(
     request: Request, params: dict[str, Any], *, id_key: str = "client_id", secret_key: str = "client_secret"
 ) -> ClientAuth | None:
-    """Exactly one of client_secret_basic or client_secret_post (RFC 6749 §2.3)."""
+    """Exactly one of client_secret_basic, client_secret_post (RFC 6749 §2.3) or a client
+    assertion (RFC 7521 §4.2, :func:`assertion_auth`)."""
     header = authorization(request)
     body_id = string_param(params, id_key)
     body_secret = string_param(params, secret_key)
+    if "client_assertion" in params or "client_assertion_type" in params:
+        if header is not None or body_secret is not None:
+            raise InvalidRequest(
+                "Use exactly one client authentication method: an assertion, Basic or a secret."
+            )
+        return assertion_auth(params, body_id)
     if header is not None and header[0] == "basic":
         if body_secret is not None:
             raise InvalidRequest("Use exactly one client authentication method: Basic or the request body.")
@@ -218,3 +233,20 @@ def client_auth(
             raise InvalidRequest(f"{id_key} is required with {secret_key}.")
         return _no_control(ClientAuth(body_id, body_secret, basic=False))
     return None
+
+
+def assertion_auth(params: dict[str, Any], client_id: str | None) -> ClientAuth:
+    """RFC 7521 §4.2: ``client_assertion_type`` and ``client_assertion`` together; the only
+    type accepted is RFC 7523 §2.2's JWT bearer (``invalid_client`` for any other)."""
+    assertion_type = string_param(params, "client_assertion_type")
+    assertion = string_param(params, "client_assertion")
+    if assertion_type is None or not assertion:
+        raise InvalidRequest("client_assertion and client_assertion_type go together.")
+    if assertion_type != ASSERTION_TYPE:
+        raise InvalidClient(
+            "The client_assertion_type is not supported.", detail=f"assertion type {assertion_type[:100]!r}"
+        )
+    auth = ClientAuth(client_id or "", "", basic=False, assertion=assertion)
+    if _CONTROL.search(assertion):
+        raise InvalidRequest("The client assertion contains control characters.")
+    return _no_control(auth)

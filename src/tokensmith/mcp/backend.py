@@ -1,6 +1,6 @@
 """What the MCP tools act on: this server's services, or a remote Tokensmith over its management API.
 
-:class:`Backend` is the seven operations, blocking (the tools run them in a worker thread); the
+:class:`Backend` is the twelve operations, blocking (the tools run them in a worker thread); the
 arguments of each are declared once, as the ``TypedDict`` its keywords unpack. :class:`LocalBackend`
 calls :mod:`tokensmith.services` on behalf of one :class:`~tokensmith.core.actors.Actor` (so scopes,
 roles, organisation boundaries and audit events are the services' own); :class:`RemoteBackend` is the
@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Protocol, TypedDict, Unpack
+from typing import Any, NotRequired, Protocol, TypedDict, Unpack
 
 import httpx
 from mcp.server.mcpserver.exceptions import ToolError
@@ -27,6 +27,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from tokensmith.client import ManagementClient
 from tokensmith.client.errors import ApiError, TokensmithClientError
 from tokensmith.core.actors import Actor
+from tokensmith.core.client_keys import ClientAuthMethod
 from tokensmith.core.errors import Forbidden, OAuthError, ProblemError, StorageUnavailable
 from tokensmith.core.records import CredentialKind, TokenFormat
 from tokensmith.services.container import Services
@@ -37,8 +38,14 @@ from tokensmith.wire.credentials import (
     DeletedCredential,
     TokenFormatName,
 )
-from tokensmith.wire.page import Page
+from tokensmith.wire.page import Items, Page
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut, RevokedToken
+from tokensmith.wire.webhooks import (
+    CreatedWebhookEndpointOut,
+    DeletedWebhook,
+    WebhookDeliveryOut,
+    WebhookEndpointOut,
+)
 
 
 class TokenQuery(TypedDict):
@@ -69,6 +76,19 @@ class NewCredential(TypedDict):
     token_format: TokenFormatName | None
     token_ttl: int | None
     description: str
+    #: RFC 9449 §5: token requests without a DPoP proof are refused.
+    require_dpop: bool
+    #: A keyless (private_key_jwt, RFC 7523 §2.2) credential: its public keys, or where it publishes them.
+    jwks: NotRequired[dict[str, Any] | None]
+    jwks_uri: NotRequired[str | None]
+    #: Token requests are answered with the still-valid token already issued.
+    reuse_tokens: NotRequired[bool]
+
+
+class NewWebhook(TypedDict):
+    url: str
+    events: list[str]
+    description: str
 
 
 class Backend(Protocol):
@@ -87,6 +107,18 @@ class Backend(Protocol):
     ) -> CreatedCredentialOut: ...
 
     def delete_credential(self, credential_id: str) -> DeletedCredential: ...
+
+    # The webhooks of the organisation the caller acts in.
+
+    def list_webhooks(self) -> Items[WebhookEndpointOut]: ...
+
+    def create_webhook(self, **new: Unpack[NewWebhook]) -> CreatedWebhookEndpointOut: ...
+
+    def delete_webhook(self, endpoint_id: str) -> DeletedWebhook: ...
+
+    def list_webhook_deliveries(self, endpoint_id: str, *, limit: int) -> Items[WebhookDeliveryOut]: ...
+
+    def replay_webhook_delivery(self, endpoint_id: str, delivery_id: str) -> WebhookDeliveryOut: ...
 
 
 def tool_error(exc: BaseException) -> ToolError | None:
@@ -166,10 +198,13 @@ class LocalBackend:
             scopes=new["scopes"],
             token_ttl=new["token_ttl"],
             description=new["description"],
+            **_key_material(new),
+            require_dpop=new["require_dpop"],
+            reuse_tokens=new.get("reuse_tokens", False),
         )
         token_format = new["token_format"]
         created = create() if token_format is None else create(token_format=TokenFormat(token_format))
-        return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
+        return CreatedCredentialOut.of(created.credential, client_secret=created.shown_secret)
 
     def regenerate_credential_secret(self, credential_id: str, *, grace_seconds: int) -> CreatedCredentialOut:
         created = self._s.credentials.regenerate(self._actor, credential_id, grace_seconds=grace_seconds)
@@ -177,6 +212,25 @@ class LocalBackend:
 
     def delete_credential(self, credential_id: str) -> DeletedCredential:
         return DeletedCredential(id=self._s.credentials.delete(self._actor, credential_id).id, deleted=True)
+
+    def list_webhooks(self) -> Items[WebhookEndpointOut]:
+        return Items.of(WebhookEndpointOut.of, self._s.webhooks.list(self._actor, self._org_id()))
+
+    def create_webhook(self, **new: Unpack[NewWebhook]) -> CreatedWebhookEndpointOut:
+        created = self._s.webhooks.create(self._actor, self._org_id(), **new)
+        return CreatedWebhookEndpointOut.of(created.endpoint, secret=created.secret)
+
+    def delete_webhook(self, endpoint_id: str) -> DeletedWebhook:
+        deleted = self._s.webhooks.delete(self._actor, self._org_id(), endpoint_id)
+        return DeletedWebhook(id=deleted.id, deleted=True)
+
+    def list_webhook_deliveries(self, endpoint_id: str, *, limit: int) -> Items[WebhookDeliveryOut]:
+        found = self._s.webhooks.deliveries(self._actor, self._org_id(), endpoint_id, limit=limit)
+        return Items.of(WebhookDeliveryOut.of, found)
+
+    def replay_webhook_delivery(self, endpoint_id: str, delivery_id: str) -> WebhookDeliveryOut:
+        again = self._s.webhooks.replay(self._actor, self._org_id(), endpoint_id, delivery_id)
+        return WebhookDeliveryOut.of(again)
 
 
 # -- remote: another Tokensmith, over its management API ----------------------------------------------
@@ -189,6 +243,13 @@ class RemoteBackend:
 
     def __init__(self, client: ManagementClient) -> None:
         self._api = client
+        self._org: str | None = None
+
+    def _org_id(self) -> str:
+        """The organisation the token acts in (``GET /api/me``, asked once)."""
+        if self._org is None:
+            self._org = self._api.me().org.id
+        return self._org
 
     def list_tokens(self, **query: Unpack[TokenQuery]) -> Page[PersonalTokenOut]:
         page = self._api.list_tokens(
@@ -222,6 +283,10 @@ class RemoteBackend:
             token_format=new["token_format"],
             token_ttl=new["token_ttl"],
             description=new["description"] or None,
+            jwks=new.get("jwks"),
+            jwks_uri=new.get("jwks_uri"),
+            require_dpop=new["require_dpop"] or None,
+            reuse_tokens=new.get("reuse_tokens") or None,
         )
         return CreatedCredentialOut.of(created)
 
@@ -233,3 +298,32 @@ class RemoteBackend:
     def delete_credential(self, credential_id: str) -> DeletedCredential:
         self._api.delete_credential(credential_id)
         return DeletedCredential(id=credential_id, deleted=True)
+
+    def list_webhooks(self) -> Items[WebhookEndpointOut]:
+        return Items.of(WebhookEndpointOut.of, self._api.list_webhooks(self._org_id()))
+
+    def create_webhook(self, **new: Unpack[NewWebhook]) -> CreatedWebhookEndpointOut:
+        created = self._api.create_webhook(
+            self._org_id(), new["url"], new["events"], description=new["description"] or None
+        )
+        return CreatedWebhookEndpointOut.of(created)
+
+    def delete_webhook(self, endpoint_id: str) -> DeletedWebhook:
+        self._api.delete_webhook(self._org_id(), endpoint_id)
+        return DeletedWebhook(id=endpoint_id, deleted=True)
+
+    def list_webhook_deliveries(self, endpoint_id: str, *, limit: int) -> Items[WebhookDeliveryOut]:
+        found = self._api.list_webhook_deliveries(self._org_id(), endpoint_id, limit=limit)
+        return Items.of(WebhookDeliveryOut.of, found)
+
+    def replay_webhook_delivery(self, endpoint_id: str, delivery_id: str) -> WebhookDeliveryOut:
+        again = self._api.replay_webhook_delivery(self._org_id(), endpoint_id, delivery_id)
+        return WebhookDeliveryOut.of(again)
+
+
+def _key_material(new: NewCredential) -> dict[str, Any]:
+    """The services' private_key_jwt arguments for a new credential (none for a secret-based one)."""
+    jwks, jwks_uri = new.get("jwks"), new.get("jwks_uri")
+    if jwks is None and jwks_uri is None:
+        return {}
+    return {"auth_method": ClientAuthMethod.PRIVATE_KEY_JWT, "jwks": jwks, "jwks_uri": jwks_uri}

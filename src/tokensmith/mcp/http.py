@@ -2,8 +2,9 @@
 
 - Every request is authenticated on its own (``Authorization: Bearer``, RFC 6750 §2.1) by the same
   :class:`~tokensmith.services.authentication.BearerAuthenticator` as the management API: a personal
-  access token, or a user's JWT access token. A JWT whose ``aud`` is not this deployment's audience is
-  refused there (RFC 9068 §4), as is a client's token.
+  access token, or a user's JWT access token. A JWT whose ``aud`` is not ``/mcp``'s own resource URI
+  (RFC 8707; the MCP authorization specification's audience rule) is refused there with
+  ``invalid_token`` (RFC 9068 §4), as is a client's token.
 - Without a valid token the answer is ``401`` with ``WWW-Authenticate: Bearer resource_metadata="…"``
   (RFC 9728 §5.1), pointing at the protected-resource metadata served at
   ``/.well-known/oauth-protected-resource/mcp`` and ``/.well-known/oauth-protected-resource`` (§3).
@@ -30,18 +31,18 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from tokensmith.core.actors import Actor, Transport
-from tokensmith.core.errors import StorageUnavailable, TooManyRequests, Unauthenticated
+from tokensmith.core.errors import DPoPUnauthenticated, StorageUnavailable, TooManyRequests, Unauthenticated
 from tokensmith.mcp.server import ACTOR_STATE_KEY, build_server, request_resolver
 from tokensmith.mcp.tools import REQUIRED_SCOPES
 from tokensmith.services.container import Services
+from tokensmith.services.resources import MCP_PATH
+from tokensmith.verify.dpop import DPOP_ALGORITHMS
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
+from tokensmith.web.dpop_request import dpop_request
 
-MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
 TOKEN_IN_URL = "send the token in the Authorization header, never in the URL"
-#: The scopes the tools check (``scopes_supported``, RFC 9728 §2).
-TOOL_SCOPES = ("credentials:read", "credentials:write", "tokens:read", "tokens:write")
 
 
 class McpEndpoint:
@@ -52,14 +53,16 @@ class McpEndpoint:
         issuer = services.issuer.rstrip("/")
         parts = urlsplit(issuer)
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        #: The protected resource's identifier (RFC 9728 §1.2): the MCP endpoint's URL.
-        self.resource = issuer + MCP_PATH
+        registered = services.resources.builtin("mcp")
+        #: The protected resource's identifier (RFC 9728 §1.2): the MCP endpoint's URL, the built-in
+        #: ``mcp`` resource of the registry (RFC 8707) — the only ``aud`` this endpoint accepts.
+        self.resource = registered.uri
         #: RFC 9728 §3.1: the well-known segment goes between the host and the resource's path.
         self.metadata_url = f"{self.origin}{METADATA_PATH}{parts.path}{MCP_PATH}"
         self._metadata = {
             "resource": self.resource,
             "authorization_servers": [services.issuer],
-            "scopes_supported": list(TOOL_SCOPES),
+            "scopes_supported": sorted(registered.scopes),
             "bearer_methods_supported": ["header"],
             "resource_name": "Tokensmith MCP server",
         }
@@ -114,9 +117,11 @@ class McpEndpoint:
         if token is None:
             await self._unauthorized(None)(scope, receive, send)
             return
+        scheme = request.headers.get("authorization", "").partition(" ")[0].lower()
         authenticate = partial(
             self._services.bearer.authenticate,
             token,
+            dpop=dpop_request(request, self._services.issuer) if scheme == "dpop" else None,
             transport=Transport.MCP,
             ip=client_ip(
                 request, self._services.settings.trust_forwarded_for, self._services.settings.forwarded_hops
@@ -124,6 +129,9 @@ class McpEndpoint:
         )
         try:
             actor = await call_blocking(self._services.database, authenticate)
+        except DPoPUnauthenticated as exc:
+            await self._dpop_unauthorized(exc)(scope, receive, send)
+            return
         except Unauthenticated as exc:
             await self._unauthorized(exc.description)(scope, receive, send)
             return
@@ -173,6 +181,17 @@ class McpEndpoint:
             403,
             headers={"WWW-Authenticate": challenge, "Cache-Control": "no-store"},
         )
+
+    def _dpop_unauthorized(self, exc: DPoPUnauthenticated) -> Response:
+        """RFC 9449 §7.1 / §9: a DPoP-bound token with a bad or nonce-less proof."""
+        challenge = (
+            f'DPoP error="{exc.code}", error_description="{_quoted(exc.description)}", '
+            f'algs="{" ".join(DPOP_ALGORITHMS)}", resource_metadata="{self.metadata_url}"'
+        )
+        headers = {"WWW-Authenticate": challenge, "Cache-Control": "no-store"}
+        if exc.nonce is not None:
+            headers["DPoP-Nonce"] = exc.nonce
+        return JSONResponse({"error": exc.code, "error_description": exc.description}, 401, headers=headers)
 
     def _unauthorized(self, description: str | None) -> Response:
         """RFC 6750 §3 / RFC 9728 §5.1: no error code when no token was sent, ``invalid_token`` otherwise."""
@@ -242,12 +261,12 @@ def _missing_scope(body: bytes, actor: Actor) -> str | None:
 
 
 def _bearer(header: str | None) -> str | None:
-    """RFC 6750 §2.1: ``Bearer <token>`` (scheme case-insensitive)."""
+    """RFC 6750 §2.1: ``Bearer <token>``, or RFC 9449 §7.1 ``DPoP <token>`` (scheme case-insensitive)."""
     if header is None:
         return None
     scheme, _, value = header.partition(" ")
     value = value.strip()
-    if scheme.lower() != "bearer" or not value:
+    if scheme.lower() not in ("bearer", "dpop") or not value:
         return None
     return value
 

@@ -20,15 +20,16 @@ from tokensmith.storage.database import Database
 ACTOR_STATE_KEY = "tokensmith_actor"
 
 INSTRUCTIONS = (
-    "Manage Tokensmith personal access tokens and API credentials (OAuth clients) as the user whose token "
-    "this connection uses. The token's scopes are a ceiling and the user's role still applies: "
-    "organisation credentials need an owner or admin. New tokens and client secrets appear in a result "
-    "once and never again; give them to the user and do not repeat them elsewhere."
+    "Manage Tokensmith personal access tokens, API credentials (OAuth clients) and the organisation's "
+    "webhook endpoints as the user whose token this connection uses. The token's scopes are a ceiling and "
+    "the user's role still applies: organisation credentials and webhooks need an owner or admin. New "
+    "tokens, client secrets and webhook signing secrets appear in a result once and never again; give "
+    "them to the user and do not repeat them elsewhere."
 )
 
 
 def build_server(resolve: BackendResolver, database: Database | None = None) -> MCPServer:
-    """The MCP server with the seven tools; ``resolve`` decides what each call acts on, as whom;
+    """The MCP server with the twelve tools; ``resolve`` decides what each call acts on, as whom;
     ``database`` is the one a local backend works on (its deadline bounds each call)."""
     server: MCPServer = MCPServer(
         "tokensmith", title="Tokensmith", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING"

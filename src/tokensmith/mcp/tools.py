@@ -1,9 +1,9 @@
-"""The seven MCP tools, one-to-one with the management API (seed 001: "mirror the REST API").
+"""The twelve MCP tools, one-to-one with the management API (seed 001: "mirror the REST API").
 
 Each tool validates its arguments against the JSON schema its signature declares (the SDK does),
 resolves the :class:`~tokensmith.mcp.backend.Backend` for the caller, and runs the one blocking
 operation in a worker thread. Rules (scopes as a ceiling, roles, organisation boundaries, audit)
-live in the services, never here.
+live in the services, never here. The webhook tools are :mod:`tokensmith.mcp.webhook_tools`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from mcp.types import ToolAnnotations
 from pydantic import AwareDatetime, Field
 from starlette.requests import Request
 
+from tokensmith.mcp.arguments import CREATE, DESTROY, READ, Cursor, Description, Limit, Name, ObjectId, Scopes
 from tokensmith.mcp.backend import Backend, tool_errors
+from tokensmith.mcp.webhook_tools import WEBHOOK_SCOPES, WebhookTools
 from tokensmith.storage.database import Database
 from tokensmith.web.blocking import run_in_worker
 from tokensmith.wire.credentials import (
@@ -36,29 +38,6 @@ T = TypeVar("T")
 #: Runs in a worker thread, so it may authenticate against the database.
 BackendResolver = Callable[[Request | None], Backend]
 
-Limit = Annotated[int, Field(ge=1, le=200, description="Page size (1-200).")]
-Cursor = Annotated[str | None, Field(max_length=200, description="`next_cursor` of the previous page.")]
-Name = Annotated[str, Field(min_length=1, max_length=200, description="A label to recognise it by.")]
-Description = Annotated[str, Field(max_length=2000, description="Optional longer description.")]
-Scopes = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=200)]],
-    Field(
-        min_length=1,
-        max_length=100,
-        description='Scopes to grant, e.g. ["api/access"]; at most the scopes of the token you are using.',
-    ),
-]
-ObjectId = Annotated[str, Field(min_length=1, max_length=64)]
-
-READ = ToolAnnotations(read_only_hint=True, destructive_hint=False, open_world_hint=False)
-CREATE = ToolAnnotations(
-    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
-)
-DESTROY = ToolAnnotations(
-    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
-)
-
-
 #: The scope each tool needs (its docstring says so too). The HTTP adapter checks it before the call
 #: runs, so a token without it gets the RFC 6750 §3.1 / MCP scope challenge (403
 #: ``insufficient_scope``); the services check it again, whichever door the call came through.
@@ -70,10 +49,11 @@ REQUIRED_SCOPES: dict[str, str] = {
     "create_credential": "credentials:write",
     "regenerate_credential_secret": "credentials:write",
     "delete_credential": "credentials:write",
+    **WEBHOOK_SCOPES,
 }
 
 
-class Tools:
+class Tools(WebhookTools):
     """The tools, bound to how a call finds its backend; :meth:`all` lists them for the server."""
 
     def __init__(self, resolve: BackendResolver, database: Database | None = None) -> None:
@@ -187,8 +167,34 @@ class Tools:
             int | None, Field(ge=60, description="Access-token lifetime in seconds (default 3600).")
         ] = None,
         description: Description = "",
+        jwks: Annotated[
+            dict[str, Any] | None,
+            Field(
+                description='Keyless (private_key_jwt): the client\'s PUBLIC keys, a JWK Set {"keys": [...]} '
+                "or one JWK. The credential then has no secret; the client signs assertions."
+            ),
+        ] = None,
+        jwks_uri: Annotated[
+            str | None,
+            Field(
+                max_length=2000, description="Keyless (private_key_jwt): where the client publishes its keys."
+            ),
+        ] = None,
+        require_dpop: Annotated[
+            bool,
+            Field(
+                description="Refuse token requests without a DPoP proof (RFC 9449 sender-constrained tokens)."
+            ),
+        ] = False,
+        reuse_tokens: Annotated[
+            bool,
+            Field(
+                description="Answer a token request with the still-valid token already issued, not a new one."
+            ),
+        ] = False,
     ) -> CreatedCredentialOut:
-        """Create an API credential (client ID and secret for the client credentials grant).
+        """Create an API credential (client ID and secret for the client credentials grant), or a keyless
+        one (private_key_jwt, RFC 7523) with jwks or jwks_uri, shown by key thumbprints and with no secret.
 
         The client_secret is in the result this once and never again. Needs the credentials:write scope."""
         return await self._run(
@@ -200,6 +206,10 @@ class Tools:
                 token_format=token_format,
                 token_ttl=token_ttl,
                 description=description,
+                jwks=jwks,
+                jwks_uri=jwks_uri,
+                require_dpop=require_dpop,
+                reuse_tokens=reuse_tokens,
             ),
         )
 
@@ -239,6 +249,7 @@ class Tools:
             (self.create_credential, CREATE),
             (self.regenerate_credential_secret, DESTROY),
             (self.delete_credential, DESTROY),
+            *self.webhook_tools(),
         ]
 
 

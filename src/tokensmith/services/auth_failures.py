@@ -122,5 +122,18 @@ class AuthFailureLimiter:
             return False
         return bool(self._limiter.hit(RateLimitItemPerMinute(1), "burst", *key))
 
+    def request_refused(self, name: str, ip: str | None, per_minute: int) -> int | None:
+        """Count one request to the endpoint ``name`` from ``ip`` (every request, not failures:
+        ``POST /api/credentials/revoke-leaked``); seconds to wait when it is over ``per_minute``."""
+        if not ip:
+            return None
+        item = RateLimitItemPerMinute(per_minute)
+        if self._count(lambda: self._limiter.hit(item, "requests", name, ip), True):
+            return None
+        reset = self._count(
+            lambda: self._limiter.get_window_stats(item, "requests", name, ip)[0], time.time()
+        )
+        return max(1, math.ceil(reset - time.time()))
+
     def reset(self) -> None:
         self._storage.reset()

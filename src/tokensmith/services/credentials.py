@@ -12,22 +12,21 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
-from tokensmith.core import delegation, ids, permissions, policies
+from tokensmith.core import client_keys, delegation, ids, permissions
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor
+from tokensmith.core.client_keys import ClientAuthMethod
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import (
     BadRequest,
     Conflict,
-    Forbidden,
-    InvalidClient,
     NotFound,
 )
 from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Credential, CredentialKind, Organization, TokenFormat
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.credential_authentication import USAGE_KIND, CredentialAuthentication
+from tokensmith.services.credential_settings import CredentialSettings
 from tokensmith.services.pages import Page, PendingUse
 from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
@@ -36,19 +35,24 @@ from tokensmith.storage.repositories.credentials import CredentialLookup, Creden
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 
 MAX_GRACE_SECONDS = 7 * 24 * 3600
-USAGE_KIND = "credential"
 
 
 @dataclass(frozen=True)
 class CreatedCredential:
     credential: Credential
+    #: The secret, shown once; empty for a ``private_key_jwt`` credential, which has none.
     client_secret: str
+
+    @property
+    def shown_secret(self) -> str | None:
+        """The secret as the adapters show it: ``None`` for a key-based credential."""
+        return self.client_secret or None
 
 
 CredentialPage = Page[Credential]
 
 
-class CredentialService:
+class CredentialService(CredentialSettings, CredentialAuthentication):
     def __init__(
         self,
         database: Database,
@@ -61,6 +65,8 @@ class CredentialService:
         scope_registry: dict[str, str],
         default_ttl: int,
         max_ttl: int,
+        key_algorithms: tuple[str, ...] = client_keys.DEFAULT_ALGORITHMS,
+        require_https_jwks_uri: bool = True,
     ) -> None:
         self._db = database
         self._lookup = CredentialLookup(database)
@@ -74,6 +80,8 @@ class CredentialService:
         self._registry = scope_registry
         self._default_ttl = default_ttl
         self._max_ttl = max_ttl
+        self.key_algorithms = key_algorithms
+        self._require_https_jwks_uri = require_https_jwks_uri
         usage.register(
             USAGE_KIND, lambda c, uses: CredentialRepository(c).touch_many({k: v[0] for k, v in uses.items()})
         )
@@ -96,9 +104,18 @@ class CredentialService:
         token_format: TokenFormat = TokenFormat.JWT,
         token_ttl: int | None = None,
         description: str = "",
+        reuse_tokens: bool = False,
+        auth_method: ClientAuthMethod = ClientAuthMethod.CLIENT_SECRET,
+        jwks: Any = None,
+        jwks_uri: str | None = None,
+        require_dpop: bool = False,
     ) -> CreatedCredential:
+        """A new credential. ``auth_method=private_key_jwt`` (RFC 7523 §2.2) takes exactly one of
+        ``jwks`` (a JWK Set or one JWK, public keys only) or ``jwks_uri``, and makes no secret.
+        ``require_dpop``: the client's token requests must carry a DPoP proof (RFC 9449 §5)."""
         permissions.require_scope(actor, "credentials:write")
         permissions.require_org(actor, org_id)
+        keys, jwks_uri = self._key_material(auth_method, jwks, jwks_uri)
         name = clean_name(name)
         ttl = self._default_ttl if token_ttl is None else token_ttl
         if not 60 <= ttl <= self._max_ttl:
@@ -123,7 +140,8 @@ class CredentialService:
             name=name,
             description=clean_description(description),
             secret_hash=secret.hashed,
-            secret_hint=secret.hint,
+            # A key-based credential's secret is never shown nor accepted: not even its hint goes out.
+            secret_hint=secret.hint if auth_method is ClientAuthMethod.CLIENT_SECRET else "",
             previous_secret_hash=None,
             previous_secret_expires_at=None,
             scopes=granted,
@@ -133,6 +151,11 @@ class CredentialService:
             created_at=now,
             updated_at=now,
             last_used_at=None,
+            reuse_tokens=reuse_tokens,
+            auth_method=auth_method,
+            jwks=keys,
+            jwks_uri=jwks_uri,
+            require_dpop=require_dpop,
         )
         with self._db.transaction() as connection:
             orgs = OrganizationRepository(connection)
@@ -147,10 +170,39 @@ class CredentialService:
                 # A personal credential acts for its owner: never more than their role may grant.
                 delegation.check_owner_may_grant(owner.role, granted)
             CredentialRepository(connection).insert(credential)
-            details = {"kind": kind.value, "scopes": sorted(granted), "token_format": token_format.value}
+            details: dict[str, Any] = {
+                "kind": kind.value,
+                "scopes": sorted(granted),
+                "token_format": token_format.value,
+                "require_dpop": require_dpop,
+            }
+            if reuse_tokens:
+                details["reuse_tokens"] = True
+            if auth_method is ClientAuthMethod.PRIVATE_KEY_JWT:
+                details |= {"auth_method": auth_method.value, "key_thumbprints": [k.thumbprint for k in keys]}
+                if jwks_uri is not None:
+                    details["jwks_uri"] = jwks_uri
             self._audited(connection, actor, "created", credential, credential.name, details)
+        if auth_method is ClientAuthMethod.PRIVATE_KEY_JWT:
+            return CreatedCredential(credential, "")  # its secret hash is never shown nor usable
         # Shown once, only now that the record is committed.
         return CreatedCredential(credential, secret.plain)
+
+    def _key_material(
+        self, auth_method: ClientAuthMethod, jwks: Any, jwks_uri: str | None
+    ) -> tuple[tuple[client_keys.ClientKey, ...], str | None]:
+        """The checked keys or URI of a new credential (none for a secret-based one)."""
+        if auth_method is ClientAuthMethod.CLIENT_SECRET:
+            if jwks is not None or jwks_uri is not None:
+                raise BadRequest("jwks and jwks_uri need auth_method private_key_jwt", field="auth_method")
+            return (), None
+        if (jwks is None) == (jwks_uri is None):
+            raise BadRequest(
+                "a private_key_jwt credential needs exactly one of jwks or jwks_uri", field="jwks"
+            )
+        if jwks_uri is not None:
+            return (), client_keys.check_jwks_uri(jwks_uri, require_https=self._require_https_jwks_uri)
+        return client_keys.parse_jwks(jwks, self.key_algorithms), None
 
     def list(
         self,
@@ -232,7 +284,10 @@ class CredentialService:
         now = self._clock.now()
         with self._db.transaction() as connection:
             repo = CredentialRepository(connection)
-            credential = self._changeable(repo, actor, credential_ref)
+            refusal = "this credential authenticates with private_key_jwt: it has keys, not a secret"
+            credential = self._changeable_using(
+                repo, actor, credential_ref, ClientAuthMethod.CLIENT_SECRET, refusal
+            )
             previous_hash = credential.secret_hash if grace_seconds else None
             previous_until = now + timedelta(seconds=grace_seconds) if grace_seconds else None
             updated = replace(
@@ -269,70 +324,3 @@ class CredentialService:
             repo.delete(credential.id)
             self._audited(connection, actor, "deleted", credential, credential.name)
         return credential
-
-    def _audited(
-        self,
-        connection: Connection,
-        actor: Actor,
-        action: str,
-        credential: Credential,
-        hint: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """Audit ``credential.<action>`` of ``credential`` (its client ID, and ``hint`` to show)."""
-        self._audit.record(
-            connection,
-            actor,
-            f"credential.{action}",
-            org_id=credential.org_id,
-            target_kind="credential",
-            target_id=credential.client_id,
-            target_hint=hint,
-            details=details,
-        )
-
-    def _find(self, repo: CredentialRepository, ref: str) -> Credential | None:
-        return repo.by_client_id(ref) if ids.is_client_id(ref) else repo.get(ref)
-
-    def _visible(self, repo: CredentialRepository, actor: Actor, ref: str) -> Credential:
-        credential = self._find(repo, ref)
-        if credential is None or not permissions.can_see_credential(actor, credential):
-            raise NotFound("no such credential")
-        return credential
-
-    def _changeable(self, repo: CredentialRepository, actor: Actor, ref: str) -> Credential:
-        credential = self._visible(repo, actor, ref)
-        if not permissions.can_change_credential(actor, credential):
-            raise Forbidden("only organisation owners and admins can change organisation credentials")
-        return credential
-
-    # -- the token endpoint's hot path -----------------------------------------
-    def authenticate(self, client_id: str, client_secret: str) -> tuple[Credential, Organization]:
-        """RFC 6749 §2.3.1 client authentication, constant-time, with no early DB work for garbage.
-
-        Unknown client IDs still run a dummy comparison, so "unknown" and "wrong secret"
-        look alike from outside.
-        """
-        if not ids.is_client_id(client_id) or not secret_format.is_well_formed(client_secret, self._prefix):
-            raise InvalidClient(detail="malformed client id or secret")
-        found = self._lookup(client_id)
-        if found is None:
-            self._hasher.verify(client_secret, None)
-            raise InvalidClient(detail="unknown client")
-        credential, org = found
-        now = self._clock.now()
-        ok = self._hasher.verify(client_secret, credential.secret_hash)
-        if (
-            not ok
-            and credential.previous_secret_hash is not None
-            and credential.previous_secret_expires_at is not None
-            and now < credential.previous_secret_expires_at
-        ):
-            ok = self._hasher.verify(client_secret, credential.previous_secret_hash)
-        if not ok:
-            raise InvalidClient(detail="wrong secret")
-        policies.check_client_allowed(org.policy, credential.kind)
-        self._usage.note(USAGE_KIND, credential.id, now)
-        # Success only: a hash made under an old master key moves to the current one (deferred).
-        self._rehasher.credential_used(credential, client_secret, now)
-        return credential, org

@@ -16,15 +16,18 @@ from dataclasses import dataclass, field
 from tokensmith.core import scopes as scope_rules
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.clock import Clock
-from tokensmith.core.errors import InvalidClient, InvalidRequest, InvalidSubjectToken, SlowDown
+from tokensmith.core.errors import InvalidClient, InvalidRequest, InvalidSubjectToken, InvalidTarget, SlowDown
 from tokensmith.core.policies import effective_expiry
 from tokensmith.core.records import Credential, Organization
+from tokensmith.core.resources import Resource
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.auth_failures import AuthFailureLimiter
+from tokensmith.services.client_assertions import ClientAssertionVerifier
 from tokensmith.services.credentials import CredentialService
 from tokensmith.services.issuance import TokenIssuance
 from tokensmith.services.minting import IssuedToken
 from tokensmith.services.personal_tokens import PersonalTokenService
+from tokensmith.services.resources import ResourceService
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
 
@@ -36,20 +39,32 @@ class ClientAuthenticator:
     introspection and revocation endpoints)."""
 
     def __init__(
-        self, credentials: CredentialService, limiter: AuthFailureLimiter, database: Database, audit: AuditLog
+        self,
+        credentials: CredentialService,
+        limiter: AuthFailureLimiter,
+        database: Database,
+        audit: AuditLog,
+        assertions: ClientAssertionVerifier | None = None,
     ) -> None:
         self._credentials = credentials
+        self._assertions = assertions
         self._limiter = limiter
         self._db = database
         self._audit = audit
 
     def authenticate(
-        self, client_id: str, client_secret: str, ip: str | None
+        self, client_id: str, client_secret: str, ip: str | None, *, assertion: str | None = None
     ) -> tuple[Credential, Organization]:
+        """RFC 6749 §2.3.1 by secret, or RFC 7523 §2.2 by ``assertion`` (``private_key_jwt``;
+        ``client_id`` may then be empty: the assertion's ``iss`` names the client)."""
         wait = self._limiter.address_blocked(ip)
         if wait is not None:
             raise SlowDown(wait, detail="address over the failed-authentication limit")
         try:
+            if assertion is not None:
+                if self._assertions is None:
+                    raise InvalidClient(detail="private_key_jwt is not configured")
+                return self._assertions.verify(assertion, client_id or None)
             return self._credentials.authenticate(client_id, client_secret)
         except InvalidClient:
             # Nothing here waits on the event loop: an in-process count is memory, a shared one
@@ -90,17 +105,49 @@ class ClientAuthenticator:
 
 
 class ClientCredentialsGrant:
-    """RFC 6749 §4.4: a confidential client exchanges its own credentials for a token."""
+    """RFC 6749 §4.4: a confidential client exchanges its own credentials for a token.
 
-    def __init__(self, authenticator: ClientAuthenticator, issuance: TokenIssuance) -> None:
+    ``resource`` (RFC 8707 §2) names the API the token is for; without a registry
+    (``resources=None``) any ``resource`` is ``invalid_target``."""
+
+    def __init__(
+        self,
+        authenticator: ClientAuthenticator,
+        issuance: TokenIssuance,
+        resources: ResourceService | None = None,
+    ) -> None:
         self._authenticator = authenticator
         self._issuance = issuance
+        self._resources = resources
 
-    def issue(self, client_id: str, client_secret: str, scope: str | None, ip: str | None) -> IssuedToken:
+    def issue(
+        self,
+        client_id: str,
+        client_secret: str,
+        scope: str | None,
+        ip: str | None,
+        *,
+        assertion: str | None = None,
+        resource: str | None = None,
+        jkt: str | None = None,
+    ) -> IssuedToken:
+        """``jkt``: the key thumbprint of the request's checked DPoP proof (RFC 9449 §5), if any."""
         requested = scope_rules.parse(scope)
-        credential, org = self._authenticator.authenticate(client_id, client_secret, ip)
+        target = resolve_target(self._resources, resource)
+        credential, org = self._authenticator.authenticate(client_id, client_secret, ip, assertion=assertion)
         # §3.3: an omitted scope means the credential's default — all of its allowed scopes.
-        return self._issuance.for_credential(credential, org, requested)
+        return self._issuance.for_credential(credential, org, requested, resource=target, jkt=jkt)
+
+
+def resolve_target(
+    resources: ResourceService | None, resource: str | None, audience: str | None = None
+) -> Resource | None:
+    """The resource a token request names (RFC 8707 §2; RFC 8693 §2.1 ``audience``), or ``None``."""
+    if resource is None and audience is None:
+        return None
+    if resources is None:
+        raise InvalidTarget("This server issues tokens only for its own audience.")
+    return resources.resolve([resource, audience])
 
 
 @dataclass(eq=False)
@@ -117,15 +164,27 @@ class PersonalTokenExchangeGrant:
     limiter: AuthFailureLimiter
     clock: Clock
     default_ttl: int = field(kw_only=True)
+    resources: ResourceService | None = field(default=None, kw_only=True)
 
     def issue(
-        self, subject_token: str, subject_token_type: str | None, scope: str | None, ip: str | None
+        self,
+        subject_token: str,
+        subject_token_type: str | None,
+        scope: str | None,
+        ip: str | None,
+        *,
+        resource: str | None = None,
+        audience: str | None = None,
+        jkt: str | None = None,
     ) -> IssuedToken:
+        """``resource`` (RFC 8707 §2) and ``audience`` (RFC 8693 §2.1) name the API the token is
+        for; given both, they must name the same registered resource (``invalid_target``)."""
         if not subject_token:
             raise InvalidRequest("The subject_token parameter is required.")
         if subject_token_type not in self.SUBJECT_TOKEN_TYPES:
             raise InvalidRequest("subject_token_type must be urn:ietf:params:oauth:token-type:access_token.")
         requested = scope_rules.parse(scope)
+        target = resolve_target(self.resources, resource, audience)
         wait = self.limiter.address_blocked(ip)
         if wait is not None:
             raise SlowDown(wait)
@@ -143,4 +202,6 @@ class PersonalTokenExchangeGrant:
             ttl=self.default_ttl,
             now=self.clock.now(),
             expiry=effective_expiry(found.token, found.org.policy),
+            resource=target,
+            jkt=jkt,
         )

@@ -19,7 +19,7 @@ from tokensmith.core.delegation import OWNER_CLAIM
 from tokensmith.core.errors import UnauthorizedClient
 from tokensmith.core.records import Credential
 from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.minting import TokenMinter
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.access_tokens import AccessTokenRepository
@@ -103,18 +103,20 @@ class TokenInspector:
             "exp": epoch(record.expires_at),
             "iat": epoch(record.issued_at),
             "nbf": epoch(record.issued_at),
-            "aud": self.minter.audience,
+            "aud": record.audience or self.minter.audience,
             "iss": self.minter.issuer,
             "jti": record.jti,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if record.dpop_jkt else "Bearer",
             "token_use": "access",
         }
+        if record.dpop_jkt:
+            answer["cnf"] = {"jkt": record.dpop_jkt}  # RFC 9449 §6.2
         if owner is not None:
             answer[OWNER_CLAIM] = owner  # a personal credential's token: the member it acts for
         return answer
 
     def _jwt(self, token: str, caller: Credential) -> dict[str, Any]:
-        claims = self.minter.decode(token)
+        claims = self.minter.decode(token, any_audience=True)
         if claims is None or not _may_see(caller, claims.get("org_id")):
             return INACTIVE
         with self.database.transaction() as connection:
@@ -130,7 +132,9 @@ class TokenInspector:
             client_id[len(PERSONAL_CLIENT_PREFIX) :]
         ):
             return INACTIVE
-        return {"active": True, "token_type": "Bearer", **claims}
+        # RFC 9449 §6.2: a DPoP-bound token introspects with its cnf and token_type DPoP.
+        token_type = "DPoP" if isinstance(claims.get("cnf"), dict) else "Bearer"
+        return {"active": True, "token_type": token_type, **claims}
 
     def _personal_active(self, personal_token_id: str) -> bool:
         return self.personal_tokens.is_active(personal_token_id)
@@ -162,18 +166,10 @@ class TokenInspector:
                 if record.client_id != caller.client_id:
                     raise UnauthorizedClient("The token was not issued to this client.")
                 repo.delete_by_hash(record.token_hash)
-                self.audit.record(
-                    connection,
-                    actor,
-                    "access_token.revoked",
-                    org_id=record.org_id,
-                    target_kind="access_token",
-                    target_id=record.jti,
-                    target_hint=caller.client_id,
-                    details={"format": "opaque"},
-                )
+                target = Target(record.org_id, "access_token", record.jti, caller.client_id)
+                self.audit.about(connection, actor, "access_token.revoked", target, {"format": "opaque"})
             return
-        claims = self.minter.decode(token, verify_exp=False)
+        claims = self.minter.decode(token, verify_exp=False, any_audience=True)
         if claims is None or claims.get("org_id") != caller.org_id:
             return
         if claims.get("client_id") != caller.client_id:
@@ -184,16 +180,8 @@ class TokenInspector:
             AccessTokenRepository(connection).revoke_jti(
                 str(claims["jti"]), datetime.fromtimestamp(int(claims["exp"]), UTC), now
             )
-            self.audit.record(
-                connection,
-                actor,
-                "access_token.revoked",
-                org_id=caller.org_id,
-                target_kind="access_token",
-                target_id=str(claims["jti"]),
-                target_hint=caller.client_id,
-                details={"format": "jwt"},
-            )
+            target = Target(caller.org_id, "access_token", str(claims["jti"]), caller.client_id)
+            self.audit.about(connection, actor, "access_token.revoked", target, {"format": "jwt"})
 
     def purge_expired(self) -> int:
         """Forget expired opaque tokens and revocations of expired JWTs (housekeeping)."""

@@ -12,7 +12,8 @@ organisation's policy and narrows scopes first.
 from __future__ import annotations
 
 import uuid
-from dataclasses import KW_ONLY, dataclass
+from collections.abc import Collection
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,8 @@ class IssuedToken:
     jti: str
     expires_at: datetime
     token_type: str = "Bearer"
+    #: The authorization code flow's refresh token (RFC 6749 §5.1), issued with this access token.
+    refresh_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,14 @@ class Grant:
     auth_time: datetime | None = None
     #: The member a personal credential acts for (the ``owner_sub`` claim).
     owner: str | None = None
+    #: The resource the token is for (RFC 8707 §2): its ``aud``. ``None``: the deployment's
+    #: default audience (``TOKENSMITH_AUDIENCE``, the platform API).
+    audience: str | None = None
+    #: RFC 9449 §6: the thumbprint of the DPoP key the token is bound to (``cnf.jkt``).
+    jkt: str | None = None
 
     @classmethod
-    def for_credential(cls, credential: Credential, scopes: frozenset[str]) -> Grant:
+    def for_credential(cls, credential: Credential, scopes: frozenset[str], jkt: str | None = None) -> Grant:
         """RFC 6749 §4.4: a token about the client itself, on the credential's format and lifetime;
         a personal credential's token names its owner."""
         return cls(
@@ -73,6 +81,7 @@ class Grant:
             token_format=credential.token_format,
             credential_id=credential.id,
             owner=credential.user_id,
+            jkt=jkt,
         )
 
 
@@ -110,12 +119,20 @@ class TokenMinter:
                         scopes=grant.scopes,
                         issued_at=now,
                         expires_at=expires_at,
+                        audience=grant.audience,
+                        dpop_jkt=grant.jkt,
                     )
                 )
         else:
             token = self._sign(self.claims(grant, now, expires_at, jti, scope))
         return IssuedToken(
-            access_token=token, expires_in=grant.ttl, scope=scope, jti=jti, expires_at=expires_at
+            access_token=token,
+            expires_in=grant.ttl,
+            scope=scope,
+            jti=jti,
+            expires_at=expires_at,
+            # RFC 9449 §5: a DPoP-bound token's type is DPoP.
+            token_type="DPoP" if grant.jkt is not None else "Bearer",
         )
 
     def claims(
@@ -125,7 +142,7 @@ class TokenMinter:
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": grant.subject,
-            "aud": self.audience,
+            "aud": grant.audience or self.audience,
             "exp": epoch(expires_at),
             "iat": iat,
             "nbf": iat,
@@ -140,13 +157,25 @@ class TokenMinter:
         }
         if grant.owner is not None:
             claims[OWNER_CLAIM] = grant.owner
+        if grant.jkt is not None:
+            claims["cnf"] = {"jkt": grant.jkt}  # RFC 9449 §6.1
         return claims
 
     def _sign(self, claims: dict[str, Any]) -> str:
         return self.keyring.signing_key().sign(claims)
 
-    def decode(self, token: str, *, verify_exp: bool = True) -> dict[str, Any] | None:
-        """Our own JWT, checked (signature, issuer, audience, typ); ``None`` if not ours or invalid."""
+    def decode(
+        self,
+        token: str,
+        *,
+        verify_exp: bool = True,
+        audiences: Collection[str] | None = None,
+        any_audience: bool = False,
+    ) -> dict[str, Any] | None:
+        """Our own JWT, checked (signature, issuer, audience, typ); ``None`` if not ours or invalid.
+
+        The ``aud`` must be one of ``audiences`` (default: the deployment's default audience);
+        ``any_audience`` accepts whatever resource we issued it for (introspection reports it)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -164,14 +193,15 @@ class TokenMinter:
                 public_key,
                 # Only the algorithm of the key the kid names, never one chosen by the header.
                 algorithms=[algorithm],
-                audience=self.audience,
+                audience=None if any_audience else list(audiences or (self.audience,)),
                 issuer=self.issuer,
                 # Time is checked below against the injected clock.
                 options={
                     "verify_exp": False,
                     "verify_nbf": False,
                     "verify_iat": False,
-                    "require": ["exp", "iat", "jti", "sub"],
+                    "verify_aud": not any_audience,
+                    "require": ["exp", "iat", "jti", "sub", "aud"],
                 },
             )
         except jwt.PyJWTError:

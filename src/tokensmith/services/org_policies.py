@@ -1,4 +1,10 @@
-"""Organisation policy: which credential kinds are allowed and personal-token lifetimes.
+"""Organisation policy: which credential kinds are allowed, personal-token lifetimes, the
+issuance quota of each credential (``credential_tokens_per_hour``, :mod:`tokensmith.services.issuance_quota`),
+and the absolute and idle lifetimes of authorized apps' refresh tokens (``refresh_token_*_seconds``,
+:mod:`tokensmith.services.authorization_grants`; ``None``: the deployment's settings), and whether
+apps registered by Dynamic Client Registration and Client ID Metadata Document apps may be authorized
+(``allow_registered_clients``, ``allow_metadata_document_clients``: checked at consent and at every
+code exchange and refresh, so switching one off cuts the apps already authorized).
 
 Seed 002's "30 days of no use or 3 months from creation" is ``pat_inactivity_days=30,
 pat_max_lifetime_days=90``; seed 004's plan gating switches credential kinds off.
@@ -23,6 +29,12 @@ from tokensmith.storage.repositories.organizations import OrganizationRepository
 MAX_DAYS = 3650
 POLICY_FIELDS = frozenset(f.name for f in fields(OrgPolicy))
 _DAY_FIELDS = ("pat_max_lifetime_days", "pat_inactivity_days")
+#: The largest per-credential issuance quota (tokens per hour) a policy may set.
+MAX_TOKENS_PER_HOUR = 1_000_000
+#: The bounds of a refresh-token lifetime (seconds): as the settings' floor, at most ten years.
+_SECOND_FIELDS = ("refresh_token_lifetime_seconds", "refresh_token_idle_seconds")
+MIN_REFRESH_SECONDS = 300
+MAX_REFRESH_SECONDS = 3650 * 86400
 
 
 def validate_changes(changes: dict[str, Any]) -> None:
@@ -34,6 +46,21 @@ def validate_changes(changes: dict[str, Any]) -> None:
             if value is not None and (type(value) is not int or not 1 <= value <= MAX_DAYS):
                 raise BadRequest(
                     f"{name} must be null or a whole number of days from 1 to {MAX_DAYS}", field=name
+                )
+        elif name == "credential_tokens_per_hour":
+            if value is not None and (type(value) is not int or not 1 <= value <= MAX_TOKENS_PER_HOUR):
+                raise BadRequest(
+                    f"{name} must be null or a whole number of tokens from 1 to {MAX_TOKENS_PER_HOUR}",
+                    field=name,
+                )
+        elif name in _SECOND_FIELDS:
+            if value is not None and (
+                type(value) is not int or not MIN_REFRESH_SECONDS <= value <= MAX_REFRESH_SECONDS
+            ):
+                raise BadRequest(
+                    f"{name} must be null or a whole number of seconds from {MIN_REFRESH_SECONDS}"
+                    f" to {MAX_REFRESH_SECONDS}",
+                    field=name,
                 )
         elif type(value) is not bool:
             raise BadRequest(f"{name} must be true or false", field=name)

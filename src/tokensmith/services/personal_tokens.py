@@ -23,8 +23,13 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from tokensmith.core.labels import clean_description, clean_name
 from tokensmith.core.records import Organization, PersonalTokenRecord
-from tokensmith.services.audit import AuditLog
-from tokensmith.services.expiry_notices import NOTICES, already_inside, emit_expiry_notices
+from tokensmith.services.audit import AuditLog, Target
+from tokensmith.services.expiry_notices import (
+    NOTICES,
+    already_inside,
+    emit_expiry_notices,
+    emit_lapse_notices,
+)
 from tokensmith.services.pages import Page, PendingUse
 from tokensmith.services.personal_token_use import USAGE_KIND, PersonalTokenUse
 from tokensmith.services.rehash import Rehasher
@@ -75,7 +80,12 @@ class PersonalTokenService(PersonalTokenUse):
         #: served, so a new, renamed or revoked token shows at once. Polling a list then costs no
         #: database round trip.
         self._pages: LookupCache[tuple[str, str, bool, str | None, int], list[PersonalTokenRecord]] = (
-            LookupCache(change_feed(database), max_entries=2_000)
+            LookupCache(
+                change_feed(database),
+                max_entries=2_000,
+                name="personal_token_pages",
+                observer=database.observer,
+            )
         )
         self.prefix = prefix
         self._registry = scope_registry
@@ -273,7 +283,9 @@ class PersonalTokenService(PersonalTokenUse):
 
     def emit_expiry_notices(self, *, transport: Transport = Transport.CLI) -> int:
         """The 7-day and 1-day expiry notices now due (:mod:`tokensmith.services.expiry_notices`)."""
-        return emit_expiry_notices(self._db, self._clock, self._audit, transport)
+        return emit_expiry_notices(self._db, self._clock, self._audit, transport) + emit_lapse_notices(
+            self._db, self._clock, self._audit, transport
+        )
 
     def _audited(
         self,
@@ -284,15 +296,8 @@ class PersonalTokenService(PersonalTokenUse):
         details: dict[str, Any],
     ) -> None:
         """Audit ``personal_token.<action>`` of ``token`` (shown by its hint, never its value)."""
-        self._audit.record(
-            connection,
-            actor,
-            f"personal_token.{action}",
-            org_id=token.org_id,
-            target_kind="personal_token",
-            target_id=token.id,
-            target_hint=token.token_hint,
-            details=details,
+        self._audit.about(
+            connection, actor, f"personal_token.{action}", Target.personal_token(token), details
         )
 
     def _own(self, repo: PersonalTokenRepository, actor: Actor, token_id: str) -> PersonalTokenRecord:

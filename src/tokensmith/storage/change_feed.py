@@ -45,13 +45,15 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
-from typing import Any, Generic, ParamSpec, Protocol, TypeVar
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
 from tokensmith.core.errors import StorageUnavailable
 from tokensmith.storage.database import Database
+from tokensmith.storage.lookup_cache import LookupCache
+
+__all__ = ["CHANNEL", "ChangeFeed", "LookupCache", "PostgresChangeFeed", "SQLiteChangeFeed", "change_feed"]
 
 log = logging.getLogger(__name__)
 
@@ -286,63 +288,3 @@ def change_feed(database: Database) -> ChangeFeed:
             feed = SQLiteChangeFeed(database) if database.is_embedded else PostgresChangeFeed(database)
             _FEEDS[database] = feed
         return feed
-
-
-K = TypeVar("K")
-V = TypeVar("V")
-P = ParamSpec("P")
-
-
-class LookupCache(Generic[K, V]):
-    """Rows read from the database, served under the invariant of the module docstring.
-
-    Entries live in one generation per version. A lookup reads the version first; a store
-    goes into that version's generation only if the version is still the same afterwards;
-    and a generation is served only while the feed still reports its version. Lock-free:
-    each step is one atomic read or assignment. Bounded: a full generation starts again
-    empty.
-    """
-
-    def __init__(self, feed: ChangeFeed, max_entries: int = 10_000) -> None:
-        self._feed = feed
-        self._max = max_entries
-        self._generation: tuple[int, dict[K, V]] = (-1, {})
-
-    def stamp(self) -> int | None:
-        """The version to stamp a read with (call *before* reading); ``None``: keep nothing."""
-        return self._feed.version()
-
-    def get(self, key: K, stamp: int | None) -> V | None:
-        if stamp is None:
-            return None
-        version, entries = self._generation
-        if version != stamp:
-            self._generation = (stamp, {})
-            return None
-        return entries.get(key)
-
-    def put(self, key: K, value: V, stamp: int | None) -> None:
-        """Keep ``value``, read after :meth:`stamp` returned ``stamp``, if nothing moved since."""
-        if stamp is None:
-            return
-        if self._feed.version() != stamp:
-            return
-        version, entries = self._generation
-        if version != stamp or len(entries) >= self._max:
-            entries = {}
-            self._generation = (stamp, entries)
-        entries[key] = value
-
-    def read_through(
-        self, key: K, read: Callable[P, V | None], *args: P.args, **kwargs: P.kwargs
-    ) -> V | None:
-        """The value kept for ``key``, or else ``read(*args, **kwargs)``'s, kept when found
-        (stamped before the read, as :meth:`put` requires)."""
-        stamp = self.stamp()
-        cached = self.get(key, stamp)
-        if cached is not None:
-            return cached
-        found = read(*args, **kwargs)
-        if found is not None:
-            self.put(key, found, stamp)
-        return found

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from tokensmith.core.errors import StorageUnavailable
 from tokensmith.storage.engine import DEFAULT_MAX_OVERFLOW, DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT_SECONDS
 from tokensmith.storage.inline import ensure_may_block
+from tokensmith.storage.observer import NO_OBSERVER, StorageObserver
 
 _WROTE = "tokensmith_wrote"
 
@@ -55,6 +56,8 @@ class Database:
         self.engine = engine
         #: The deadline of one blocking call (settings: ``database_timeout_seconds``).
         self.timeout_seconds = timeout_seconds
+        #: Told of lookup-cache hits and misses and of calls that failed as unavailable (metrics).
+        self.observer: StorageObserver = NO_OBSERVER
         self._on_dispose: list[Callable[[], None]] = []
         self._on_commit: list[Callable[[], None]] = []
         event.listen(engine, "after_cursor_execute", _note_write)
@@ -128,10 +131,10 @@ class Database:
                     # any use, which would hide the disconnect below; its work is lost anyway.
                     wrote = not connection.invalidated and bool(connection.info.pop(_WROTE, False))
         except (OperationalError, InterfaceError) as exc:
-            raise StorageUnavailable(detail=type(exc).__name__) from None
+            raise self.unavailable(type(exc).__name__) from None
         except DBAPIError as exc:
             if exc.connection_invalidated:
-                raise StorageUnavailable(detail=type(exc).__name__) from None
+                raise self.unavailable(type(exc).__name__) from None
             raise
         if wrote:
             for hook in self._on_commit:
@@ -152,7 +155,7 @@ class Database:
         try:
             connection = self.engine.raw_connection()
         except (OperationalError, InterfaceError, dbapi.OperationalError, dbapi.InterfaceError) as exc:
-            raise StorageUnavailable(detail=type(exc).__name__) from None
+            raise self.unavailable(type(exc).__name__) from None
         try:
             cursor = connection.cursor()
             try:
@@ -167,10 +170,16 @@ class Database:
                 self.engine.pool._invalidate(connection, exc)
             else:
                 connection.invalidate()
-            raise StorageUnavailable(detail=type(exc).__name__) from None
+            raise self.unavailable(type(exc).__name__) from None
         finally:
             connection.close()
         return tuple(row) if row is not None else None
+
+    def unavailable(self, cause: str, detail: str = "") -> StorageUnavailable:
+        """The error for a call that could not reach the database, counted by the observer
+        under ``cause`` (a driver error's class name, ``deadline`` or ``saturated``)."""
+        self.observer.storage_error(cause)
+        return StorageUnavailable(detail=detail or cause)
 
     def ping(self) -> None:
         with self.transaction() as connection:

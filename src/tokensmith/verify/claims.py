@@ -8,7 +8,7 @@ is taken as a client's token, the less privileged reading.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -80,17 +80,27 @@ def check_not_before(claims: Mapping[str, Any], *, now: float, leeway: float = D
         raise InvalidTokenError("The access token was issued in the future.")
 
 
+def accepts_audience(aud: object, audience: str | Collection[str]) -> bool:
+    """Whether a token's ``aud`` (a string or an array, RFC 7519 §4.1.3) names ``audience`` — or,
+    given several (a resource server answering for more than one resource, RFC 8707), one of them."""
+    found = audiences(aud)
+    if found is None:
+        return False
+    wanted = {audience} if isinstance(audience, str) else set(audience)
+    return not wanted.isdisjoint(found)
+
+
 def validate_claims(
-    claims: Mapping[str, Any], *, issuer: str, audience: str, now: float, leeway: float
+    claims: Mapping[str, Any], *, issuer: str, audience: str | Collection[str], now: float, leeway: float
 ) -> None:
-    """RFC 9068 §4: exact ``iss``, ``aud`` containing our audience, ``exp``/``nbf``/``iat`` in range."""
+    """RFC 9068 §4: exact ``iss``, ``aud`` containing our audience (one of them, given several),
+    ``exp``/``nbf``/``iat`` in range."""
     missing = [name for name in REQUIRED_CLAIMS if name not in claims]
     if missing:
         raise InvalidTokenError(f"The access token lacks required claims: {', '.join(missing)}.")
     if claims["iss"] != issuer:
         raise InvalidTokenError("The access token was issued by another issuer.")
-    aud = audiences(claims["aud"])
-    if aud is None or audience not in aud:
+    if not accepts_audience(claims["aud"], audience):
         raise InvalidTokenError("The access token is meant for another audience.")
     _string(claims, "sub")
     _string(claims, "jti")
@@ -129,4 +139,5 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         if isinstance(exp, int | float) and not isinstance(exp, bool)
         else None,
         claims=MappingProxyType(dict(claims)),
+        audience=tuple(audiences(claims.get("aud")) or ()),
     )

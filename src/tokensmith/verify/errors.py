@@ -5,6 +5,7 @@
     VerificationError
     ├── MissingTokenError          401 (no error code)    (RFC 6750 §3.1: the request carried no token)
     ├── InvalidTokenError          401 invalid_token      (RFC 6750 §3.1)
+    │   └── InvalidDPoPProofError  401 invalid_dpop_proof (RFC 9449 §7.1: a DPoP-bound token's proof)
     ├── InsufficientScopeError     403 insufficient_scope (RFC 6750 §3.1)
     └── VerifierUnavailableError   503 temporarily_unavailable — discovery, JWKS or introspection unreachable
 
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "InsufficientScopeError",
+    "InvalidDPoPProofError",
     "InvalidTokenError",
     "MissingTokenError",
     "VerificationError",
@@ -52,6 +54,14 @@ class InvalidTokenError(VerificationError):
 
     error = "invalid_token"
     status = 401
+
+
+class InvalidDPoPProofError(InvalidTokenError):
+    """RFC 9449 §7.1 ``invalid_dpop_proof``: a DPoP-bound token's proof is missing, malformed, for
+    another request, replayed, too old, for another token (``ath``) or by another key (``cnf.jkt``).
+    Answered with ``WWW-Authenticate: DPoP error="invalid_dpop_proof", algs="..."``."""
+
+    error = "invalid_dpop_proof"
 
 
 class InsufficientScopeError(VerificationError):

@@ -9,13 +9,13 @@ is still checked against our issuer, audience and clock when it names them.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
 
-from tokensmith.verify.claims import audiences, principal_from_claims
+from tokensmith.verify.claims import accepts_audience, principal_from_claims
 from tokensmith.verify.errors import InvalidTokenError, VerifierUnavailableError
 from tokensmith.verify.flow import json_object
 from tokensmith.verify.principal import Principal
@@ -53,7 +53,7 @@ def _check_response(response: httpx.Response) -> dict[str, Any]:
 
 
 def principal_from_introspection(
-    response: httpx.Response, *, issuer: str, audience: str, now: float, leeway: float
+    response: httpx.Response, *, issuer: str, audience: str | Collection[str], now: float, leeway: float
 ) -> Principal:
     """An active token's Principal; :class:`InvalidTokenError` when inactive or not meant for us."""
     body: Mapping[str, Any] = _check_response(response)
@@ -61,10 +61,8 @@ def principal_from_introspection(
         raise InvalidTokenError("The access token is not active.")
     if "iss" in body and body["iss"] != issuer:
         raise InvalidTokenError("The access token was issued by another issuer.")
-    if "aud" in body:
-        aud = audiences(body["aud"])
-        if aud is None or audience not in aud:
-            raise InvalidTokenError("The access token is meant for another audience.")
+    if "aud" in body and not accepts_audience(body["aud"], audience):
+        raise InvalidTokenError("The access token is meant for another audience.")
     exp = body.get("exp")
     if exp is not None and (isinstance(exp, bool) or not isinstance(exp, int | float) or now > exp + leeway):
         raise InvalidTokenError("The access token expired.")

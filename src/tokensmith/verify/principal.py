@@ -18,7 +18,8 @@ class Principal:
 
     ``token_id`` is the ``jti`` (RFC 9068 §2.2); personal access tokens checked through introspection
     may have none. ``expires_at`` is ``None`` only for a personal token that never expires.
-    ``claims`` holds every claim (or introspection member) as received, read-only.
+    ``claims`` holds every claim (or introspection member) as received, read-only; ``audience``
+    the resource(s) the token is for.
     """
 
     subject: str
@@ -29,6 +30,16 @@ class Principal:
     token_id: str | None
     expires_at: datetime | None
     claims: Mapping[str, Any] = field(repr=False, compare=False)
+    #: The token's ``aud`` (RFC 7519 §4.1.3): the resource(s) it was issued for (RFC 8707). Empty
+    #: for a token that names none (a personal access token checked through introspection).
+    audience: tuple[str, ...] = ()
+
+    @property
+    def dpop_jkt(self) -> str | None:
+        """The key thumbprint a DPoP-bound token is bound to (``cnf.jkt``, RFC 9449 §6), else ``None``."""
+        cnf = self.claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, Mapping) else None
+        return jkt if isinstance(jkt, str) else None
 
     def has_scopes(self, *scopes: str) -> bool:
         """True when the token carries every one of ``scopes`` (scopes are a ceiling, RFC 6749 §3.3)."""

@@ -158,12 +158,13 @@ class FakeIssuer:
         return httpx.MockTransport(self.handle)
 
     def verifier(self, **options: Any) -> Verifier:
-        """A :class:`Verifier` for this issuer whose sync and async clients use the mock transport."""
+        """A :class:`Verifier` for this issuer whose sync and async clients use the mock transport
+        (for :attr:`audience` unless ``audience=`` says otherwise)."""
         options.setdefault("clock", self.clock)
         options.setdefault("algorithms", tuple(k.alg for k in self.keys))
         return Verifier(
             self.issuer,
-            self.audience,
+            options.pop("audience", self.audience),
             http_client=httpx.Client(transport=self.transport()),
             async_http_client=httpx.AsyncClient(transport=self.transport()),
             **options,

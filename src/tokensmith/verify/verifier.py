@@ -9,7 +9,12 @@ with an :class:`httpx.Client` or by :meth:`Verifier.averify` with an :class:`htt
    cached for at most ``introspection_cache_seconds``;
 4. JWTs → RFC 9068 §4: header (:mod:`.header`), key by ``kid`` from the issuer's JWKS (:mod:`.keyset`),
    signature (:mod:`.jws`), claims (:mod:`.claims`); with ``strict=True`` also introspected on
-   every use (never from a cache), so a revoked JWT is refused at once, at the cost of a round trip.
+   every use (never from a cache), so a revoked JWT is refused at once, at the cost of a round trip;
+5. the sender constraint (RFC 9449 §7): a DPoP-bound token (``cnf.jkt``) passes only with a
+   :class:`DPoPPresentation` whose proof checks out (:func:`tokensmith.verify.dpop.check_proof`:
+   ``htm``, ``htu``, ``iat``, ``ath``), is not a replay and is signed by the bound key; a bound
+   token presented as ``Bearer`` and an unbound one presented as ``DPoP`` are refused. This runs
+   on every use, after the cache.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
 
@@ -28,14 +34,27 @@ from tokensmith.token_format import is_well_formed
 from tokensmith.verify import jws
 from tokensmith.verify.cache import ExpiringLRUCache
 from tokensmith.verify.claims import DEFAULT_LEEWAY, parse_payload, principal_from_claims, validate_claims
-from tokensmith.verify.errors import InsufficientScopeError, InvalidTokenError, VerifierUnavailableError
+from tokensmith.verify.dpop import DPOP_ALGORITHMS, DPoPProofError, check_proof
+from tokensmith.verify.dpop_replay import ProofReplayCache, ReplayGuard
+from tokensmith.verify.errors import (
+    InsufficientScopeError,
+    InvalidDPoPProofError,
+    InvalidTokenError,
+    VerifierUnavailableError,
+)
 from tokensmith.verify.flow import Flow, run_async, run_sync
 from tokensmith.verify.header import ASYMMETRIC_ALGORITHMS, check_header
 from tokensmith.verify.introspection import introspection_request, principal_from_introspection
 from tokensmith.verify.keyset import RemoteKeySet
 from tokensmith.verify.principal import Principal
 
-__all__ = ["DEFAULT_ALGORITHMS", "DEFAULT_INTROSPECTION_PREFIXES", "MAX_TOKEN_LENGTH", "Verifier"]
+__all__ = [
+    "DEFAULT_ALGORITHMS",
+    "DEFAULT_INTROSPECTION_PREFIXES",
+    "MAX_TOKEN_LENGTH",
+    "DPoPPresentation",
+    "Verifier",
+]
 
 DEFAULT_ALGORITHMS = ("ES256", "EdDSA", "RS256")
 DEFAULT_INTROSPECTION_PREFIXES = ("tsp_", "tsa_")
@@ -52,8 +71,26 @@ def _fingerprint(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
+@dataclass(frozen=True)
+class DPoPPresentation:
+    """A token presented as ``Authorization: DPoP <token>`` (RFC 9449 §7.1): the request's
+    ``DPoP`` header values (exactly one is accepted), its method, and its URL as the client
+    addressed it (behind a proxy: the public URL, not the one the app sees)."""
+
+    proofs: tuple[str, ...]
+    method: str
+    url: str
+
+
 class Verifier:
-    """Verifies Tokensmith access tokens for one resource server (one ``audience``).
+    """Verifies Tokensmith access tokens for one resource server.
+
+    ``audience`` is the resource this server is (RFC 8707: the ``resource`` clients ask tokens for,
+    which Tokensmith puts in ``aud``): a token issued for any other resource is refused with
+    :class:`InvalidTokenError`, as RFC 9068 §4 requires. A resource server that answers for several
+    resources (say its platform-API identifier and its own resource URI while clients move over)
+    passes them all; a token naming any one of them is accepted. :attr:`Principal.audience` tells
+    which the token named.
 
     ``clock`` returns seconds since the epoch; every expiry, leeway, cache and cooldown decision
     reads it. ``unknown_kid_cooldown`` is also the pause after a *failed* discovery or JWKS fetch:
@@ -69,7 +106,7 @@ class Verifier:
     def __init__(
         self,
         issuer: str,
-        audience: str,
+        audience: str | Collection[str],
         *,
         algorithms: Collection[str] = DEFAULT_ALGORITHMS,
         leeway: float = DEFAULT_LEEWAY,
@@ -86,6 +123,9 @@ class Verifier:
         introspection_cache_size: int = 10_000,
         max_token_length: int = MAX_TOKEN_LENGTH,
         clock: Callable[[], float] = time.time,
+        dpop_algorithms: Collection[str] = DPOP_ALGORITHMS,
+        dpop_max_age: int = 60,
+        dpop_replay: ReplayGuard | None = None,
     ) -> None:
         unsafe = set(algorithms) - ASYMMETRIC_ALGORITHMS
         if unsafe or not algorithms:
@@ -94,8 +134,13 @@ class Verifier:
             raise ValueError("Give both introspection_client_id and introspection_client_secret, or neither.")
         if strict and introspection_client_id is None:
             raise ValueError("strict=True introspects every token and so needs an introspection credential.")
+        accepted = (audience,) if isinstance(audience, str) else tuple(audience)
+        if not accepted or not all(isinstance(a, str) and a for a in accepted):
+            raise ValueError("audience must be a resource URI, or a non-empty collection of them.")
         self.issuer = issuer
+        #: The audience as given; :attr:`audiences` is always the collection.
         self.audience = audience
+        self.audiences: frozenset[str] = frozenset(accepted)
         self.algorithms = frozenset(algorithms)
         self.leeway = leeway
         self.strict = strict
@@ -118,16 +163,28 @@ class Verifier:
         self._owns_http_client = http_client is None
         self._owns_async_http_client = async_http_client is None
         self._client_lock = threading.Lock()
+        self.dpop_algorithms = tuple(dpop_algorithms)
+        self.dpop_max_age = dpop_max_age
+        self._dpop_replay: ReplayGuard = dpop_replay or ProofReplayCache()
 
     # -- public API -------------------------------------------------------------------------------
 
-    def verify(self, token: str, *, scopes: Iterable[str] = ()) -> Principal:
-        """Verify ``token`` (blocking) and require ``scopes``; return the caller's :class:`Principal`."""
-        return self._require(run_sync(self._flow(token), self._sync_client()), scopes)
+    def verify(
+        self, token: str, *, scopes: Iterable[str] = (), dpop: DPoPPresentation | None = None
+    ) -> Principal:
+        """Verify ``token`` (blocking) and require ``scopes``; return the caller's :class:`Principal`.
 
-    async def averify(self, token: str, *, scopes: Iterable[str] = ()) -> Principal:
+        ``dpop``: the request's proof when the token came as ``Authorization: DPoP`` (RFC 9449 §7.1);
+        ``None`` when it came as ``Bearer``."""
+        principal = run_sync(self._flow(token), self._sync_client())
+        return self._require(self._sender_constrained(principal, token, dpop), scopes)
+
+    async def averify(
+        self, token: str, *, scopes: Iterable[str] = (), dpop: DPoPPresentation | None = None
+    ) -> Principal:
         """Verify ``token`` without blocking the event loop; same rules as :meth:`verify`."""
-        return self._require(await run_async(self._flow(token), self._async_client()), scopes)
+        principal = await run_async(self._flow(token), self._async_client())
+        return self._require(self._sender_constrained(principal, token, dpop), scopes)
 
     def close(self) -> None:
         if self._owns_http_client and self._http_client is not None:
@@ -157,6 +214,39 @@ class Verifier:
         await self.aclose()
 
     # -- the flow ---------------------------------------------------------------------------------
+
+    def _sender_constrained(
+        self, principal: Principal, token: str, dpop: DPoPPresentation | None
+    ) -> Principal:
+        """RFC 9449 §7: the token's binding (``cnf.jkt``) against how it was presented."""
+        jkt = principal.dpop_jkt
+        if jkt is None:
+            if dpop is not None:
+                raise InvalidTokenError("The access token is not DPoP-bound; send it as Bearer.")
+            return principal
+        if dpop is None:
+            raise InvalidTokenError("The access token is DPoP-bound; send it as DPoP with a DPoP proof.")
+        if len(dpop.proofs) != 1:
+            raise InvalidDPoPProofError("Exactly one DPoP header is required.")
+        try:
+            proof = check_proof(
+                dpop.proofs[0],
+                method=dpop.method,
+                uris=(dpop.url,),
+                now=self._clock(),
+                max_age=self.dpop_max_age,
+                leeway=int(self.leeway),
+                algorithms=self.dpop_algorithms,
+                access_token=token,
+            )
+        except DPoPProofError as exc:
+            raise InvalidDPoPProofError(exc.description) from None
+        if proof.jkt != jkt:
+            raise InvalidDPoPProofError("The DPoP proof is signed by another key than the token is bound to.")
+        ttl = proof.iat + self.dpop_max_age + 2 * self.leeway - self._clock()
+        if not self._dpop_replay.first_use(f"{proof.htu} {proof.jti}", max(1.0, ttl)):
+            raise InvalidDPoPProofError("The DPoP proof was already used (jti).")
+        return principal
 
     @staticmethod
     def _require(principal: Principal, scopes: Iterable[str]) -> Principal:
@@ -190,7 +280,7 @@ class Verifier:
                 raise InvalidTokenError("The access token's algorithm is not its key's.")
             claims = parse_payload(jws.verify_signature(token, key, key.algorithm_name))
             now = self._clock()
-            validate_claims(claims, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway)
+            validate_claims(claims, issuer=self.issuer, audience=self.audiences, now=now, leeway=self.leeway)
             principal = principal_from_claims(claims)
             self._verified.set(fingerprint, principal, float(claims["exp"]))
         if self.strict:
@@ -213,7 +303,7 @@ class Verifier:
         )
         now = self._clock()
         principal = principal_from_introspection(
-            response, issuer=self.issuer, audience=self.audience, now=now, leeway=self.leeway
+            response, issuer=self.issuer, audience=self.audiences, now=now, leeway=self.leeway
         )
         if use_cache:
             expires_at = now + self.introspection_cache_seconds

@@ -28,7 +28,6 @@ from typing import Generic, ParamSpec, TypeVar
 import anyio
 import anyio.to_thread
 
-from tokensmith.core.errors import StorageUnavailable
 from tokensmith.storage.database import Database
 from tokensmith.storage.inline import WouldBlock, call_inline
 
@@ -48,12 +47,12 @@ async def run_in_worker(database: Database, func: Callable[[], R], *, seconds: f
     """``func()`` in a worker thread, or :class:`StorageUnavailable` after ``seconds``
     (default ``database.timeout_seconds``)."""
     if database.saturated:
-        raise StorageUnavailable(detail="too many stalled database calls")
+        raise database.unavailable("saturated", "too many stalled database calls")
     call = _Call(func, database)
     with anyio.move_on_after(database.timeout_seconds if seconds is None else seconds):
         return await anyio.to_thread.run_sync(call.run, abandon_on_cancel=True, limiter=_limiter(database))
     call.give_up()
-    raise StorageUnavailable(detail="database call passed its deadline")
+    raise database.unavailable("deadline", "database call passed its deadline")
 
 
 _LIMITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, anyio.CapacityLimiter]] = (
@@ -85,7 +84,7 @@ class _Call(Generic[R]):
     def run(self) -> R:
         with self._lock:
             if self._state == "dropped":  # its deadline passed before a thread was free
-                raise StorageUnavailable(detail="database call passed its deadline")
+                raise self._database.unavailable("deadline", "database call passed its deadline")
             self._state, self._thread = "running", threading.get_ident()
         try:
             return self._func()

@@ -11,6 +11,7 @@ from tokensmith.wire.record import Record, Scopes
 
 CredentialKindName = Literal["personal", "organization"]
 TokenFormatName = Literal["jwt", "opaque"]
+AuthMethodName = Literal["client_secret", "private_key_jwt"]
 
 
 class CredentialOut(Record):
@@ -29,10 +30,23 @@ class CredentialOut(Record):
     updated_at: datetime
     last_used_at: datetime | None
     previous_secret_expires_at: datetime | None
+    auth_method: AuthMethodName = Field(
+        description="client_secret, or private_key_jwt (RFC 7523 §2.2: signed assertions, no secret)."
+    )
+    key_thumbprints: list[str] = Field(
+        description="RFC 7638 SHA-256 thumbprints of a private_key_jwt credential's registered keys."
+    )
+    jwks_uri: str | None = Field(description="Where a private_key_jwt credential publishes its keys.")
+    reuse_tokens: bool = Field(
+        description="Token requests get the still-valid token already issued for the same scope.",
+    )
+    require_dpop: bool = Field(description="Token requests without a DPoP proof (RFC 9449 §5) are refused.")
 
 
 class CreatedCredentialOut(CredentialOut):
-    client_secret: str = Field(description="The secret: shown this once, never again.")
+    client_secret: str | None = Field(
+        description="The secret: shown this once, never again. null for a private_key_jwt credential."
+    )
 
 
 class DeletedCredential(BaseModel):

@@ -51,3 +51,20 @@ class PolicyOut(Record):
     pat_max_lifetime_days: int | None = Field(description="Longest personal-token life; null: no limit.")
     pat_inactivity_days: int | None = Field(description="Personal tokens unused this long stop working.")
     pat_expiry_required: bool
+    credential_tokens_per_hour: int | None = Field(
+        description="Tokens each credential may get per hour (429 past it); null: no quota."
+    )
+    refresh_token_lifetime_seconds: int | None = Field(
+        description="An authorized app's refresh tokens stop working this long after consent;"
+        " null: the deployment's setting."
+    )
+    refresh_token_idle_seconds: int | None = Field(
+        description="An authorized app's refresh tokens stop working after this long unused;"
+        " null: the deployment's setting."
+    )
+    allow_registered_clients: bool = Field(
+        description="Apps registered by Dynamic Client Registration (RFC 7591) may be authorized."
+    )
+    allow_metadata_document_clients: bool = Field(
+        description="Apps identified by a Client ID Metadata Document URL may be authorized."
+    )

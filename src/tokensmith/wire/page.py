@@ -1,8 +1,9 @@
-"""One page of a list: ``{"items": [...], "next_cursor": str | null}``."""
+"""One page of a list: ``{"items": [...], "next_cursor": str | null}``; or a whole short list,
+``{"items": [...]}``, where a door must answer with an object (an MCP tool's structured output)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -30,3 +31,13 @@ class Page(BaseModel, Generic[T]):
     def of(cls, item: Callable[[S], T], listing: Listing[S]) -> Page[T]:
         """The page of ``listing``, each item described by ``item`` (a wire model's ``of``)."""
         return cls(items=[item(entry) for entry in listing.items], next_cursor=listing.next_cursor)
+
+
+class Items(BaseModel, Generic[T]):
+    """A whole list, unpaged (a short one, like an organisation's webhook endpoints)."""
+
+    items: list[T]
+
+    @classmethod
+    def of(cls, item: Callable[[S], T], records: Iterable[S]) -> Items[T]:
+        return cls(items=[item(entry) for entry in records])

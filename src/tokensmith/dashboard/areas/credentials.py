@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
+from typing import Any
 
 from starlette.responses import Response
 
 from tokensmith.core import permissions
+from tokensmith.core.client_keys import ClientAuthMethod
 from tokensmith.core.errors import Forbidden
 from tokensmith.core.records import Credential, CredentialKind
 from tokensmith.dashboard import widgets
@@ -21,13 +24,15 @@ from tokensmith.dashboard.forms import (
     unconfirmed,
 )
 from tokensmith.dashboard.once import Outcome, remove_once
-from tokensmith.dashboard.pages import Page, PageRoute, get, post
+from tokensmith.dashboard.pages import Page, PageRoute, get, post, redirect
 from tokensmith.services import listings
 from tokensmith.services.pages import every
 from tokensmith.services.reveals import Claim
 
 #: The new credential form's fields (a refusal is shown next to the one it names, forms.place_error).
-FIELDS = ("name", "description", "scopes", "kind")
+FIELDS = ("name", "description", "scopes", "kind", "auth_method", "jwks", "jwks_uri")
+#: How a new credential authenticates: a secret, or a public key (private_key_jwt, RFC 7523 §2.2).
+AUTH_METHODS = ("client_secret", "private_key_jwt")
 NO_SCOPE_WARNING = (
     "No scope is chosen: tokens of this credential will carry no permission, so APIs will refuse them."
 )
@@ -91,10 +96,16 @@ def credential_create(page: Page) -> Response:
             "description": page.field("description"),
             "kind": page.field("kind", "personal"),
             "scopes": page.fields("scopes"),
+            "auth_method": page.field("auth_method", "client_secret"),
+            "jwks": page.field("jwks").strip(),
+            "jwks_uri": page.field("jwks_uri").strip(),
+            # RFC 9449 §5: a checkbox, present ("1") when ticked.
+            "require_dpop": page.field("require_dpop") == "1",
         }
     )
     if form.values["kind"] not in ("personal", "organization"):
         form.errors["kind"] = "Choose personal or organisation."
+    keys = _key_fields(form)
     check_labels(form, FIELDS)
     if form.values["kind"] == "organization":
         try:  # the service's own rule, asked before the confirm step below
@@ -116,7 +127,11 @@ def credential_create(page: Page) -> Response:
             kind=CredentialKind(form.values["kind"]),
             scopes=form.values["scopes"],
             description=form.values["description"],
+            **keys,
+            require_dpop=form.values["require_dpop"],
         )
+        if created.shown_secret is None:  # keyless: nothing to reveal, the keys are on the detail page
+            return f"/credentials/{created.credential.id}?done=credential-keys-registered", None
         return secret_outcome(claim, created.credential, created.client_secret, regenerated=False)
 
     return submit(
@@ -127,6 +142,28 @@ def credential_create(page: Page) -> Response:
         fields=FIELDS,
         render=functools.partial(_render_form, page),
     )
+
+
+def _key_fields(form: Form) -> dict[str, Any]:
+    """The services' private_key_jwt arguments from the form (errors put next to their field)."""
+    method = form.values["auth_method"]
+    if method not in AUTH_METHODS:
+        form.errors["auth_method"] = "Choose a client secret or a public key."
+        return {}
+    if method == "client_secret":
+        return {}
+    jwks_text, jwks_uri = form.values["jwks"], form.values["jwks_uri"]
+    if bool(jwks_text) == bool(jwks_uri):
+        form.errors["jwks"] = "Paste the public JWK Set, or give the URL it is published at (one of the two)."
+        return {}
+    document = None
+    if jwks_text:
+        try:
+            document = json.loads(jwks_text)
+        except ValueError:
+            form.errors["jwks"] = "The JWK Set is not valid JSON."
+            return {}
+    return {"auth_method": ClientAuthMethod.PRIVATE_KEY_JWT, "jwks": document, "jwks_uri": jwks_uri or None}
 
 
 def credential_detail(page: Page, edit: Form | None = None, status: int = 200) -> Response:
@@ -153,6 +190,14 @@ def credential_rename(page: Page) -> Response:
     return edit_labels(page, save, functools.partial(credential_detail, page))
 
 
+def credential_reuse(page: Page) -> Response:
+    """Token reuse on or off (the checkbox of the credential page's "Token reuse" form)."""
+    credential = page.services.credentials.set_token_reuse(
+        page.signed_in.actor(), page.path_params["ref"], enabled=page.field("reuse_tokens") == "on"
+    )
+    return redirect(f"/credentials/{credential.id}?done=credential-reuse-saved")
+
+
 def credential_delete(page: Page) -> Response:
     return remove_once(
         page,
@@ -168,5 +213,6 @@ ROUTES: list[PageRoute] = [
     get("/credentials/new", credential_new),
     get("/credentials/{ref}", credential_detail),
     post("/credentials/{ref}", credential_rename),
+    post("/credentials/{ref}/reuse", credential_reuse),
     post("/credentials/{ref}/delete", credential_delete),
 ]

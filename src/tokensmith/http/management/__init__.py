@@ -11,7 +11,17 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from tokensmith.http.management import audit, credentials, me, orgs, tokens
+from tokensmith.http.management import (
+    audit,
+    authorized_apps,
+    credentials,
+    leaks,
+    me,
+    orgs,
+    resources,
+    tokens,
+    webhooks,
+)
 from tokensmith.http.management.problems import COMMON, problem_only_openapi, problems
 
 __all__ = ["install"]
@@ -19,7 +29,7 @@ __all__ = ["install"]
 
 def install(app: FastAPI) -> None:
     api = APIRouter(responses=problems(*COMMON))
-    for module in (me, tokens, credentials, orgs, audit):
+    for module in (me, tokens, leaks, credentials, orgs, webhooks, audit, resources, authorized_apps):
         api.include_router(module.router)
     app.include_router(api)
 

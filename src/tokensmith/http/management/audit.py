@@ -8,10 +8,10 @@ from fastapi import APIRouter, Query
 
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, PageDep
+from tokensmith.http.management.routing import paged
 from tokensmith.http.management.schemas import UtcDatetime
 from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.audit_query import AuditFilters
-from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.audit import AuditEventOut
 from tokensmith.wire.page import Page
 
@@ -49,13 +49,5 @@ async def list_events(
         since=since,
         until=until,
     )
-    result = await call_blocking(
-        services.database,
-        services.audit_query.list,
-        actor,
-        org_id=actor.org_id,
-        filters=filters,
-        cursor=page.cursor,
-        limit=page.limit,
-    )
-    return Page.of(AuditEventOut.of, result)
+    events = services.audit_query.list
+    return await paged(services, AuditEventOut.of, events, actor, page, org_id=actor.org_id, filters=filters)

@@ -5,6 +5,7 @@ Accepted, in this order (docs/contracts.md, "Management API"):
 1. ``Authorization: Bearer <personal access token>`` (seed 001), or a JWT access token issued
    to a *user* (``sub_kind: user``) — :class:`~tokensmith.services.authentication.BearerAuthenticator`
    does the work; the token's scopes are the ceiling and the membership's role still decides.
+   A DPoP-bound token comes as ``Authorization: DPoP <token>`` with a ``DPoP`` proof (RFC 9449 §7).
 2. The dashboard session cookie (+ ``X-CSRF-Token`` on unsafe methods) — see
    :func:`_session_actor`.
 
@@ -29,9 +30,11 @@ from tokensmith.core.actors import Actor, Transport
 from tokensmith.core.errors import BadRequest, Forbidden, Unauthenticated
 from tokensmith.services.authentication import ClientCaller
 from tokensmith.services.container import Services
+from tokensmith.services.dpop import DPoPRequest
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
 from tokensmith.web.csrf import CSRF_HEADER, SAFE_METHODS
+from tokensmith.web.dpop_request import dpop_request
 from tokensmith.web.session_cookies import session_cookie_name
 
 bearer_scheme = HTTPBearer(
@@ -61,7 +64,9 @@ def resolve_actor(request: Request) -> Actor:
     """
     services, ip, token = _presented(request)
     if token is not None:
-        return services.bearer.authenticate(token, transport=Transport.API, ip=ip)
+        return services.bearer.authenticate(
+            token, transport=Transport.API, ip=ip, dpop=_dpop_presented(request, services)
+        )
     return _session_or_refuse(request, services, ip)
 
 
@@ -70,8 +75,16 @@ def resolve_caller(request: Request) -> Actor | ClientCaller:
     (``GET /api/me`` only: a :class:`ClientCaller` authorises nothing)."""
     services, ip, token = _presented(request)
     if token is not None:
-        return services.bearer.identify(token, transport=Transport.API, ip=ip)
+        return services.bearer.identify(
+            token, transport=Transport.API, ip=ip, dpop=_dpop_presented(request, services)
+        )
     return _session_or_refuse(request, services, ip)
+
+
+def _dpop_presented(request: Request, services: Services) -> DPoPRequest | None:
+    """The request's DPoP proof when its token came as ``Authorization: DPoP`` (RFC 9449 §7.1)."""
+    scheme = request.headers.get("authorization", "").strip().partition(" ")[0]
+    return dpop_request(request, services.issuer) if scheme.lower() == "dpop" else None
 
 
 def _presented(request: Request) -> tuple[Services, str | None, str | None]:
@@ -84,7 +97,7 @@ def _presented(request: Request) -> tuple[Services, str | None, str | None]:
     if header is None:
         return services, ip, None
     scheme, _, value = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    if scheme.lower() not in ("bearer", "dpop") or not value.strip():
         raise Unauthenticated("use Authorization: Bearer <personal token or access token>")
     return services, ip, value.strip()
 

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
+from tokensmith.core.client_keys import ClientAuthMethod
+from tokensmith.core.errors import NotFound
 from tokensmith.core.records import CredentialKind, TokenFormat
 from tokensmith.http.management.auth import ActorDep, ServicesDep, org_of
 from tokensmith.http.management.pagination import PageDep
 from tokensmith.http.management.problems import problems
-from tokensmith.http.management.schemas import CredentialCreate, CredentialPatch, Regenerate
+from tokensmith.http.management.routing import Route, call, creates, deleted, deletes, paged
+from tokensmith.http.management.schemas import (
+    CredentialCreate,
+    CredentialKeyAdd,
+    CredentialKeysReplace,
+    CredentialPatch,
+    Regenerate,
+)
 from tokensmith.http.management.strict_json import StrictJSONRoute
-from tokensmith.web.blocking import call_blocking
+from tokensmith.services.container import Services
+from tokensmith.services.credential_keys import CredentialKeyService
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
 from tokensmith.wire.page import Page
 
 router = APIRouter(prefix="/api/credentials", tags=["credentials"], route_class=StrictJSONRoute)
 CredentialRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+KeyThumbprint = Annotated[str, Path(min_length=43, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 @router.get("", response_model=Page[CredentialOut], summary="List credentials you may see")
@@ -27,30 +39,24 @@ async def list_credentials(
     page: PageDep,
     kind: Annotated[Literal["personal", "organization"] | None, Query()] = None,
 ) -> Page[CredentialOut]:
-    result = await call_blocking(
-        services.database,
-        services.credentials.list,
-        actor,
-        org_id=org_of(actor),
-        kind=CredentialKind(kind) if kind is not None else None,
-        cursor=page.cursor,
-        limit=page.limit,
+    kind_ = CredentialKind(kind) if kind is not None else None
+    return await paged(
+        services, CredentialOut.of, services.credentials.list, actor, page, org_id=org_of(actor), kind=kind_
     )
-    return Page.of(CredentialOut.of, result)
 
 
-@router.post(
+@creates(
+    router,
     "",
-    status_code=201,
-    response_model=CreatedCredentialOut,
-    responses=problems(409),
-    summary="Create a personal or organisation credential (its secret is shown once)",
+    CreatedCredentialOut,
+    "Create a personal or organisation credential (its secret is shown once)",
+    409,
 )
 async def create_credential(
     actor: ActorDep, services: ServicesDep, body: CredentialCreate
 ) -> CreatedCredentialOut:
-    created = await call_blocking(
-        services.database,
+    created = await call(
+        services,
         services.credentials.create,
         actor,
         org_id=org_of(actor),
@@ -60,33 +66,43 @@ async def create_credential(
         scopes=list(body.scopes) if body.scopes is not None else None,
         token_format=TokenFormat(body.token_format),
         token_ttl=body.token_ttl,
+        reuse_tokens=body.reuse_tokens,
+        auth_method=ClientAuthMethod(body.auth_method),
+        jwks=body.jwks,
+        jwks_uri=body.jwks_uri,
+        require_dpop=body.require_dpop,
     )
-    return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
+    return CreatedCredentialOut.of(created.credential, client_secret=created.shown_secret)
 
 
 @router.get("/{credential_id}", response_model=CredentialOut, summary="Show a credential")
 async def get_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef
 ) -> CredentialOut:
-    return CredentialOut.of(
-        await call_blocking(services.database, services.credentials.get, actor, credential_id)
-    )
+    return CredentialOut.of(await call(services, services.credentials.get, actor, credential_id))
 
 
-@router.patch("/{credential_id}", response_model=CredentialOut, summary="Rename or re-describe a credential")
+@router.patch(
+    "/{credential_id}",
+    response_model=CredentialOut,
+    summary="Rename or re-describe a credential, set token reuse, or change whether it requires DPoP",
+)
 async def update_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialPatch
 ) -> CredentialOut:
-    return CredentialOut.of(
-        await call_blocking(
-            services.database,
-            services.credentials.rename,
-            actor,
-            credential_id,
-            name=body.name,
-            description=body.description,
+    credentials = services.credentials
+    updated = None
+    if body.require_dpop is not None:
+        updated = await call(services, credentials.set_require_dpop, actor, credential_id, body.require_dpop)
+    if body.reuse_tokens is not None:
+        updated = await call(
+            services, credentials.set_token_reuse, actor, credential_id, enabled=body.reuse_tokens
         )
-    )
+    if updated is None or body.name is not None or body.description is not None:
+        updated = await call(
+            services, credentials.rename, actor, credential_id, name=body.name, description=body.description
+        )
+    return CredentialOut.of(updated)
 
 
 @router.post(
@@ -98,13 +114,56 @@ async def regenerate_credential(
     actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: Regenerate | None = None
 ) -> CreatedCredentialOut:
     grace = body.grace_seconds if body is not None else 0
-    created = await call_blocking(
-        services.database, services.credentials.regenerate, actor, credential_id, grace_seconds=grace
-    )
+    created = await call(services, services.credentials.regenerate, actor, credential_id, grace_seconds=grace)
     return CreatedCredentialOut.of(created.credential, client_secret=created.client_secret)
 
 
-@router.delete("/{credential_id}", status_code=204, response_class=Response, summary="Delete a credential")
+def _keys(
+    route: Callable[..., Callable[[Route], Route]], path: str, summary: str
+) -> Callable[[Route], Route]:
+    """A route changing a ``private_key_jwt`` credential's keys: it answers the credential."""
+    return route(path, response_model=CredentialOut, responses=problems(409), summary=summary)
+
+
+def _key_service(services: Services) -> CredentialKeyService:
+    if services.credential_keys is None:  # pragma: no cover - build_services always makes one
+        raise NotFound("this deployment manages no credential keys")
+    return services.credential_keys
+
+
+@_keys(
+    router.post,
+    "/{credential_id}/keys",
+    "Register one more public key of a private_key_jwt credential (rotation)",
+)
+async def add_credential_key(
+    actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialKeyAdd
+) -> CredentialOut:
+    return CredentialOut.of(await call(services, _key_service(services).add, actor, credential_id, body.jwk))
+
+
+@_keys(router.put, "/{credential_id}/keys", "Replace the whole key set of a private_key_jwt credential")
+async def replace_credential_keys(
+    actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, body: CredentialKeysReplace
+) -> CredentialOut:
+    return CredentialOut.of(
+        await call(services, _key_service(services).replace, actor, credential_id, body.jwks)
+    )
+
+
+@_keys(
+    router.delete,
+    "/{credential_id}/keys/{thumbprint}",
+    "Unregister a public key, named by its RFC 7638 thumbprint (the last key cannot go)",
+)
+async def remove_credential_key(
+    actor: ActorDep, services: ServicesDep, credential_id: CredentialRef, thumbprint: KeyThumbprint
+) -> CredentialOut:
+    return CredentialOut.of(
+        await call(services, _key_service(services).remove, actor, credential_id, thumbprint)
+    )
+
+
+@deletes(router, "/{credential_id}", "Delete a credential")
 async def delete_credential(actor: ActorDep, services: ServicesDep, credential_id: CredentialRef) -> Response:
-    await call_blocking(services.database, services.credentials.delete, actor, credential_id)
-    return Response(status_code=204)
+    return await deleted(services, services.credentials.delete, actor, credential_id)

@@ -14,9 +14,9 @@ from tokensmith.core.roles import Role
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, PageDep
 from tokensmith.http.management.problems import problems
+from tokensmith.http.management.routing import call, creates, deleted, deletes, paged
 from tokensmith.http.management.schemas import MemberAdd, MemberRole, PolicyPatch
 from tokensmith.http.management.strict_json import StrictJSONRoute
-from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.orgs import MemberOut, OrgMembershipOut, OrgOut, PolicyOut
 from tokensmith.wire.page import Page
 
@@ -33,13 +33,13 @@ UserRef = Annotated[
 async def list_orgs(actor: ActorDep, services: ServicesDep) -> list[OrgMembershipOut]:
     return [
         OrgMembershipOut.of(org, role=role)
-        for org, role in await call_blocking(services.database, services.members.organizations_of, actor)
+        for org, role in await call(services, services.members.organizations_of, actor)
     ]
 
 
 @router.get("/{org_id}", response_model=OrgOut, summary="The organisation acted in")
 async def get_org(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> OrgOut:
-    return OrgOut.of(await call_blocking(services.database, services.members.organization, actor, org_id))
+    return OrgOut.of(await call(services, services.members.organization, actor, org_id))
 
 
 @router.get("/{org_id}/members", response_model=Page[MemberOut], summary="List members")
@@ -54,30 +54,15 @@ async def list_members(
     ] = None,
     role: Annotated[Role | None, Query()] = None,
 ) -> Page[MemberOut]:
-    result = await call_blocking(
-        services.database,
-        services.members.list,
-        actor,
-        org_id,
-        email_contains=email,
-        role=role,
-        cursor=page.cursor,
-        limit=page.limit,
-    )
-    return Page.of(MemberOut.of, result)
+    members = services.members.list
+    return await paged(services, MemberOut.of, members, actor, page, org_id, email_contains=email, role=role)
 
 
-@router.post(
-    "/{org_id}/members",
-    status_code=201,
-    response_model=MemberOut,
-    responses=problems(409),
-    summary="Add a member (a new user is created without a password)",
+@creates(
+    router, "/{org_id}/members", MemberOut, "Add a member (a new user is created without a password)", 409
 )
 async def add_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, body: MemberAdd) -> MemberOut:
-    return MemberOut.of(
-        await call_blocking(services.database, services.members.add, actor, org_id, body.email, body.role)
-    )
+    return MemberOut.of(await call(services, services.members.add, actor, org_id, body.email, body.role))
 
 
 @router.patch(
@@ -89,26 +74,22 @@ async def add_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, body
 async def set_role(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, user: UserRef, body: MemberRole
 ) -> MemberOut:
-    return MemberOut.of(
-        await call_blocking(services.database, services.members.set_role, actor, org_id, user, body.role)
-    )
+    return MemberOut.of(await call(services, services.members.set_role, actor, org_id, user, body.role))
 
 
-@router.delete(
+@deletes(
+    router,
     "/{org_id}/members/{user}",
-    status_code=204,
-    response_class=Response,
-    responses=problems(409),
-    summary="Remove a member (their personal tokens are revoked, personal credentials deleted)",
+    "Remove a member (their personal tokens are revoked, personal credentials deleted)",
+    409,
 )
 async def remove_member(actor: ActorDep, services: ServicesDep, org_id: OrgId, user: UserRef) -> Response:
-    await call_blocking(services.database, services.members.remove, actor, org_id, user)
-    return Response(status_code=204)
+    return await deleted(services, services.members.remove, actor, org_id, user)
 
 
 @router.get("/{org_id}/policy", response_model=PolicyOut, summary="The organisation's policy")
 async def get_policy(actor: ActorDep, services: ServicesDep, org_id: OrgId) -> PolicyOut:
-    return PolicyOut.of(await call_blocking(services.database, services.policies.get, actor, org_id))
+    return PolicyOut.of(await call(services, services.policies.get, actor, org_id))
 
 
 @router.patch("/{org_id}/policy", response_model=PolicyOut, summary="Change the organisation's policy")
@@ -116,6 +97,4 @@ async def update_policy(
     actor: ActorDep, services: ServicesDep, org_id: OrgId, body: PolicyPatch
 ) -> PolicyOut:
     changes = body.model_dump(include=body.model_fields_set)
-    return PolicyOut.of(
-        await call_blocking(services.database, services.policies.update, actor, org_id, changes)
-    )
+    return PolicyOut.of(await call(services, services.policies.update, actor, org_id, changes))

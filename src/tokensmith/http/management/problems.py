@@ -20,6 +20,7 @@ _DESCRIPTIONS = {
     "`lifetime_not_allowed`, `csrf_failed`)",
     404: "No such object, or one the caller may not see (`not_found`)",
     409: "Conflict (`conflict`, `last_owner`)",
+    413: "The request body is too large (`payload_too_large`)",
     429: "Too many failed authentications from this address (`rate_limited`); see `Retry-After`",
     503: "Storage temporarily unavailable (`unavailable`)",
 }

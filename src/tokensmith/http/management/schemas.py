@@ -7,7 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from tokensmith.core.errors import PROBLEM_CODES
@@ -81,6 +89,34 @@ class CredentialCreate(BaseModel):
     scopes: list[ScopeName] | None = Field(default=None, max_length=100)
     token_format: Literal["jwt", "opaque"] = "jwt"
     token_ttl: int | None = Field(default=None, ge=60, le=10 * 365 * 86400)
+    reuse_tokens: bool = False
+    auth_method: Literal["client_secret", "private_key_jwt"] = Field(
+        default="client_secret",
+        description="private_key_jwt (RFC 7523 §2.2): no secret; the client signs assertions with a key "
+        "registered in jwks, or published at jwks_uri.",
+    )
+    jwks: dict[str, Any] | SkipJsonSchema[None] = Field(
+        default=None, description='Public keys: a JWK Set ({"keys": [...]}) or one JWK.'
+    )
+    jwks_uri: str | SkipJsonSchema[None] = Field(default=None, max_length=2000)
+
+    require_dpop: StrictBool = Field(
+        default=False, description="Refuse this client's token requests without a DPoP proof (RFC 9449 §5)."
+    )
+
+
+class CredentialKeyAdd(BaseModel):
+    """One more public key for a private_key_jwt credential (a rotation's first step)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    jwk: dict[str, Any]
+
+
+class CredentialKeysReplace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    jwks: dict[str, Any] = Field(description='The new key set: a JWK Set ({"keys": [...]}) or one JWK.')
 
 
 class CredentialPatch(BaseModel):
@@ -88,6 +124,8 @@ class CredentialPatch(BaseModel):
 
     name: Name | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
+    reuse_tokens: bool | SkipJsonSchema[None] = None
+    require_dpop: StrictBool | SkipJsonSchema[None] = None
 
 
 class Regenerate(BaseModel):
@@ -99,6 +137,16 @@ class Regenerate(BaseModel):
 
 
 # -- organisations, members, policy -------------------------------------------------------
+
+
+class ResourceCreate(BaseModel):
+    """A resource to register (RFC 8707 §2: an absolute URI, no fragment, no query)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    uri: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    scopes: Annotated[list[ScopeName], Field(max_length=100)] = []
 
 
 class MemberAdd(BaseModel):
@@ -125,3 +173,8 @@ class PolicyPatch(BaseModel):
     pat_max_lifetime_days: int | None = Field(default=None, ge=1, le=3650)
     pat_inactivity_days: int | None = Field(default=None, ge=1, le=3650)
     pat_expiry_required: bool | SkipJsonSchema[None] = None
+    credential_tokens_per_hour: int | None = Field(default=None, ge=1, le=1_000_000)
+    refresh_token_lifetime_seconds: int | None = Field(default=None, ge=300, le=3650 * 86400)
+    refresh_token_idle_seconds: int | None = Field(default=None, ge=300, le=3650 * 86400)
+    allow_registered_clients: bool | SkipJsonSchema[None] = None
+    allow_metadata_document_clients: bool | SkipJsonSchema[None] = None

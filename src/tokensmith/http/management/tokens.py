@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Query, Response
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import PageDep
 from tokensmith.http.management.problems import problems
+from tokensmith.http.management.routing import call, creates, deleted, deletes, paged
 from tokensmith.http.management.schemas import PersonalTokenCreate, PersonalTokenPatch
 from tokensmith.http.management.strict_json import StrictJSONRoute
-from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.page import Page
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
 
@@ -30,29 +30,18 @@ async def list_tokens(
         int | None, Query(ge=1, le=TEN_YEARS, description="Only tokens expiring within this many seconds.")
     ] = None,
 ) -> Page[PersonalTokenOut]:
-    result = await call_blocking(
-        services.database,
-        services.personal_tokens.list,
-        actor,
-        expiring_within=timedelta(seconds=expiring_within) if expiring_within is not None else None,
-        cursor=page.cursor,
-        limit=page.limit,
+    within = timedelta(seconds=expiring_within) if expiring_within is not None else None
+    return await paged(
+        services, PersonalTokenOut.of, services.personal_tokens.list, actor, page, expiring_within=within
     )
-    return Page.of(PersonalTokenOut.of, result)
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=CreatedPersonalTokenOut,
-    responses=problems(409),
-    summary="Create a personal access token (its value is shown once)",
-)
+@creates(router, "", CreatedPersonalTokenOut, "Create a personal access token (its value is shown once)", 409)
 async def create_token(
     actor: ActorDep, services: ServicesDep, body: PersonalTokenCreate
 ) -> CreatedPersonalTokenOut:
-    created = await call_blocking(
-        services.database,
+    created = await call(
+        services,
         services.personal_tokens.create,
         actor,
         name=body.name,
@@ -66,9 +55,7 @@ async def create_token(
 
 @router.get("/{token_id}", response_model=PersonalTokenOut, summary="Show a personal access token")
 async def get_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -> PersonalTokenOut:
-    return PersonalTokenOut.of(
-        await call_blocking(services.database, services.personal_tokens.get, actor, token_id)
-    )
+    return PersonalTokenOut.of(await call(services, services.personal_tokens.get, actor, token_id))
 
 
 @router.patch(
@@ -77,8 +64,8 @@ async def get_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -
 async def update_token(
     actor: ActorDep, services: ServicesDep, token_id: TokenId, body: PersonalTokenPatch
 ) -> PersonalTokenOut:
-    token = await call_blocking(
-        services.database,
+    token = await call(
+        services,
         services.personal_tokens.update,
         actor,
         token_id,
@@ -98,13 +85,10 @@ async def update_token(
 async def regenerate_token(
     actor: ActorDep, services: ServicesDep, token_id: TokenId
 ) -> CreatedPersonalTokenOut:
-    created = await call_blocking(services.database, services.personal_tokens.regenerate, actor, token_id)
+    created = await call(services, services.personal_tokens.regenerate, actor, token_id)
     return CreatedPersonalTokenOut.of(created.token, token=created.plain)
 
 
-@router.delete(
-    "/{token_id}", status_code=204, response_class=Response, summary="Revoke a personal access token"
-)
+@deletes(router, "/{token_id}", "Revoke a personal access token")
 async def revoke_token(actor: ActorDep, services: ServicesDep, token_id: TokenId) -> Response:
-    await call_blocking(services.database, services.personal_tokens.revoke, actor, token_id)
-    return Response(status_code=204)
+    return await deleted(services, services.personal_tokens.revoke, actor, token_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 
+from tokensmith.core.client_keys import ClientAuthMethod, ClientKey, jwks_document, thumbprint
 from tokensmith.core.records import Credential, Organization, TokenFormat
 from tokensmith.core.roles import Role
 from tokensmith.storage.change_feed import LookupCache, change_feed
@@ -53,7 +55,9 @@ class CredentialLookup:
 
     def __init__(self, database: Database) -> None:
         self._query = CompiledQuery(database, _BY_CLIENT_ID_WITH_ORG)
-        self._cache: LookupCache[str, tuple[Credential, Organization]] = LookupCache(change_feed(database))
+        self._cache: LookupCache[str, tuple[Credential, Organization]] = LookupCache(
+            change_feed(database), name="credentials", observer=database.observer
+        )
 
     def __call__(self, client_id: str) -> tuple[Credential, Organization] | None:
         return self._cache.read_through(client_id, self._read, client_id)
@@ -70,7 +74,21 @@ def _credential(row: Mapping[str, Any] | RowMapping) -> Credential:
         scopes=scopes_from(row["scopes"]),
         token_format=TokenFormat(row["token_format"]),
         owner_role=Role(row[_OWNER_ROLE]) if row.get(_OWNER_ROLE) else None,
+        auth_method=ClientAuthMethod(row["auth_method"]),
+        jwks=keys_from(row["jwks"]),
     )
+
+
+def keys_from(text: str | None) -> tuple[ClientKey, ...]:
+    """The stored JWK Set (checked when it was registered) as keys with their thumbprints."""
+    if not text:
+        return ()
+    return tuple(ClientKey(jwk=key, thumbprint=thumbprint(key)) for key in json.loads(text)["keys"])
+
+
+def keys_text(keys: tuple[ClientKey, ...]) -> str | None:
+    """A JWK Set as stored: compact JSON, or NULL for none."""
+    return json.dumps(jwks_document(keys), separators=(",", ":"), sort_keys=True) if keys else None
 
 
 class CredentialRepository(Repository):
@@ -84,6 +102,8 @@ class CredentialRepository(Repository):
             scopes=scopes_text(credential.scopes),
             token_format=credential.token_format.value,
             last_used_at=None,
+            auth_method=credential.auth_method.value,
+            jwks=keys_text(credential.jwks),
         )
         self.c.execute(insert(credentials).values(values))
 
@@ -118,10 +138,12 @@ class CredentialRepository(Repository):
         return [_credential(r) for r in self.c.execute(query).mappings()]
 
     def rename(self, credential_id: str, name: str, description: str, now: datetime) -> None:
+        self.change(credential_id, now, name=name, description=description)
+
+    def change(self, credential_id: str, now: datetime, **values: Any) -> None:
+        """Set the given columns (a name, a setting) and ``updated_at`` of one credential."""
         self.c.execute(
-            update(credentials)
-            .where(credentials.c.id == credential_id)
-            .values(name=name, description=description, updated_at=now)
+            update(credentials).where(credentials.c.id == credential_id).values(**values, updated_at=now)
         )
 
     def replace_secret(
@@ -148,6 +170,25 @@ class CredentialRepository(Repository):
                 previous_secret_expires_at=previous_secret_expires_at,
                 updated_at=now,
             )
+        )
+        return result.rowcount == 1
+
+    def replace_keys(
+        self,
+        credential_id: str,
+        keys: tuple[ClientKey, ...],
+        *,
+        expected: tuple[ClientKey, ...],
+        now: datetime,
+    ) -> bool:
+        """Install a new JWK Set only if the stored one is still ``expected`` (compare-and-set:
+        of two racing key changes, one wins and the other changes nothing). Whether a row changed."""
+        previous = keys_text(expected)
+        condition = credentials.c.jwks.is_(None) if previous is None else credentials.c.jwks == previous
+        result = self.c.execute(
+            update(credentials)
+            .where(credentials.c.id == credential_id, condition)
+            .values(jwks=keys_text(keys), updated_at=now)
         )
         return result.rowcount == 1
 

@@ -25,6 +25,11 @@ _POLICY_FIELDS = (
     "pat_max_lifetime_days",
     "pat_inactivity_days",
     "pat_expiry_required",
+    "credential_tokens_per_hour",
+    "refresh_token_lifetime_seconds",
+    "refresh_token_idle_seconds",
+    "allow_registered_clients",
+    "allow_metadata_document_clients",
 )
 
 
@@ -53,7 +58,9 @@ class OrganizationLookup:
         self._query = CompiledQuery(
             database, select(organizations).where(organizations.c.id == bindparam("id"))
         )
-        self._cache: LookupCache[str, Organization] = LookupCache(change_feed(database))
+        self._cache: LookupCache[str, Organization] = LookupCache(
+            change_feed(database), name="organizations", observer=database.observer
+        )
 
     def __call__(self, org_id: str) -> Organization | None:
         return self._cache.read_through(org_id, self._read, org_id)

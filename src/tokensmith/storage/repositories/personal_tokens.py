@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -56,7 +56,7 @@ class PersonalTokenLookup:
         # removed membership, committed by any process, is never answered from memory once
         # this process has learnt of it.
         self._cache: LookupCache[str, tuple[PersonalTokenRecord, Organization, Role, User]] = LookupCache(
-            change_feed(database)
+            change_feed(database), name="personal_tokens", observer=database.observer
         )
 
     def __call__(self, hashes: list[str]) -> tuple[PersonalTokenRecord, Organization, Role, User] | None:
@@ -142,6 +142,50 @@ class PersonalTokenRepository(Repository):
         if after is not None:
             query = query.where(personal_tokens.c.expires_at > after)
         query = query.order_by(personal_tokens.c.expires_at).limit(limit)
+        return [_token(r) for r in self.c.execute(query).mappings()]
+
+    def expired_unnotified(
+        self, now: datetime, since: datetime, *, limit: int = 500
+    ) -> list[PersonalTokenRecord]:
+        """Unrevoked tokens that expired in (``since``, ``now``] with no ``notified_expired_at`` yet."""
+        query = (
+            select(personal_tokens)
+            .where(
+                personal_tokens.c.revoked_at.is_(None),
+                personal_tokens.c.expires_at.is_not(None),
+                personal_tokens.c.expires_at <= now,
+                personal_tokens.c.expires_at > since,
+                personal_tokens.c.notified_expired_at.is_(None),
+            )
+            .order_by(personal_tokens.c.expires_at)
+            .limit(limit)
+        )
+        return [_token(r) for r in self.c.execute(query).mappings()]
+
+    def inactivity_limits(self) -> list[tuple[str, int]]:
+        """``(org id, days)`` of every organisation whose policy expires unused personal tokens."""
+        query = select(organizations.c.id, organizations.c.pat_inactivity_days).where(
+            organizations.c.pat_inactivity_days.is_not(None)
+        )
+        return [(str(org_id), int(days)) for org_id, days in self.c.execute(query)]
+
+    def inactive_unnotified(
+        self, org_id: str, cutoff: datetime, since: datetime, *, limit: int = 500
+    ) -> list[PersonalTokenRecord]:
+        """Unrevoked, unexpired-by-date tokens of ``org_id`` last used (or created) in (``since``,
+        ``cutoff``] with no ``notified_inactive_at`` yet."""
+        last_seen = func.coalesce(personal_tokens.c.last_used_at, personal_tokens.c.created_at)
+        query = (
+            select(personal_tokens)
+            .where(
+                personal_tokens.c.org_id == org_id,
+                personal_tokens.c.revoked_at.is_(None),
+                personal_tokens.c.notified_inactive_at.is_(None),
+                last_seen <= cutoff,
+                last_seen > since,
+            )
+            .limit(limit)
+        )
         return [_token(r) for r in self.c.execute(query).mappings()]
 
     def claim_notice(self, token_id: str, column: str, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select, update
 
 from tokensmith.core.secrets import KEY_ID_LENGTH
 from tokensmith.storage.repositories.rows import Repository
@@ -40,7 +40,13 @@ class SecretHashRepository(Repository):
     def _live(self, now: datetime) -> list[tuple[str, Table, ColumnElement[str], ColumnElement[bool]]]:
         """(kind, table, hash column, "could still authenticate") for every stored secret."""
         return [
-            ("client_secret", credentials, credentials.c.secret_hash, true()),
+            # A private_key_jwt credential's hash is never usable: it counts for no key.
+            (
+                "client_secret",
+                credentials,
+                credentials.c.secret_hash,
+                credentials.c.auth_method == "client_secret",
+            ),
             (
                 "previous_client_secret",
                 credentials,

@@ -15,35 +15,41 @@ Create Date: 2026-12-02 02:30:00
 
 from __future__ import annotations
 
-from alembic import op
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.create_index("ix_credentials_org_page", ["org_id", "id"], unique=False)
-        batch_op.create_index("ix_credentials_org_user_page", ["org_id", "user_id", "id"], unique=False)
-        batch_op.drop_index("ix_credentials_org_user")
-    with op.batch_alter_table("personal_tokens", schema=None) as batch_op:
-        batch_op.create_index("ix_personal_tokens_user_page", ["org_id", "user_id", "id"], unique=False)
-        batch_op.create_index("ix_personal_tokens_expires_at", ["expires_at"], unique=False)
-        batch_op.drop_index("ix_personal_tokens_user")
-    with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.create_index("ix_audit_events_org_page", ["org_id", "id"], unique=False)
+    ops.change_indexes(
+        "credentials",
+        create={
+            "ix_credentials_org_page": ["org_id", "id"],
+            "ix_credentials_org_user_page": ["org_id", "user_id", "id"],
+        },
+        drop=["ix_credentials_org_user"],
+    )
+    ops.change_indexes(
+        "personal_tokens",
+        create={
+            "ix_personal_tokens_user_page": ["org_id", "user_id", "id"],
+            "ix_personal_tokens_expires_at": ["expires_at"],
+        },
+        drop=["ix_personal_tokens_user"],
+    )
+    ops.change_indexes("audit_events", create={"ix_audit_events_org_page": ["org_id", "id"]})
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("audit_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_events_org_page")
-    with op.batch_alter_table("personal_tokens", schema=None) as batch_op:
-        batch_op.create_index("ix_personal_tokens_user", ["org_id", "user_id"], unique=False)
-        batch_op.drop_index("ix_personal_tokens_expires_at")
-        batch_op.drop_index("ix_personal_tokens_user_page")
-    with op.batch_alter_table("credentials", schema=None) as batch_op:
-        batch_op.create_index("ix_credentials_org_user", ["org_id", "user_id"], unique=False)
-        batch_op.drop_index("ix_credentials_org_user_page")
-        batch_op.drop_index("ix_credentials_org_page")
+    ops.change_indexes("audit_events", drop=["ix_audit_events_org_page"])
+    ops.change_indexes(
+        "personal_tokens",
+        create={"ix_personal_tokens_user": ["org_id", "user_id"]},
+        drop=["ix_personal_tokens_expires_at", "ix_personal_tokens_user_page"],
+    )
+    ops.change_indexes(
+        "credentials",
+        create={"ix_credentials_org_user": ["org_id", "user_id"]},
+        drop=["ix_credentials_org_user_page", "ix_credentials_org_page"],
+    )

@@ -15,8 +15,6 @@ from alembic import op
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 #: The tables whose rows the lookup caches hold (joined into the cached records).
 TABLES = ("organizations", "users", "memberships", "credentials", "personal_tokens")

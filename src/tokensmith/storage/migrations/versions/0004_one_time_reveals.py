@@ -12,33 +12,27 @@ submission find the first one's result instead of repeating the action.
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from tokensmith.storage.migrations import schema_ops as ops
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
+    ops.create(
         "one_time_reveals",
-        sa.Column("id", sa.String(length=64), nullable=False),
-        sa.Column("session_hash", sa.String(length=100), nullable=False),
-        sa.Column("form_nonce", sa.String(length=64), nullable=False),
-        sa.Column("result_url", sa.Text(), nullable=True),
-        sa.Column("sealed", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_one_time_reveals")),
-        sa.UniqueConstraint("session_hash", "form_nonce", name=op.f("uq_one_time_reveals_session_hash")),
+        ops.string("id", 64),
+        ops.string("session_hash", 100),
+        ops.string("form_nonce", 64),
+        ops.text("result_url", nullable=True),
+        ops.text("sealed", nullable=True),
+        ops.time("created_at"),
+        ops.time("expires_at"),
+        primary_key=["id"],
+        unique=[("session_hash", "form_nonce")],
+        indexes={"ix_one_time_reveals_expires_at": ["expires_at"]},
     )
-    with op.batch_alter_table("one_time_reveals", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_one_time_reveals_expires_at"), ["expires_at"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("one_time_reveals", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_one_time_reveals_expires_at"))
-    op.drop_table("one_time_reveals")
+    ops.drop("one_time_reveals", "ix_one_time_reveals_expires_at")

@@ -1,0 +1,294 @@
+"""Prometheus metrics: the one place that defines every metric Tokensmith exports.
+
+Built on ``prometheus-client``. Its usual style is module-level collectors in the global
+``REGISTRY``; Tokensmith does not do that, so that importing the package builds nothing
+(STYLE.md rule 6) and so that several apps in one process (tests, the demo) never clash over
+a metric name. Instead :meth:`Metrics.create` builds the collectors in a
+:class:`~prometheus_client.CollectorRegistry` of the :class:`Metrics` object, which
+``build_services`` makes once and hands to whoever records (``Services.metrics``; the
+database gets it as its :class:`~tokensmith.storage.observer.StorageObserver`).
+
+Several worker processes (``tokensmith serve --workers N``): ``prometheus-client``'s
+multi-process mode. The parent creates a fresh directory per run, names it in
+``PROMETHEUS_MULTIPROC_DIR`` before any worker starts (the library picks its file-backed
+value class when it is first imported, which in a worker is after that), and removes it when
+the server stops (:func:`multiprocess_directory`). Each worker writes its samples to
+memory-mapped files there, and a scrape, served by whichever worker the connection reaches,
+sums every process's files with :class:`~prometheus_client.multiprocess.MultiProcessCollector`.
+A worker that dies and is replaced keeps its counts in the sum: counters never go backwards.
+
+Cost on the hot path: a labelled child is looked up once per label combination and kept in a
+plain dict, so a token request pays one dict lookup, one counter increment and one histogram
+observation (each a lock and an add; in multi-process mode a write to a memory-mapped page).
+With ``TOKENSMITH_METRICS=false`` the :data:`NO_METRICS` object records nothing at all.
+
+Label values are bounded: grants, routes and error codes come from fixed sets (anything else
+is ``other``), so a client cannot grow the number of series by sending odd parameters.
+
+Webhook deliveries are recorded by whoever delivers them: :meth:`Metrics.webhook_delivery`
+with an outcome such as ``delivered``, ``failed``, ``retrying`` or ``disabled``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+#: Seconds; from a cached token hit (sub-millisecond) to a slow network database.
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+GRANTS = frozenset(
+    {
+        "client_credentials",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "authorization_code",
+        "refresh_token",
+        "none",
+    }
+)
+#: RFC 6749 §5.2, RFC 8693 §2.2.2 and the codes Tokensmith renders on its OAuth endpoints.
+ERROR_CODES = frozenset(
+    {
+        "invalid_request",
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "invalid_target",
+        "invalid_dpop_proof",
+        "use_dpop_nonce",
+        "slow_down",
+        "temporarily_unavailable",
+        "server_error",
+    }
+)
+#: Client-authentication failures, by the private detail each failure carries.
+AUTH_FAILURE_REASONS = {
+    "malformed client id or secret": "malformed",
+    "unknown client": "unknown_client",
+    "wrong secret": "wrong_secret",
+    "": "missing",
+}
+
+
+def bounded(value: str, allowed: frozenset[str]) -> str:
+    return value if value in allowed else "other"
+
+
+class Metrics:
+    """Every metric, and the methods that record them (one per event the product counts)."""
+
+    enabled = True
+
+    def __init__(self, registry: CollectorRegistry, *, multiprocess_dir: str | None) -> None:
+        self.registry = registry
+        self.multiprocess_dir = multiprocess_dir
+        self._tokens = Counter(
+            "tokensmith_token_requests",
+            "Token endpoint requests by grant, route (dialect), token format and result "
+            "(issued, or the OAuth error code).",
+            ["grant", "route", "format", "result"],
+            registry=registry,
+        )
+        self._token_latency = Histogram(
+            "tokensmith_token_request_duration_seconds",
+            "Token endpoint latency by route, from the request to its response.",
+            ["route"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self._introspections = Counter(
+            "tokensmith_introspection_requests",
+            "Introspection (RFC 7662) requests by result (active, inactive, or the OAuth error code).",
+            ["result"],
+            registry=registry,
+        )
+        self._introspection_latency = Histogram(
+            "tokensmith_introspection_duration_seconds",
+            "Introspection latency, from the request to its response.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self._auth_failures = Counter(
+            "tokensmith_auth_failures",
+            "Failed client or subject-token authentications, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self._rate_limited = Counter(
+            "tokensmith_rate_limited",
+            "Requests refused by a rate limit (429), by limit.",
+            ["limit"],
+            registry=registry,
+        )
+        self._cache = Counter(
+            "tokensmith_lookup_cache_requests",
+            "Lookups answered from the in-process cache (hit) or read from the database (miss).",
+            ["cache", "result"],
+            registry=registry,
+        )
+        self._storage_errors = Counter(
+            "tokensmith_storage_errors",
+            "Database calls that failed as unavailable (answered 503), by cause.",
+            ["cause"],
+            registry=registry,
+        )
+        self._webhooks = Counter(
+            "tokensmith_webhook_deliveries",
+            "Webhook delivery attempts, by outcome.",
+            ["outcome"],
+            registry=registry,
+        )
+        self._reused = Counter(
+            "tokensmith_tokens_reused",
+            "Token requests answered with a still-valid token already issued (token reuse).",
+            registry=registry,
+        )
+        self._overissue = Counter(
+            "tokensmith_token_overissue",
+            "Tokens issued to a credential beyond what its token lifetime needs "
+            "(more than the threshold within one token lifetime).",
+            registry=registry,
+        )
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    @classmethod
+    def create(cls) -> Metrics:
+        """Fresh collectors; multi-process aware when ``PROMETHEUS_MULTIPROC_DIR`` is set."""
+        directory = os.environ.get(MULTIPROC_ENV) or None
+        return cls(CollectorRegistry(auto_describe=True), multiprocess_dir=directory)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        key = (metric._name, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = metric.labels(*labels)
+            self._children[key] = child
+        return child
+
+    # recording ------------------------------------------------------------------
+    def token_request(
+        self, *, grant: str, route: str, token_format: str, result: str, seconds: float
+    ) -> None:
+        """One token-endpoint answer. ``result``: ``issued`` or the OAuth error code."""
+        self._child(self._tokens, bounded(grant, GRANTS), route, token_format, _result(result)).inc()
+        self._child(self._token_latency, route).observe(seconds)
+
+    def introspection(self, *, result: str, seconds: float) -> None:
+        self._child(
+            self._introspections, result if result in ("active", "inactive") else _result(result)
+        ).inc()
+        self._introspection_latency.observe(seconds)
+
+    def auth_failure(self, reason: str) -> None:
+        self._child(self._auth_failures, reason).inc()
+
+    def rate_limited(self, limit: str) -> None:
+        self._child(self._rate_limited, limit).inc()
+
+    def cache_lookup(self, cache: str, hit: bool) -> None:
+        self._child(self._cache, cache, "hit" if hit else "miss").inc()
+
+    def storage_error(self, cause: str) -> None:
+        self._child(self._storage_errors, cause).inc()
+
+    def webhook_delivery(self, outcome: str) -> None:
+        """A webhook delivery attempt ended: ``delivered``, ``failed``, ``retrying``, ``disabled``…"""
+        self._child(self._webhooks, outcome).inc()
+
+    def token_reused(self) -> None:
+        self._reused.inc()
+
+    def token_overissue(self) -> None:
+        self._overissue.inc()
+
+    # exposition ---------------------------------------------------------------------
+    def render(self) -> tuple[bytes, str]:
+        """The text exposition format (every process's samples summed in multi-process mode)."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        combined = CollectorRegistry()
+        MultiProcessCollector(combined, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        return generate_latest(combined), CONTENT_TYPE_LATEST
+
+
+class NoMetrics(Metrics):
+    """Metrics switched off (``TOKENSMITH_METRICS=false``): every recording is a no-op."""
+
+    enabled = False
+
+    def __init__(self) -> None:  # noqa: D107 - no collectors at all
+        self.registry = CollectorRegistry()
+        self.multiprocess_dir = None
+
+    def token_request(
+        self, *, grant: str, route: str, token_format: str, result: str, seconds: float
+    ) -> None:
+        return None
+
+    def introspection(self, *, result: str, seconds: float) -> None:
+        return None
+
+    def auth_failure(self, reason: str) -> None:
+        return None
+
+    def rate_limited(self, limit: str) -> None:
+        return None
+
+    def cache_lookup(self, cache: str, hit: bool) -> None:
+        return None
+
+    def storage_error(self, cause: str) -> None:
+        return None
+
+    def webhook_delivery(self, outcome: str) -> None:
+        return None
+
+    def token_reused(self) -> None:
+        return None
+
+    def token_overissue(self) -> None:
+        return None
+
+    def render(self) -> tuple[bytes, str]:
+        return b"", CONTENT_TYPE_LATEST
+
+
+#: The metrics of a deployment that switched them off, and of code built without any.
+NO_METRICS = NoMetrics()
+
+
+def _result(code: str) -> str:
+    return code if code == "issued" else bounded(code, ERROR_CODES)
+
+
+@contextlib.contextmanager
+def multiprocess_directory() -> Iterator[str]:
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` for one run of several workers, removed afterwards.
+
+    An operator's own ``PROMETHEUS_MULTIPROC_DIR`` is used as it is and left in place (they
+    own its lifecycle); otherwise a private directory is created, set in the environment the
+    workers inherit, and removed with its files when the server stops, so a restart never
+    adds the previous run's counts.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        yield given
+        return
+    directory = tempfile.mkdtemp(prefix="tokensmith-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield directory
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
