@@ -26,7 +26,7 @@ from mcp.shared.auth import AuthorizationCodeResult
 
 from tests.browser.flows import OWNER, PASSWORD, make_world
 from tests.conftest import LiveServer, LogLeakGuard
-from tests.mcp.test_mcp_oauth_live import MemoryStorage, sdk_provider
+from tests.mcp.oauth_support import MemoryStorage, sdk_provider
 
 pytestmark = [
     pytest.mark.browser,

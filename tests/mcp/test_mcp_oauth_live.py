@@ -14,13 +14,9 @@ consent form's own fields, as a browser submits them.
 
 from __future__ import annotations
 
-import html
-import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import anyio
 import httpx
@@ -28,19 +24,16 @@ import httpx2
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from mcp import ClientSession
-from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import (
     AuthorizationCodeResult,
-    OAuthClientInformationFull,
-    OAuthClientMetadata,
-    OAuthToken,
 )
 
 from tests.conftest import LogLeakGuard
-from tests.http.authorization_support import PASSWORD, Person, make_person
+from tests.http.authorization_support import Person, make_person
 from tests.live_serve import ServeProcesses
 from tests.mcp.conftest import structured
+from tests.mcp.oauth_support import CALLBACK, MemoryStorage, PersonsBrowser, sdk_provider
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
 
@@ -50,90 +43,6 @@ pytestmark = [
     # subprocess whose log is its own.
     pytest.mark.log_guard_ignore("httpx", "httpx2", "httpcore"),
 ]
-
-HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
-CHECKED = re.compile(r'<input type="checkbox" name="scopes" value="([^"]+)" checked>')
-CALLBACK = "http://127.0.0.1:53682/callback"
-
-
-class PersonsBrowser:
-    """Signs the person in through the dashboard's form, then consents on the real consent page."""
-
-    def __init__(self, base_url: str, person: Person, guard: LogLeakGuard) -> None:
-        self.base_url = base_url
-        self.person = person
-        self.guard = guard
-        self.visited: list[str] = []
-
-    def authorize(self, url: str) -> dict[str, str]:
-        """Follow ``url`` as the person would; the parameters the client's redirect URI receives."""
-        self.visited.append(url)
-        with httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=30) as http:
-            first = http.get(url)
-            assert first.status_code == 303 and first.headers["location"].startswith("/sign-in?next=")
-            form = http.get(first.headers["location"])
-            fields = {name: html.unescape(value) for name, value in HIDDEN.findall(form.text)}
-            signed = http.post(
-                "/sign-in",
-                data={**fields, "email": self.person.email, "password": PASSWORD},
-            )
-            assert signed.status_code == 303, signed.text
-            consent = http.get(signed.headers["location"])
-            assert consent.status_code == 200, consent.text
-            assert "Authorize" in consent.text
-            data = [(name, html.unescape(value)) for name, value in HIDDEN.findall(consent.text)]
-            data += [("scopes", s) for s in CHECKED.findall(consent.text)]
-            data += [("org_id", self.person.org.id), ("decision", "allow")]
-            answer = http.post(
-                "/oauth2/authorize",
-                content=urlencode(data),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-            )
-            assert answer.status_code == 303, answer.text
-            location = answer.headers["location"]
-        query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-        self.guard.remember(query.get("code", ""))
-        return query
-
-
-class MemoryStorage(TokenStorage):
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client = client_info
-
-
-def sdk_provider(
-    server_url: str,
-    client_name: str,
-    storage: TokenStorage,
-    redirect_handler: Callable[[str], Awaitable[None]],
-    callback_handler: Callable[[], Awaitable[AuthorizationCodeResult]],
-) -> OAuthClientProvider:
-    """The ``mcp`` SDK's OAuth client for ``/mcp``, registering (RFC 7591) with the loopback ``CALLBACK``."""
-    return OAuthClientProvider(
-        server_url=f"{server_url}/mcp",
-        client_metadata=OAuthClientMetadata(
-            client_name=client_name,
-            redirect_uris=[CALLBACK],  # type: ignore[list-item]
-            grant_types=["authorization_code", "refresh_token"],
-            response_types=["code"],
-        ),
-        storage=storage,
-        redirect_handler=redirect_handler,
-        callback_handler=callback_handler,
-    )
 
 
 @pytest.fixture
