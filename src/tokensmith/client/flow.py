@@ -90,7 +90,7 @@ class _Run:
     def __enter__(self) -> _Run:
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._flow.close()
         if self._holds_lock:
             self._release()
