@@ -30,6 +30,7 @@ import httpx
 
 from tokensmith.client.discovery import metadata_urls
 from tokensmith.client.errors import DiscoveryError, TokenRequestError, TokensmithClientError
+from tokensmith.client.owned_http import OwnsHttpClient
 
 CALLBACK_PATH = "/callback"
 REGISTERED_REDIRECT = "http://127.0.0.1" + CALLBACK_PATH
@@ -122,7 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
         return  # the query carries the code: never logged
 
 
-class LoopbackAuthorization:
+class LoopbackAuthorization(OwnsHttpClient):
     """Sign a person in through their browser and get tokens for this tool.
 
     ``open_browser`` receives the authorization URL (default :func:`webbrowser.open`); ``client_id``
@@ -152,17 +153,6 @@ class LoopbackAuthorization:
         self._owns_http = http is None
         self._http = http or httpx.Client(timeout=30.0)
         self._endpoints: _Endpoints | None = None
-
-    def close(self) -> None:
-        """Close the HTTP client this helper made (not one passed in)."""
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> LoopbackAuthorization:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _discover(self) -> _Endpoints:
         if self._endpoints is None:

@@ -26,6 +26,9 @@ from typing import Any, ClassVar
 
 import httpx
 
+#: Each status's :class:`ApiError` subclass, filled in as they are defined.
+_BY_STATUS: dict[int, type[ApiError]] = {}
+
 
 class TokensmithClientError(Exception):
     """Base class of every error raised by :mod:`tokensmith.client`."""
@@ -105,6 +108,13 @@ class ApiError(TokensmithClientError):
     #: The status this subclass stands for; ``None`` on the base class.
     status_code: ClassVar[int | None] = None
 
+    def __init_subclass__(cls, *, status_code: int | None = None, **kwargs: Any) -> None:
+        """``class NotFoundError(ApiError, status_code=404)``: the subclass raised for that status."""
+        super().__init_subclass__(**kwargs)
+        if status_code is not None:
+            cls.status_code = status_code
+            _BY_STATUS[status_code] = cls
+
     def __init__(
         self,
         status: int,
@@ -134,47 +144,32 @@ class ApiError(TokensmithClientError):
         )
 
 
-class BadRequestError(ApiError):
-    status_code = 400
+class BadRequestError(ApiError, status_code=400):
+    """400: the request is not valid (``validation_failed``, ``immutable_field``, ``scope_not_allowed``)."""
 
 
-class AuthenticationError(ApiError):
-    status_code = 401
+class AuthenticationError(ApiError, status_code=401):
+    """401: the caller is not authenticated (``unauthenticated``)."""
 
 
-class PermissionDeniedError(ApiError):
-    status_code = 403
+class PermissionDeniedError(ApiError, status_code=403):
+    """403: the caller may not do this (``forbidden``, ``insufficient_scope``, ``policy_forbids``)."""
 
 
-class NotFoundError(ApiError):
-    status_code = 404
+class NotFoundError(ApiError, status_code=404):
+    """404: there is no such object, or the caller may not see it (``not_found``)."""
 
 
-class ConflictError(ApiError):
-    status_code = 409
+class ConflictError(ApiError, status_code=409):
+    """409: the change clashes with the object's state (``conflict``)."""
 
 
-class RateLimitedError(ApiError):
-    status_code = 429
+class RateLimitedError(ApiError, status_code=429):
+    """429: too many requests (``rate_limited``)."""
 
 
-class ServiceUnavailableError(ApiError):
-    status_code = 503
-
-
-_BY_STATUS: dict[int, type[ApiError]] = {
-    cls.status_code: cls
-    for cls in (
-        BadRequestError,
-        AuthenticationError,
-        PermissionDeniedError,
-        NotFoundError,
-        ConflictError,
-        RateLimitedError,
-        ServiceUnavailableError,
-    )
-    if cls.status_code is not None
-}
+class ServiceUnavailableError(ApiError, status_code=503):
+    """503: the server cannot answer now (``unavailable``)."""
 
 
 def api_error_class(status: int) -> type[ApiError]:

@@ -61,6 +61,41 @@ def exchange(request: httpx.Request, *, read_body: bool = True) -> Flow[httpx.Re
     return response
 
 
+class _Run:
+    """One run of a flow under a driver: the steps it asks for, and whether the driver holds the lock.
+
+    The driver sets :attr:`reply` to the response of each :class:`Send` before asking for the next step.
+    Leaving the run closes the flow and releases the lock if a step took it and none gave it back.
+    """
+
+    def __init__(self, flow: Flow[None], release: Callable[[], None]) -> None:
+        self._flow = flow
+        self._release = release
+        self._holds_lock = False
+        self.reply: httpx.Response | None = None
+
+    def steps(self) -> Generator[Step, None, None]:
+        while True:
+            reply, self.reply = self.reply, None
+            try:
+                step = self._flow.send(reply)
+            except StopIteration:
+                return
+            if step is LockStep.RELEASE:
+                self._holds_lock = False
+            yield step
+            if step is LockStep.ACQUIRE:
+                self._holds_lock = True
+
+    def __enter__(self) -> _Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._flow.close()
+        if self._holds_lock:
+            self._release()
+
+
 def drive_sync(
     request: httpx.Request,
     make_flow: Callable[[httpx.Request], Flow[None]],
@@ -73,32 +108,18 @@ def drive_sync(
     The request body is read first so the request can be sent a second time (after a 401).
     """
     request.read()
-    flow = make_flow(request)
-    held = False
-    reply: httpx.Response | None = None
-    try:
-        while True:
-            try:
-                step = flow.send(reply)
-            except StopIteration:
-                return
-            reply = None
+    with _Run(make_flow(request), lock.release) as run:
+        for step in run.steps():
             if isinstance(step, Send):
-                reply = yield step.request
+                run.reply = response = yield step.request
                 if step.read_body:
-                    reply.read()
+                    response.read()
             elif isinstance(step, Sleep):
                 sleep(step.seconds)
             elif step is LockStep.ACQUIRE:
                 lock.acquire()
-                held = True
             else:
-                held = False
                 lock.release()
-    finally:
-        flow.close()
-        if held:
-            lock.release()
 
 
 async def drive_async(
@@ -110,29 +131,15 @@ async def drive_async(
 ) -> AsyncGenerator[httpx.Request, httpx.Response]:
     """Run the flow for ``request`` as an ``httpx.Auth.async_auth_flow``: await the lock and ``sleep``."""
     await request.aread()
-    flow = make_flow(request)
-    held = False
-    reply: httpx.Response | None = None
-    try:
-        while True:
-            try:
-                step = flow.send(reply)
-            except StopIteration:
-                return
-            reply = None
+    with _Run(make_flow(request), lock.release) as run:
+        for step in run.steps():
             if isinstance(step, Send):
-                reply = yield step.request
+                run.reply = response = yield step.request
                 if step.read_body:
-                    await reply.aread()
+                    await response.aread()
             elif isinstance(step, Sleep):
                 await sleep(step.seconds)
             elif step is LockStep.ACQUIRE:
                 await lock.acquire()
-                held = True
             else:
-                held = False
                 lock.release()
-    finally:
-        flow.close()
-        if held:
-            lock.release()

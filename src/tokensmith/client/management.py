@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from types import TracebackType
 from typing import Any, Concatenate, Final, Generic, ParamSpec, Self, TypeVar, overload
 from urllib.parse import urlsplit
 
@@ -29,6 +28,7 @@ from tokensmith.client import webhook_operations as hooks
 from tokensmith.client.errors import ResponseFormatError
 from tokensmith.client.models import Page
 from tokensmith.client.operations import Call
+from tokensmith.client.owned_http import OwnsHttpClient
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -139,7 +139,7 @@ class _Client(Generic[H]):
     def __init__(self, base_url: str, auth: httpx.Auth, http_client: H | None, default: type[H]) -> None:
         self._base_url = _base_url(base_url)
         self._auth = auth
-        self._owns_client = http_client is None
+        self._owns_http = http_client is None
         self._http: H = http_client or default(timeout=DEFAULT_TIMEOUT, headers={"User-Agent": _USER_AGENT})
 
     def __repr__(self) -> str:
@@ -198,7 +198,7 @@ class _Client(Generic[H]):
     revoke_authorized_app = _operation(op.revoke_authorized_app)
 
 
-class ManagementClient(_Client[httpx.Client]):
+class ManagementClient(_Client[httpx.Client], OwnsHttpClient):
     """The management API over a blocking ``httpx.Client``.
 
     :param base_url: the Tokensmith server's root URL (the API is under ``{base_url}/api/``).
@@ -215,18 +215,6 @@ class ManagementClient(_Client[httpx.Client]):
 
     _pages = staticmethod(_every)
 
-    def close(self) -> None:
-        if self._owns_client:
-            self._http.close()
-
-    def __enter__(self) -> ManagementClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
 
 class AsyncManagementClient(_Client[httpx.AsyncClient]):
     """The management API over an ``httpx.AsyncClient``; the same methods as :class:`ManagementClient`."""
@@ -242,13 +230,11 @@ class AsyncManagementClient(_Client[httpx.AsyncClient]):
     _pages = staticmethod(_every_async)
 
     async def aclose(self) -> None:
-        if self._owns_client:
+        if self._owns_http:
             await self._http.aclose()
 
     async def __aenter__(self) -> AsyncManagementClient:
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()

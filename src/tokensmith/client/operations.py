@@ -67,6 +67,11 @@ class Call(Generic[T]):
         return self.parse(body)
 
 
+def given(**members: Any) -> dict[str, Any]:
+    """A JSON body's optional members: those given, that is not ``None`` (in the order named)."""
+    return {key: value for key, value in members.items() if value is not None}
+
+
 def _id(value: str) -> str:
     if not value:
         raise ValueError("an id is required")
@@ -125,15 +130,13 @@ def create_token(
     """``POST /api/tokens``: the result's ``token`` is shown this once."""
     if expires_in_days is not None and expires_at is not None:
         raise ValueError("give expires_in_days or expires_at, not both")
-    body: dict[str, Any] = {"name": name, "scopes": list(scopes)}
-    if description is not None:
-        body["description"] = description
-    if expires_in_days is not None:
-        body["expires_in_days"] = expires_in_days
-    if expires_at is not None:
-        if expires_at.tzinfo is None:
-            raise ValueError("expires_at must be timezone-aware")
-        body["expires_at"] = expires_at.isoformat()
+    if expires_at is not None and expires_at.tzinfo is None:
+        raise ValueError("expires_at must be timezone-aware")
+    body = {"name": name, "scopes": list(scopes)} | given(
+        description=description,
+        expires_in_days=expires_in_days,
+        expires_at=None if expires_at is None else expires_at.isoformat(),
+    )
     return Call("POST", "/api/tokens", CreatedPersonalToken.from_json, json=body)
 
 
@@ -153,7 +156,7 @@ def update_token(
     token_id: str, name: str | None = None, description: str | None = None
 ) -> Call[PersonalToken]:
     """``PATCH /api/tokens/{id}``: name and description only (scopes and expiry are immutable)."""
-    body = {key: value for key, value in (("name", name), ("description", description)) if value is not None}
+    body = given(name=name, description=description)
     if not body:
         raise ValueError("give a name or a description to change")
     return Call("PATCH", f"/api/tokens/{_id(token_id)}", PersonalToken.from_json, json=body)
@@ -206,25 +209,18 @@ def create_credential(
     keys) or ``jwks_uri`` the credential is keyless (``private_key_jwt``, RFC 7523 §2.2): no secret.
     ``require_dpop``: its token requests must carry a DPoP proof (RFC 9449 §5). ``reuse_tokens``: a
     token request is answered with the still-valid token already issued, not a new one."""
-    body: dict[str, Any] = {"name": name, "kind": kind}
-    if jwks is not None or jwks_uri is not None:
-        body["auth_method"] = "private_key_jwt"
-    if jwks is not None:
-        body["jwks"] = dict(jwks)
-    if jwks_uri is not None:
-        body["jwks_uri"] = jwks_uri
-    if description is not None:
-        body["description"] = description
-    if scopes is not None:
-        body["scopes"] = list(scopes)
-    if token_format is not None:
-        body["token_format"] = token_format
-    if token_ttl is not None:
-        body["token_ttl"] = token_ttl
-    if require_dpop is not None:
-        body["require_dpop"] = require_dpop
-    if reuse_tokens is not None:
-        body["reuse_tokens"] = reuse_tokens
+    keyless = jwks is not None or jwks_uri is not None
+    body = {"name": name, "kind": kind} | given(
+        auth_method="private_key_jwt" if keyless else None,
+        jwks=None if jwks is None else dict(jwks),
+        jwks_uri=jwks_uri,
+        description=description,
+        scopes=None if scopes is None else list(scopes),
+        token_format=token_format,
+        token_ttl=token_ttl,
+        require_dpop=require_dpop,
+        reuse_tokens=reuse_tokens,
+    )
     return Call("POST", "/api/credentials", CreatedCredential.from_json, json=body)
 
 
@@ -267,13 +263,7 @@ def update_credential(
 ) -> Call[Credential]:
     """``PATCH /api/credentials/{id}``: only what is given changes (name, description, token reuse,
     whether token requests need a DPoP proof)."""
-    given = (
-        ("name", name),
-        ("description", description),
-        ("reuse_tokens", reuse_tokens),
-        ("require_dpop", require_dpop),
-    )
-    body = {key: value for key, value in given if value is not None}
+    body = given(name=name, description=description, reuse_tokens=reuse_tokens, require_dpop=require_dpop)
     if not body:
         raise ValueError("give something to change")
     return Call("PATCH", f"/api/credentials/{_id(credential_id)}", Credential.from_json, json=body)

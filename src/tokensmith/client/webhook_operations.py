@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any
 
-from tokensmith.client.operations import Call, _id, _no_body, _page_params, array_of
+from tokensmith.client.operations import Call, _id, _no_body, _page_params, array_of, given
 from tokensmith.client.webhook_models import (
     CreatedWebhookEndpoint,
     WebhookDelivery,
@@ -47,9 +46,7 @@ def create_webhook(
     (``whsec_…``, to verify each delivery's signature) is shown this once."""
     if isinstance(events, str):
         raise TypeError("events is a list of event types, not one string")
-    body: dict[str, Any] = {"url": url, "events": list(events)}
-    if description is not None:
-        body["description"] = description
+    body = {"url": url, "events": list(events)} | given(description=description)
     return Call("POST", _webhooks(org_id), CreatedWebhookEndpoint.from_json, json=body)
 
 
@@ -71,13 +68,9 @@ def update_webhook(
     disabled endpoint on again (its failure count starts over)."""
     if isinstance(events, str):
         raise TypeError("events is a list of event types, not one string")
-    given = (
-        ("url", url),
-        ("events", None if events is None else list(events)),
-        ("description", description),
-        ("enabled", enabled),
+    body = given(
+        url=url, events=None if events is None else list(events), description=description, enabled=enabled
     )
-    body = {key: value for key, value in given if value is not None}
     if not body:
         raise ValueError("give something to change")
     return Call("PATCH", _endpoint(org_id, endpoint_id), WebhookEndpoint.from_json, json=body)

@@ -7,8 +7,8 @@ into the flow as :class:`VerifierUnavailableError`, so a flow may fall back to c
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TypeVar
+from collections.abc import Generator, Iterator
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -30,36 +30,48 @@ def _unreachable(request: httpx.Request, exc: httpx.HTTPError) -> VerifierUnavai
     )
 
 
+class _Exchange(Generic[T]):
+    """A flow under a driver: iterate it for the requests to send, setting :attr:`outcome` to each one's
+    response (or transport failure) before the next; :attr:`result` is the flow's, once it is done."""
+
+    def __init__(self, flow: Flow[T]) -> None:
+        self._flow = flow
+        self.outcome: httpx.Response | httpx.HTTPError
+
+    def __iter__(self) -> Iterator[httpx.Request]:
+        try:
+            request = next(self._flow)
+            while True:
+                yield request
+                outcome = self.outcome
+                if isinstance(outcome, httpx.HTTPError):
+                    request = self._flow.throw(_unreachable(request, outcome))
+                else:
+                    request = self._flow.send(outcome)
+        except StopIteration as stop:
+            self.result: T = stop.value
+
+
 def run_sync(flow: Flow[T], client: httpx.Client) -> T:
     """Drive ``flow`` to completion with a blocking client."""
-    try:
-        request = next(flow)
-        while True:
-            try:
-                response = client.send(request)
-            except httpx.HTTPError as exc:
-                request = flow.throw(_unreachable(request, exc))
-            else:
-                request = flow.send(response)
-    except StopIteration as stop:
-        result: T = stop.value
-        return result
+    exchange = _Exchange(flow)
+    for request in exchange:
+        try:
+            exchange.outcome = client.send(request)
+        except httpx.HTTPError as exc:
+            exchange.outcome = exc
+    return exchange.result
 
 
 async def run_async(flow: Flow[T], client: httpx.AsyncClient) -> T:
     """Drive ``flow`` to completion with an async client."""
-    try:
-        request = next(flow)
-        while True:
-            try:
-                response = await client.send(request)
-            except httpx.HTTPError as exc:
-                request = flow.throw(_unreachable(request, exc))
-            else:
-                request = flow.send(response)
-    except StopIteration as stop:
-        result: T = stop.value
-        return result
+    exchange = _Exchange(flow)
+    for request in exchange:
+        try:
+            exchange.outcome = await client.send(request)
+        except httpx.HTTPError as exc:
+            exchange.outcome = exc
+    return exchange.result
 
 
 def json_object(response: httpx.Response, what: str) -> dict[str, object]:
