@@ -48,7 +48,7 @@ from tokensmith.core.errors import (
 from tokensmith.core.policies import client_kind_refusal
 from tokensmith.core.records import Organization
 from tokensmith.core.roles import Role
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.resources import ResourceService
 from tokensmith.services.sessions import ActiveSession
 from tokensmith.storage.database import Database
@@ -132,6 +132,11 @@ def check_resource(values: Sequence[str]) -> tuple[str, ...]:
         if not parts.scheme or not parts.netloc or "#" in value or len(value) > 2000:
             raise InvalidTarget("A resource must be an absolute URI without a fragment (RFC 8707 §2).")
     return tuple(dict.fromkeys(values))
+
+
+def _client_target(request: AuthorizationRequest, org_id: str | None) -> Target:
+    """The public client a consent decision is about, in the audit log."""
+    return Target(org_id, "oauth_client", request.client.client_id[:64], request.client.display_name[:200])
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,14 +226,9 @@ class AuthorizationService:
     def deny(self, request: AuthorizationRequest, session: ActiveSession) -> str:
         """RFC 6749 §4.1.2.1: the person said no; audited as ``authorization.denied``."""
         with self.database.transaction() as connection:
-            self.audit.record(
-                connection,
-                session.actor(),
-                "authorization.denied",
-                org_id=session.org.id if session.org else None,
-                target_kind="oauth_client",
-                target_id=request.client.client_id[:64],
-                target_hint=request.client.display_name[:200],
+            org_id = session.org.id if session.org else None
+            self.audit.about(
+                connection, session.actor(), "authorization.denied", _client_target(request, org_id)
             )
         error = AccessDenied("The person denied the request.")
         return self._error_location(request.redirect_uri, request.state, error)
@@ -275,18 +275,9 @@ class AuthorizationService:
             # Expired codes are forgotten a day later: long enough to recognise a replay.
             codes.purge_expired(now - timedelta(days=1))
             codes.insert(code)
-            self.audit.record(
-                connection,
-                session.actor(),
-                "authorization.granted",
-                org_id=org.id,
-                target_kind="oauth_client",
-                target_id=request.client.client_id[:64],
-                target_hint=request.client.display_name[:200],
-                details={
-                    "scope": scope_rules.format_scopes(chosen),
-                    "redirect_uri": request.redirect_uri[:500],
-                },
+            details = {"scope": scope_rules.format_scopes(chosen), "redirect_uri": request.redirect_uri[:500]}
+            self.audit.about(
+                connection, session.actor(), "authorization.granted", _client_target(request, org.id), details
             )
         values = {"code": plain}
         if request.state is not None:

@@ -26,6 +26,8 @@ Every state change is audited: ``authorized_app.created`` (a code exchanged), ``
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -75,6 +77,21 @@ def _actor(client_id: str, ip: str | None, user_id: str | None = None) -> Actor:
     )
 
 
+@contextmanager
+def _kept_when_refused(database: Database) -> Iterator[Connection]:
+    """A transaction that commits before a refusal (an :class:`OAuthError`) raised in it goes on:
+    a code or refresh token once claimed stays spent, and a family revoked for its replay stays
+    revoked (OAuth 2.1 draft §4.1.3, §4.3.1)."""
+    refusal: OAuthError | None = None
+    with database.transaction() as connection:
+        try:
+            yield connection
+        except OAuthError as exc:
+            refusal = exc
+    if refusal is not None:
+        raise refusal
+
+
 @dataclass(eq=False)
 class AuthorizationGrants:
     database: Database
@@ -112,67 +129,44 @@ class AuthorizationGrants:
             raise InvalidRequest("The redirect_uri parameter is required.")
         if not code_verifier:
             raise InvalidRequest("code_verifier is required (PKCE, RFC 7636 §4.5).")
-        client = self.clients(client_id)
-        if client is None:
-            raise InvalidClient("The client is unknown to this server.")
+        client = self._known_client(client_id)
         if not secret_format.is_well_formed(code, CODE_PREFIX):
             raise InvalidGrant(GRANT_FAILED)
         now = self.clock.now()
-        failure: OAuthError | None = None
-        with self.database.transaction() as connection:
+        with _kept_when_refused(self.database) as connection:
             codes = AuthorizationCodeRepository(connection)
             found = codes.by_hashes(self.hasher.candidates(code))
             if found is None or found.client_id != client_id:
                 raise InvalidGrant(GRANT_FAILED)
             if not codes.claim(found.code_hash, now):
                 self._code_replayed(connection, found, now, ip)
-                failure = InvalidGrant(GRANT_FAILED, detail="authorization code replayed")
-            else:
-                try:
-                    org, scopes = self._check_code(
-                        connection, found, now, redirect_uri, code_verifier, resource, client
-                    )
-                except OAuthError as exc:
-                    failure = exc  # the claim commits: the code is spent, then the error is raised
-                else:
-                    family = RefreshFamily(
-                        id=str(uuid.uuid4()),
-                        client_id=found.client_id,
-                        client_name=client.display_name[:200],
-                        user_id=found.user_id,
-                        org_id=found.org_id,
-                        scopes=found.scopes,
-                        resource=found.resource,
-                        auth_time=found.auth_time,
-                        created_at=now,
-                        last_used_at=now,
-                        expires_at=family_expires_at(now, refresh_lifetimes(org.policy, self.lifetimes)),
-                        dpop_jkt=jkt,
-                    )
-                    RefreshFamilyRepository(connection).insert(family)
-                    codes.set_family(found.code_hash, family.id)
-                    refresh = self._new_refresh_token(connection, family.id, now)
-        if failure is not None:
-            raise failure
+                raise InvalidGrant(GRANT_FAILED, detail="authorization code replayed")
+            # From here the claim commits whatever is refused: the code is spent.
+            if now >= found.expires_at:
+                raise InvalidGrant(GRANT_FAILED, detail="authorization code expired")
+            if redirect_uri != found.redirect_uri:
+                raise InvalidGrant("The redirect_uri differs from the authorization request's.")
+            pkce.verify(code_verifier, found.code_challenge)
+            resource_within(resource, found.resource)
+            org, scopes = self._current_scopes(connection, client, found.user_id, found.org_id, found.scopes)
+            family = RefreshFamily(
+                id=str(uuid.uuid4()),
+                client_id=found.client_id,
+                client_name=client.display_name[:200],
+                user_id=found.user_id,
+                org_id=found.org_id,
+                scopes=found.scopes,
+                resource=found.resource,
+                auth_time=found.auth_time,
+                created_at=now,
+                last_used_at=now,
+                expires_at=family_expires_at(now, refresh_lifetimes(org.policy, self.lifetimes)),
+                dpop_jkt=jkt,
+            )
+            RefreshFamilyRepository(connection).insert(family)
+            codes.set_family(found.code_hash, family.id)
+            refresh = self._new_refresh_token(connection, family.id, now)
         return self._issue(family, org, scopes, refresh, "authorized_app.created", ip, resource, jkt)
-
-    def _check_code(
-        self,
-        connection: Connection,
-        code: AuthorizationCode,
-        now: datetime,
-        redirect_uri: str,
-        verifier: str,
-        resource: str | None,
-        client: PublicClient,
-    ) -> tuple[Organization, frozenset[str]]:
-        if now >= code.expires_at:
-            raise InvalidGrant(GRANT_FAILED, detail="authorization code expired")
-        if redirect_uri != code.redirect_uri:
-            raise InvalidGrant("The redirect_uri differs from the authorization request's.")
-        pkce.verify(verifier, code.code_challenge)
-        resource_within(resource, code.resource)
-        return self._current_scopes(connection, client, code.user_id, code.org_id, code.scopes)
 
     def _code_replayed(
         self, connection: Connection, code: AuthorizationCode, now: datetime, ip: str | None
@@ -209,15 +203,11 @@ class AuthorizationGrants:
         if not refresh_token:
             raise InvalidRequest("The refresh_token parameter is required.")
         requested = scope_rules.parse(scope)
-        client = self.clients(client_id)
-        if client is None:
-            # Unknown, or a registered client an admin removed: its refresh tokens end with it.
-            raise InvalidClient("The client is unknown to this server.")
+        client = self._known_client(client_id)
         if not secret_format.is_well_formed(refresh_token, self.refresh_prefix):
             raise InvalidGrant(REFRESH_FAILED)
         now = self.clock.now()
-        failure: OAuthError | None = None
-        with self.database.transaction() as connection:
+        with _kept_when_refused(self.database) as connection:
             families = RefreshFamilyRepository(connection)
             found = families.refresh_token(self.hasher.candidates(refresh_token))
             family = families.get(found[1]) if found is not None else None
@@ -228,17 +218,10 @@ class AuthorizationGrants:
                 # OAuth 2.1 draft §4.3.1 / §7.4.2: a rotated refresh token came back — someone holds a copy.
                 reused = (family.id, family.org_id)
                 revoke_family(connection, self.audit, reused, now, "refresh_reuse", _actor(client_id, ip))
-                failure = InvalidGrant(REFRESH_FAILED, detail="refresh token reuse: family revoked")
-            else:
-                try:
-                    org, scopes = self._check_refresh(connection, family, client, requested, resource, now)
-                except OAuthError as exc:
-                    failure = exc
-                else:
-                    families.touch(family.id, now)
-                    refresh = self._new_refresh_token(connection, family.id, now)
-        if failure is not None:
-            raise failure
+                raise InvalidGrant(REFRESH_FAILED, detail="refresh token reuse: family revoked")
+            org, scopes = self._check_refresh(connection, family, client, requested, resource, now)
+            families.touch(family.id, now)
+            refresh = self._new_refresh_token(connection, family.id, now)
         return self._issue(family, org, scopes, refresh, "authorized_app.refreshed", ip, resource, jkt)
 
     def _check_refresh(
@@ -264,6 +247,13 @@ class AuthorizationGrants:
         return self._current_scopes(connection, client, family.user_id, family.org_id, wanted)
 
     # -- shared ---------------------------------------------------------------------------------
+    def _known_client(self, client_id: str) -> PublicClient:
+        client = self.clients(client_id)
+        if client is None:
+            # Unknown, or a registered client an admin removed: its refresh tokens end with it.
+            raise InvalidClient("The client is unknown to this server.")
+        return client
+
     @staticmethod
     def _current_scopes(
         connection: Connection, client: PublicClient, user_id: str, org_id: str, wanted: frozenset[str]

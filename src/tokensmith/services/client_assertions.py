@@ -21,7 +21,7 @@ same ``invalid_client`` from outside:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 import jwt
@@ -56,27 +56,21 @@ _SIGNATURE_ONLY: Options = {
 }
 
 
+@dataclass(eq=False)
 class ClientAssertionVerifier:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        usage: UsageRecorder,
-        remote: RemoteKeySets,
-        *,
-        algorithms: Iterable[str],
-        audiences: Iterable[str],
-        max_lifetime: int,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._usage = usage
-        self.remote = remote
-        self._lookup = CredentialLookup(database)
-        self.algorithms = tuple(algorithms)
-        self.audiences = frozenset(audiences)
-        self._max_lifetime = max_lifetime
-        self._next_purge = 0.0
+    database: Database
+    clock: Clock
+    usage: UsageRecorder
+    remote: RemoteKeySets
+    _: KW_ONLY
+    algorithms: tuple[str, ...]
+    audiences: frozenset[str]
+    max_lifetime: int
+    _lookup: CredentialLookup = field(init=False, repr=False)
+    _next_purge: float = field(default=0.0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._lookup = CredentialLookup(self.database)
 
     def verify(self, assertion: str, client_id: str | None) -> tuple[Credential, Organization]:
         """The credential (and organisation) that signed ``assertion``, or ``invalid_client``."""
@@ -105,24 +99,24 @@ class ClientAssertionVerifier:
         if credential.auth_method is not ClientAuthMethod.PRIVATE_KEY_JWT:
             raise refused("the credential authenticates with a secret, not an assertion")
         claims = self._verified(assertion, alg, kid, self._keys(credential, kid))
-        now = self._clock.now()
+        now = self.clock.now()
         checked = check_claims(
             claims,
             client_id=credential.client_id,
             audiences=self.audiences,
             now=int(now.timestamp()),
-            max_lifetime=self._max_lifetime,
+            max_lifetime=self.max_lifetime,
         )
         policies.check_client_allowed(org.policy, credential.kind)
         expires_at = type(now).fromtimestamp(checked.expires_at, now.tzinfo)
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             repo = AssertionIdRepository(connection)
             if not repo.claim(credential.client_id, checked.jti, expires_at=expires_at, now=now):
                 raise refused("replayed jti")
             if time.monotonic() >= self._next_purge:
                 self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
                 repo.purge(now)
-        self._usage.note(USAGE_KIND, credential.id, now)
+        self.usage.note(USAGE_KIND, credential.id, now)
         return credential, org
 
     def _keys(self, credential: Credential, kid: str | None) -> tuple[ClientKey, ...]:
@@ -174,6 +168,6 @@ def build_client_assertions(
         usage,
         remote,
         algorithms=algorithms,
-        audiences=assertion_audiences(settings, issuer),
+        audiences=frozenset(assertion_audiences(settings, issuer)),
         max_lifetime=settings.client_assertion_max_lifetime_seconds,
     )

@@ -31,7 +31,7 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -78,34 +78,26 @@ class _Entry:
     expires_at: datetime
 
 
+@dataclass(eq=False)
 class MetadataDocuments:
     """Resolves document client IDs to :class:`PublicClient`, fetching and caching them."""
 
-    def __init__(
-        self,
-        registry: Mapping[str, str],
-        clock: Clock,
-        *,
-        development: bool,
-        enabled: bool = True,
-        transport: httpx.BaseTransport | None = None,
-        resolver: Resolver = resolve,
-    ) -> None:
-        self._registry = registry
-        self._clock = clock
-        self._development = development
-        self.enabled = enabled
-        self._transport = transport
-        self._resolve = resolver
-        self._cache: dict[str, _Entry] = {}
-        self._lock = threading.Lock()
-        self._fetching: dict[str, threading.Lock] = {}
+    registry: Mapping[str, str]
+    clock: Clock
+    _: KW_ONLY
+    development: bool
+    enabled: bool = True
+    transport: httpx.BaseTransport | None = None
+    resolver: Resolver = resolve
+    _cache: dict[str, _Entry] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _fetching: dict[str, threading.Lock] = field(default_factory=dict, init=False, repr=False)
 
     def get(self, url: str) -> PublicClient:
         """The client the document at ``url`` describes, or :class:`UnusableDocument`."""
         if not self.enabled:
             raise UnusableDocument("Client ID Metadata Documents are not accepted by this server.")
-        now = self._clock.now()
+        now = self.clock.now()
         with self._lock:
             entry = self._cache.get(url)
             fetching = self._fetching.setdefault(url, threading.Lock())
@@ -113,7 +105,7 @@ class MetadataDocuments:
             with fetching:  # one fetch per URL at a time; the others read its answer
                 with self._lock:
                     entry = self._cache.get(url)
-                if entry is None or entry.expires_at <= self._clock.now():
+                if entry is None or entry.expires_at <= self.clock.now():
                     entry = self._fetch(url)
                     with self._lock:
                         if len(self._cache) >= MAX_CACHE_ENTRIES:
@@ -126,7 +118,7 @@ class MetadataDocuments:
 
     # -- fetching -----------------------------------------------------------------------------
     def _fetch(self, url: str) -> _Entry:
-        now = self._clock.now()
+        now = self.clock.now()
         try:
             client, max_age = self._load(url)
         except OAuthError as exc:
@@ -152,14 +144,14 @@ class MetadataDocuments:
             raise UnusableDocument("The client ID URL needs a path, without dot segments.")
         host = parts.hostname.lower()
         loopback = host in LOOPBACK_HOSTS or host == "::1"
-        if parts.scheme != "https" and not (self._development and loopback):
+        if parts.scheme != "https" and not (self.development and loopback):
             raise UnusableDocument("The client ID must be an https URL (loopback http only in development).")
         port = parts.port or (443 if parts.scheme == "https" else 80)
         return parts.scheme, host, port
 
     def _addresses(self, host: str, port: int) -> list[str]:
         try:
-            addresses = self._resolve(host, port)
+            addresses = self.resolver(host, port)
         except (OSError, UnicodeError):
             raise UnusableDocument("The client ID's host does not resolve.") from None
         if not addresses:
@@ -168,7 +160,7 @@ class MetadataDocuments:
             ip = ipaddress.ip_address(address.split("%", 1)[0])
             if ip.is_global and not ip.is_multicast:
                 continue
-            if self._development and ip.is_loopback:
+            if self.development and ip.is_loopback:
                 continue
             raise UnusableDocument("The client ID's host is not a public address; it is not fetched.")
         return addresses
@@ -184,7 +176,7 @@ class MetadataDocuments:
         try:
             with (
                 httpx.Client(
-                    transport=self._transport, timeout=TIMEOUT_SECONDS, follow_redirects=False
+                    transport=self.transport, timeout=TIMEOUT_SECONDS, follow_redirects=False
                 ) as http,
                 http.stream("GET", pinned, headers=headers, extensions={"sni_hostname": host}) as response,
             ):
@@ -212,13 +204,13 @@ class MetadataDocuments:
         if "client_secret" in body or "client_secret_expires_at" in body:
             raise UnusableDocument("A metadata document may not carry a client secret.")
         try:
-            described = check_metadata(body, self._registry)
+            described = check_metadata(body, self.registry)
         except OAuthError as exc:
             raise UnusableDocument(
                 f"The client's metadata document is not valid: {exc.description}"
             ) from None
         max_age = _MAX_AGE.search(response.headers.get("cache-control", ""))
-        return described.client(url, self._clock.now(), from_document=True), int(
+        return described.client(url, self.clock.now(), from_document=True), int(
             max_age.group(1)
         ) if max_age else None
 

@@ -16,8 +16,7 @@ passes it to :class:`~tokensmith.services.issuance.TokenIssuance`.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from tokensmith.core.clock import Clock
 from tokensmith.core.errors import InvalidDPoPProof, UseDPoPNonce
@@ -44,33 +43,25 @@ class DPoPRequest:
         return bool(self.proofs)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class DPoPValidator:
     """Validates DPoP proofs for the token endpoint and for Tokensmith's own protected resources."""
 
-    def __init__(
-        self,
-        clock: Clock,
-        replay: ReplayCache,
-        nonces: NonceSource | None,
-        *,
-        max_age: int,
-        leeway: int,
-        algorithms: Collection[str] = DPOP_ALGORITHMS,
-    ) -> None:
-        self._clock = clock
-        self._replay = replay
-        self._nonces = nonces
-        self._max_age = max_age
-        self._leeway = leeway
-        self.algorithms = tuple(algorithms)
+    clock: Clock
+    replay: ReplayCache
+    nonces: NonceSource | None
+    _: KW_ONLY
+    max_age: int
+    leeway: int
+    algorithms: tuple[str, ...] = DPOP_ALGORITHMS
 
     @property
     def nonces_required(self) -> bool:
-        return self._nonces is not None
+        return self.nonces is not None
 
     def fresh_nonce(self) -> str | None:
         """The nonce to send as ``DPoP-Nonce`` (§8.2), or ``None`` when nonces are off."""
-        return self._nonces.current() if self._nonces is not None else None
+        return self.nonces.current() if self.nonces is not None else None
 
     def validate(self, request: DPoPRequest, *, access_token: str | None = None) -> Proof:
         """The proof of ``request``, checked (§4.3), its ``jti`` recorded as used (§11.1).
@@ -79,26 +70,26 @@ class DPoPValidator:
         must match (§4.3 point 12, §7)."""
         if len(request.proofs) != 1:
             raise self._refusal("Exactly one DPoP header is required.")
-        now = self._clock.now().timestamp()
+        now = self.clock.now().timestamp()
         try:
             proof = check_proof(
                 request.proofs[0],
                 method=request.method,
                 uris=request.uris,
                 now=now,
-                max_age=self._max_age,
-                leeway=self._leeway,
+                max_age=self.max_age,
+                leeway=self.leeway,
                 algorithms=self.algorithms,
                 access_token=access_token,
-                nonce_ok=self._nonces.is_valid if self._nonces is not None else None,
+                nonce_ok=self.nonces.is_valid if self.nonces is not None else None,
             )
         except DPoPNonceError as exc:
             raise UseDPoPNonce(exc.description, nonce=self.fresh_nonce()) from None
         except DPoPProofError as exc:
             raise self._refusal(exc.description) from None
         # Remembered until the proof's iat leaves the window, then it could not pass anyway.
-        ttl = max(1, proof.iat + self._max_age + 2 * self._leeway - int(now))
-        if not self._replay.first_use(f"{proof.htu} {proof.jti}", ttl):
+        ttl = max(1, proof.iat + self.max_age + 2 * self.leeway - int(now))
+        if not self.replay.first_use(f"{proof.htu} {proof.jti}", ttl):
             raise self._refusal("The DPoP proof was already used (jti).")
         return proof
 
@@ -107,7 +98,7 @@ class DPoPValidator:
         return self._refusal(reason)
 
     def close(self) -> None:
-        self._replay.close()
+        self.replay.close()
 
     def _refusal(self, description: str) -> InvalidDPoPProof:
         return InvalidDPoPProof(description, nonce=self.fresh_nonce())

@@ -4,10 +4,11 @@ Invariant: a ``(htu, jti)`` pair answered ``True`` by :meth:`ReplayCache.first_u
 ``False`` by every later call in this process until its time-to-live passes (the moment its
 ``iat`` can no longer pass the window check), and — with Redis — in every process sharing it.
 
-* In process: a dict of 128-bit digests to monotonic deadlines under one lock, so two threads
-  presenting the same proof at once see exactly one ``True``. Entries leave in insertion order
-  as they expire; at :attr:`ReplayCache.MAX_ENTRIES` the oldest are dropped (each is near its
-  deadline then, and the iat window still bounds what a replay can achieve).
+* In process: the resource server's own cache (:class:`tokensmith.verify.dpop_replay.ProofReplayCache`),
+  a dict of 128-bit digests to monotonic deadlines under one lock, so two threads presenting the
+  same proof at once see exactly one ``True``. Entries leave in insertion order as they expire; at
+  :attr:`ReplayCache.MAX_ENTRIES` the oldest are dropped (each is near its deadline then, and the
+  iat window still bounds what a replay can achieve).
 * With ``TOKENSMITH_REDIS_URL``: ``SET key 1 NX EX ttl`` — atomic across processes. The round
   trip never runs on the event loop (:func:`~tokensmith.storage.inline.ensure_may_block` comes
   before anything is recorded, so a call retried in a worker thread is not a replay of itself).
@@ -20,11 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
 from typing import Any
 
 from tokensmith.storage.inline import ensure_may_block
+from tokensmith.verify.dpop_replay import ProofReplayCache
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,7 @@ class ReplayCache:
     KEY_PREFIX = "tokensmith:dpop:jti:"
 
     def __init__(self, redis_url: str = "") -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[bytes, float] = {}
+        self._here = ProofReplayCache(self.MAX_ENTRIES)
         self._redis: Any = None
         self._down_until = 0.0
         if redis_url:
@@ -51,9 +51,9 @@ class ReplayCache:
 
     def first_use(self, key: str, ttl: int) -> bool:
         """Record ``key`` for ``ttl`` seconds; whether it had not been recorded already."""
-        digest = hashlib.sha256(key.encode("utf-8")).digest()[:16]
         if self._redis is not None and time.monotonic() >= self._down_until:
             ensure_may_block()
+            digest = hashlib.sha256(key.encode("utf-8")).digest()[:16]
             try:
                 return bool(self._redis.set(self.KEY_PREFIX + digest.hex(), b"1", nx=True, ex=ttl))
             except Exception as exc:  # noqa: BLE001 - Redis down: fall back to this process's cache
@@ -63,25 +63,7 @@ class ReplayCache:
                     type(exc).__name__,
                     self.REDIS_RETRY_SECONDS,
                 )
-        return self._first_use_here(digest, ttl)
-
-    def _first_use_here(self, digest: bytes, ttl: int) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            self._expire(now)
-            deadline = self._seen.get(digest)
-            if deadline is not None and deadline > now:
-                return False
-            self._seen[digest] = now + ttl
-            return True
-
-    def _expire(self, now: float) -> None:
-        seen = self._seen
-        while seen:
-            oldest = next(iter(seen))
-            if seen[oldest] > now and len(seen) < self.MAX_ENTRIES:
-                return
-            del seen[oldest]
+        return self._here.first_use(key, ttl)
 
     def close(self) -> None:
         if self._redis is not None:

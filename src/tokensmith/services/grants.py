@@ -34,43 +34,36 @@ from tokensmith.storage.repositories.credentials import CredentialRepository
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class ClientAuthenticator:
     """Client authentication wrapped in the failed-attempt limits (shared by token,
     introspection and revocation endpoints)."""
 
-    def __init__(
-        self,
-        credentials: CredentialService,
-        limiter: AuthFailureLimiter,
-        database: Database,
-        audit: AuditLog,
-        assertions: ClientAssertionVerifier | None = None,
-    ) -> None:
-        self._credentials = credentials
-        self._assertions = assertions
-        self._limiter = limiter
-        self._db = database
-        self._audit = audit
+    credentials: CredentialService
+    limiter: AuthFailureLimiter
+    database: Database
+    audit: AuditLog
+    assertions: ClientAssertionVerifier | None = None
 
     def authenticate(
         self, client_id: str, client_secret: str, ip: str | None, *, assertion: str | None = None
     ) -> tuple[Credential, Organization]:
         """RFC 6749 §2.3.1 by secret, or RFC 7523 §2.2 by ``assertion`` (``private_key_jwt``;
         ``client_id`` may then be empty: the assertion's ``iss`` names the client)."""
-        wait = self._limiter.address_blocked(ip)
+        wait = self.limiter.address_blocked(ip)
         if wait is not None:
             raise SlowDown(wait, detail="address over the failed-authentication limit")
         try:
             if assertion is not None:
-                if self._assertions is None:
+                if self.assertions is None:
                     raise InvalidClient(detail="private_key_jwt is not configured")
-                return self._assertions.verify(assertion, client_id or None)
-            return self._credentials.authenticate(client_id, client_secret)
+                return self.assertions.verify(assertion, client_id or None)
+            return self.credentials.authenticate(client_id, client_secret)
         except InvalidClient:
             # Nothing here waits on the event loop: an in-process count is memory, a shared one
             # (Redis) was already sent to a worker thread by address_blocked, and the burst's
             # audit event is written in the background.
-            crossed = self._limiter.record_failure(client_id, ip)
+            crossed = self.limiter.record_failure(client_id, ip)
             if crossed:
                 threading.Thread(
                     target=self._record_burst,
@@ -78,7 +71,7 @@ class ClientAuthenticator:
                     name="tokensmith-burst-audit",
                     daemon=True,
                 ).start()
-            wait = self._limiter.client_blocked(client_id)
+            wait = self.limiter.client_blocked(client_id)
             if wait is not None:
                 raise SlowDown(wait, detail="client over the failed-authentication limit") from None
             raise
@@ -88,10 +81,10 @@ class ClientAuthenticator:
         actor = Actor(method=AuthMethod.SYSTEM, transport=Transport.OAUTH, ip=ip)
         org_id: str | None = None
         try:
-            with self._db.transaction() as connection:
+            with self.database.transaction() as connection:
                 known = CredentialRepository(connection).by_client_id(client_id) if client_id else None
                 org_id = known.org_id if known else None
-                self._audit.record(
+                self.audit.record(
                     connection,
                     actor,
                     "auth.failures_burst",
@@ -104,21 +97,16 @@ class ClientAuthenticator:
             log.warning("could not record a failed-authentication burst in the audit log")
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class ClientCredentialsGrant:
     """RFC 6749 §4.4: a confidential client exchanges its own credentials for a token.
 
     ``resource`` (RFC 8707 §2) names the API the token is for; without a registry
     (``resources=None``) any ``resource`` is ``invalid_target``."""
 
-    def __init__(
-        self,
-        authenticator: ClientAuthenticator,
-        issuance: TokenIssuance,
-        resources: ResourceService | None = None,
-    ) -> None:
-        self._authenticator = authenticator
-        self._issuance = issuance
-        self._resources = resources
+    authenticator: ClientAuthenticator
+    issuance: TokenIssuance
+    resources: ResourceService | None = None
 
     def issue(
         self,
@@ -133,10 +121,10 @@ class ClientCredentialsGrant:
     ) -> IssuedToken:
         """``jkt``: the key thumbprint of the request's checked DPoP proof (RFC 9449 §5), if any."""
         requested = scope_rules.parse(scope)
-        target = resolve_target(self._resources, resource)
-        credential, org = self._authenticator.authenticate(client_id, client_secret, ip, assertion=assertion)
+        target = resolve_target(self.resources, resource)
+        credential, org = self.authenticator.authenticate(client_id, client_secret, ip, assertion=assertion)
         # §3.3: an omitted scope means the credential's default — all of its allowed scopes.
-        return self._issuance.for_credential(credential, org, requested, resource=target, jkt=jkt)
+        return self.issuance.for_credential(credential, org, requested, resource=target, jkt=jkt)
 
 
 def resolve_target(

@@ -28,7 +28,7 @@ Generate Token. In that order, :class:`TokenIssuance`
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tokensmith.core import delegation, policies
@@ -65,23 +65,14 @@ def usable_scopes(credential: Credential, org: Organization) -> frozenset[str]:
     return delegation.grantable(credential.owner_role, credential.scopes)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
 class TokenIssuance:
-    def __init__(
-        self,
-        database: Database,
-        minter: TokenMinter,
-        audit: AuditLog,
-        *,
-        quota: IssuanceQuota | None = None,
-        reuse: TokenReuse | None = None,
-        overissue: OverissueWatch | None = None,
-    ) -> None:
-        self._db = database
-        self._minter = minter
-        self._audit = audit
-        self._quota = quota
-        self._reuse = reuse
-        self._overissue = overissue
+    database: Database
+    minter: TokenMinter
+    audit: AuditLog
+    quota: IssuanceQuota | None = field(default=None, kw_only=True)
+    reuse: TokenReuse | None = field(default=None, kw_only=True)
+    overissue: OverissueWatch | None = field(default=None, kw_only=True)
 
     def for_credential(
         self,
@@ -114,22 +105,22 @@ class TokenIssuance:
             )
         # A reused token was minted for the credential's own audience and is a bearer token, so only
         # a request that names no resource and carries no DPoP proof may be answered with one.
-        reuse = self._reuse if actor is None and resource is None and jkt is None else None
+        reuse = self.reuse if actor is None and resource is None and jkt is None else None
         if reuse is not None:
             reused = reuse.find(credential, granted)
             if reused is not None:
                 return reused
-        if self._quota is not None:
-            self._quota.take(credential, org.policy)
-        issued = self._minter.mint(grant)
+        if self.quota is not None:
+            self.quota.take(credential, org.policy)
+        issued = self.minter.mint(grant)
         if reuse is not None:
             reuse.keep(credential, granted, issued)
-        if self._overissue is not None:
-            self._overissue.minted(credential)
+        if self.overissue is not None:
+            self.overissue.minted(credential)
         if actor is not None:
-            with self._db.transaction() as connection:
+            with self.database.transaction() as connection:
                 details = {"jti": issued.jti, "scope": issued.scope, "expires_in": issued.expires_in}
-                self._audit.about(
+                self.audit.about(
                     connection, actor, "credential.token_generated", Target.credential(credential), details
                 )
         return issued
@@ -149,7 +140,7 @@ class TokenIssuance:
         """OAuth 2.1 draft §4.1.3 / §4.3: a token about the person who consented, for the public
         client they consented to, carrying the scopes already narrowed by
         :mod:`tokensmith.services.authorization_grants` (consent ∩ what the role may grant)."""
-        return self._minter.mint(
+        return self.minter.mint(
             Grant(
                 subject=user_id,
                 subject_kind=SubjectKind.USER,
@@ -190,7 +181,7 @@ class TokenIssuance:
             ttl = min(ttl, int((expiry - now).total_seconds()))
         if ttl < 1:
             raise InvalidSubjectToken("The subject token is about to expire.")
-        return self._minter.mint(
+        return self.minter.mint(
             Grant(
                 subject=user_id,
                 subject_kind=SubjectKind.USER,

@@ -29,7 +29,7 @@ from tokensmith.core.errors import BadRequest, Conflict, InvalidTarget, NotFound
 from tokensmith.core.labels import clean_name
 from tokensmith.core.resources import Resource, canonical_uri, single_target, uri_problem
 from tokensmith.core.scopes import INTROSPECT_ALL_SCOPE, RESOURCES_ADMIN_SCOPE
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.resources import ResourceRepository
 
@@ -96,6 +96,11 @@ def builtin_resources(
             builtin=True,
         ),
     )
+
+
+def _target(resource: Resource) -> Target:
+    """A registered resource, in the audit log (the registry is global: no organisation)."""
+    return Target(None, "resource", resource.id, resource.name)
 
 
 class ResourceService:
@@ -203,16 +208,8 @@ class ResourceService:
                         f"at most {MAX_RESOURCES} resources can be registered", code="limit_reached"
                     )
                 repo.insert(resource)
-                self._audit.record(
-                    connection,
-                    actor,
-                    "resource.created",
-                    org_id=None,
-                    target_kind="resource",
-                    target_id=resource.id,
-                    target_hint=name,
-                    details={"uri": uri, "scopes": sorted(wanted)},
-                )
+                details = {"uri": uri, "scopes": sorted(wanted)}
+                self._audit.about(connection, actor, "resource.created", _target(resource), details)
         except IntegrityError:
             raise Conflict(f"the resource {uri} already exists", code="resource_exists") from None
         return resource
@@ -228,13 +225,4 @@ class ResourceService:
             found = repo.get(resource_id)
             if found is None or not repo.delete(resource_id):
                 raise NotFound("no such resource")
-            self._audit.record(
-                connection,
-                actor,
-                "resource.deleted",
-                org_id=None,
-                target_kind="resource",
-                target_id=found.id,
-                target_hint=found.name,
-                details={"uri": found.uri},
-            )
+            self._audit.about(connection, actor, "resource.deleted", _target(found), {"uri": found.uri})

@@ -27,7 +27,7 @@ from tokensmith.core.clock import Clock
 from tokensmith.core.errors import NotFound, SlowDown, Unauthenticated
 from tokensmith.core.records import Organization, User
 from tokensmith.core.roles import Role
-from tokensmith.services.audit import AuditLog
+from tokensmith.services.audit import AuditLog, Target
 from tokensmith.services.auth_failures import AuthFailureLimiter
 from tokensmith.services.passwords import hash_password, needs_rehash, verify_password
 from tokensmith.storage.database import Database
@@ -101,6 +101,11 @@ class ActiveSession:
         return hmac.compare_digest(csrf_hash(presented).encode(), self.csrf_hash.encode())
 
 
+def _user_target(user: User, org_id: str | None) -> Target:
+    """The person a sign-in or sign-out is about, in the audit log."""
+    return Target(org_id, "user", user.id, user.email)
+
+
 @dataclass(frozen=True, eq=False)
 class SessionService:
     """Dashboard sign-in, the sessions it opens, and their end."""
@@ -156,15 +161,7 @@ class SessionService:
                 email=user.email,
                 ip=ip,
             )
-            self.audit.record(
-                connection,
-                actor,
-                "session.signed_in",
-                org_id=org_id,
-                target_kind="user",
-                target_id=user.id,
-                target_hint=user.email,
-            )
+            self.audit.about(connection, actor, "session.signed_in", _user_target(user, org_id))
         return issued
 
     def _failed(self, key: str, ip: str | None) -> NoReturn:
@@ -238,14 +235,9 @@ class SessionService:
     def sign_out(self, session: ActiveSession) -> None:
         with self.database.transaction() as connection:
             SessionRepository(connection).delete(session.id_hash)
-            self.audit.record(
-                connection,
-                session.actor(),
-                "session.signed_out",
-                org_id=session.org.id if session.org else None,
-                target_kind="user",
-                target_id=session.user.id,
-                target_hint=session.user.email,
+            org_id = session.org.id if session.org else None
+            self.audit.about(
+                connection, session.actor(), "session.signed_out", _user_target(session.user, org_id)
             )
 
     def _issue(self, repo: SessionRepository, user_id: str, org_id: str | None) -> IssuedSession:
