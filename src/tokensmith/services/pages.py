@@ -1,5 +1,5 @@
-"""What listing credentials and personal tokens shares: keyset pages, and the last use noted in
-memory but not yet written.
+"""What reading credentials and personal tokens shares: keyset pages, and the last use noted in
+memory but not yet written (:class:`ManagedRecords`, one per service).
 
 Last uses are noted by :class:`~tokensmith.services.usage.UsageRecorder` and written every few
 seconds, so a record read from the database may be behind this process's own knowledge; every
@@ -12,12 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Generic, TypeVar
+
+from sqlalchemy.engine import Connection
 
 from tokensmith.core.records import Credential, PersonalTokenRecord
 from tokensmith.services.usage import UsageRecorder
+from tokensmith.storage.database import Database
 
 R = TypeVar("R", Credential, PersonalTokenRecord)
+Repo = TypeVar("Repo")
+#: The uses noted in memory, by record id: when, and from which address.
+Uses = dict[str, tuple[datetime, str | None]]
 
 
 @dataclass(frozen=True)
@@ -57,3 +64,37 @@ class PendingUse:
         use, and the cursor of the next page (``None`` on the last one)."""
         next_cursor = rows[limit - 1].id if len(rows) > limit else None
         return Page([self(r) for r in rows[:limit]], next_cursor)
+
+
+class ManagedRecords(PendingUse, Generic[Repo]):
+    """One service's records as it hands them out: each read in one transaction through its
+    repository, with its pending use laid over, and lists in keyset pages. Registers the
+    repository's writer of noted uses (``write_uses``) with the usage recorder."""
+
+    def __init__(
+        self,
+        database: Database,
+        usage: UsageRecorder,
+        kind: str,
+        repository: Callable[[Connection], Repo],
+        write_uses: Callable[[Repo, Uses], None],
+    ) -> None:
+        super().__init__(usage, kind)
+        self._db = database
+        self._repository = repository
+        usage.register(kind, lambda connection, uses: write_uses(repository(connection), uses))
+
+    def one(self, find: Callable[[Repo], R]) -> R:
+        """The record ``find`` reads (or refuses), in one transaction, with its pending use."""
+        with self._db.transaction() as connection:
+            record = find(self._repository(connection))
+        return self(record)
+
+    def rows(self, read: Callable[[Repo, int], list[R]], limit: int) -> list[R]:
+        """The rows ``read(repo, limit + 1)`` reads in one transaction: what :meth:`page` takes."""
+        with self._db.transaction() as connection:
+            return read(self._repository(connection), limit + 1)
+
+    def read_page(self, read: Callable[[Repo, int], list[R]], limit: int) -> Page[R]:
+        """The page of at most ``limit`` records after the cursor that ``read`` applies."""
+        return self.page(self.rows(read, limit), limit)
