@@ -214,9 +214,15 @@ def build_services(
         minter,
         audit,
         quota=IssuanceQuota(counter),
-        reuse=TokenReuse(database, clock, hasher, audience=minter.audience, metrics=metrics),
+        reuse=TokenReuse(
+            database=database, clock=clock, hasher=hasher, audience=minter.audience, metrics=metrics
+        ),
         overissue=OverissueWatch(
-            counter, database, audit, threshold=settings.overissue_threshold, metrics=metrics
+            counter=counter,
+            database=database,
+            audit=audit,
+            threshold=settings.overissue_threshold,
+            metrics=metrics,
         ),
     )
     audit.observe(WebhookOutbox(clock))
