@@ -214,15 +214,9 @@ def build_services(
         minter,
         audit,
         quota=IssuanceQuota(counter),
-        reuse=TokenReuse(
-            database=database, clock=clock, hasher=hasher, audience=minter.audience, metrics=metrics
-        ),
+        reuse=TokenReuse(database, clock, hasher, audience=minter.audience, metrics=metrics),
         overissue=OverissueWatch(
-            counter=counter,
-            database=database,
-            audit=audit,
-            threshold=settings.overissue_threshold,
-            metrics=metrics,
+            counter, database, audit, threshold=settings.overissue_threshold, metrics=metrics
         ),
     )
     audit.observe(WebhookOutbox(clock))

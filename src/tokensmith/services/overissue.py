@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerSecond
@@ -33,13 +33,14 @@ from tokensmith.storage.database import Database
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class OverissueWatch:
     AUDIT_EVERY: ClassVar[RateLimitItem] = RateLimitItemPerHour(1)
 
     counter: IssuanceCounter
     database: Database
     audit: AuditLog
+    _: KW_ONLY
     threshold: int
     metrics: Metrics = NO_METRICS
 

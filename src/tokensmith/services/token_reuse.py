@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -55,7 +55,7 @@ class _Key:
     ttl: int
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(slots=True)
 class TokenReuse:
     MIN_REMAINING_SECONDS: ClassVar[int] = 60
     MAX_ENTRIES: ClassVar[int] = 10_000
@@ -63,6 +63,7 @@ class TokenReuse:
     database: Database
     clock: Clock
     hasher: SecretHasher
+    _: KW_ONLY
     audience: str
     metrics: Metrics = NO_METRICS
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
