@@ -1,5 +1,6 @@
-"""What reading credentials and personal tokens shares: keyset pages, and the last use noted in
-memory but not yet written (:class:`ManagedRecords`, one per service).
+"""What reading credentials, personal tokens and members shares: keyset pages, and (credentials
+and personal tokens) the last use noted in memory but not yet written (:class:`ManagedRecords`,
+one per service).
 
 Last uses are noted by :class:`~tokensmith.services.usage.UsageRecorder` and written every few
 seconds, so a record read from the database may be behind this process's own knowledge; every
@@ -21,6 +22,7 @@ from tokensmith.core.records import Credential, PersonalTokenRecord
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
 
+T = TypeVar("T")
 R = TypeVar("R", Credential, PersonalTokenRecord)
 Repo = TypeVar("Repo")
 #: The uses noted in memory, by record id: when, and from which address.
@@ -28,9 +30,15 @@ Uses = dict[str, tuple[datetime, str | None]]
 
 
 @dataclass(frozen=True)
-class Page(Generic[R]):
-    items: list[R]
+class Page(Generic[T]):
+    items: list[T]
     next_cursor: str | None
+
+
+def keyset_page(rows: list[T], limit: int, cursor_of: Callable[[T], str]) -> Page[T]:
+    """``rows`` as read with ``limit + 1``: the first ``limit`` of them, and the cursor of the next
+    page (``None`` on the last one), the ``cursor_of`` its last record."""
+    return Page(rows[:limit], cursor_of(rows[limit - 1]) if len(rows) > limit else None)
 
 
 def every(read: Callable[[str | None], Page[R]]) -> list[R]:
@@ -62,8 +70,8 @@ class PendingUse:
     def page(self, rows: list[R], limit: int) -> Page[R]:
         """``rows`` as read with ``limit + 1``: the first ``limit`` of them, each with its pending
         use, and the cursor of the next page (``None`` on the last one)."""
-        next_cursor = rows[limit - 1].id if len(rows) > limit else None
-        return Page([self(r) for r in rows[:limit]], next_cursor)
+        page = keyset_page(rows, limit, lambda r: r.id)
+        return replace(page, items=[self(r) for r in page.items])
 
 
 class ManagedRecords(PendingUse, Generic[Repo]):
