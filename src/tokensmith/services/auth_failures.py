@@ -11,73 +11,33 @@ processes through Redis when ``TOKENSMITH_REDIS_URL`` is set.
 * Redis down or silent: the limits fail open (nothing is refused for want of a count), after
   at most :attr:`AuthFailureLimiter.REDIS_TIMEOUT_SECONDS`; then Redis is left alone for
   :attr:`AuthFailureLimiter.REDIS_RETRY_SECONDS`, so requests meanwhile pay no wait at all.
-  Each outage is logged once.
+  Each outage is logged once (:mod:`tokensmith.services.limits_storage`).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import math
 import time
-from collections.abc import Callable
-from typing import TypeVar
 
 from limits import RateLimitItemPerMinute
-from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from tokensmith.storage.inline import ensure_may_block
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
+from tokensmith.services.limits_storage import FailOpenCounts
 
 
-class AuthFailureLimiter:
+class AuthFailureLimiter(FailOpenCounts):
     WINDOW_SECONDS = 60.0
     MAX_TRACKED_ADDRESSES = 50_000
-
-    #: The longest a Redis call may wait (connect or answer) before the limits fail open.
-    REDIS_TIMEOUT_SECONDS = 0.5
-    #: After a Redis failure, how long the limits fail open without asking Redis again.
-    REDIS_RETRY_SECONDS = 5.0
+    STORAGE_NAME = "rate-limit storage"
 
     def __init__(self, per_minute: int, redis_url: str = "") -> None:
-        self._shared = bool(redis_url)
-        if self._shared:
-            self._storage = storage_from_string(
-                redis_url,
-                socket_timeout=self.REDIS_TIMEOUT_SECONDS,
-                socket_connect_timeout=self.REDIS_TIMEOUT_SECONDS,
-            )
-        else:
-            self._storage = storage_from_string("memory://")
-        #: ``time.monotonic()`` until which Redis is known down (the limits fail open).
-        self._down_until = 0.0
+        super().__init__(redis_url)
         self._limiter = MovingWindowRateLimiter(self._storage)
         self._item = RateLimitItemPerMinute(per_minute)
         #: In-process mode: when each address last failed. An address with no failure in the
         #: window cannot be over the limit, so the common case skips the limiter entirely.
         self._last_failure: dict[str, float] = {}
-
-    def _count(self, call: Callable[[], T], fail_open: T) -> T:
-        """``call()`` on the limiter's storage, or ``fail_open`` when that storage (Redis) is
-        down. A Redis round trip never runs on the event loop (storage.inline)."""
-        if not self._shared:
-            return call()
-        if time.monotonic() < self._down_until:
-            return fail_open
-        ensure_may_block()
-        try:
-            return call()
-        except Exception as exc:  # noqa: BLE001 - limiter storage down: fail open, loudly
-            self._down_until = time.monotonic() + self.REDIS_RETRY_SECONDS
-            log.warning(
-                "rate-limit storage (Redis) unavailable (%s); failing open for %.0f s",
-                type(exc).__name__,
-                self.REDIS_RETRY_SECONDS,
-            )
-            return fail_open
 
     def _retry_after(self, *key: str) -> int:
         reset = self._count(lambda: self._limiter.get_window_stats(self._item, *key)[0], time.time())
@@ -134,6 +94,3 @@ class AuthFailureLimiter:
             lambda: self._limiter.get_window_stats(item, "requests", name, ip)[0], time.time()
         )
         return max(1, math.ceil(reset - time.time()))
-
-    def reset(self) -> None:
-        self._storage.reset()

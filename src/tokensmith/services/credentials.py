@@ -27,7 +27,7 @@ from tokensmith.core.records import Credential, CredentialKind, Organization, To
 from tokensmith.services.audit import AuditLog
 from tokensmith.services.credential_authentication import USAGE_KIND, CredentialAuthentication
 from tokensmith.services.credential_settings import CredentialSettings
-from tokensmith.services.pages import Page, PendingUse
+from tokensmith.services.pages import ManagedRecords, Page
 from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
@@ -75,16 +75,19 @@ class CredentialService(CredentialSettings, CredentialAuthentication):
         self._rehasher = Rehasher(hasher, usage)
         self._audit = audit
         self._usage = usage
-        self._with_pending_use = PendingUse(usage, USAGE_KIND)
+        self._records = ManagedRecords(
+            database,
+            usage,
+            USAGE_KIND,
+            CredentialRepository,
+            lambda repo, uses: repo.touch_many({id_: when for id_, (when, _ip) in uses.items()}),
+        )
         self._prefix = secret_prefix
         self._registry = scope_registry
         self._default_ttl = default_ttl
         self._max_ttl = max_ttl
         self.key_algorithms = key_algorithms
         self._require_https_jwks_uri = require_https_jwks_uri
-        usage.register(
-            USAGE_KIND, lambda c, uses: CredentialRepository(c).touch_many({k: v[0] for k, v in uses.items()})
-        )
 
     # -- management ----------------------------------------------------------
     @property
@@ -215,32 +218,30 @@ class CredentialService(CredentialSettings, CredentialAuthentication):
     ) -> CredentialPage:
         permissions.require_scope(actor, "credentials:read")
         permissions.require_org(actor, org_id)
-        with self._db.transaction() as connection:
-            repo = CredentialRepository(connection)
+
+        def read(repo: CredentialRepository, rows: int) -> list[Credential]:
             if actor.is_system:
-                items = repo.list(
+                return repo.list(
                     org_id,
                     organization_only=kind is CredentialKind.ORGANIZATION,
                     personal_only=kind is CredentialKind.PERSONAL,
                     after_id=cursor,
-                    limit=limit + 1,
+                    limit=rows,
                 )
-            elif kind is CredentialKind.PERSONAL:
-                items = repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=limit + 1)
-            elif kind is CredentialKind.ORGANIZATION:
-                items = repo.list(org_id, organization_only=True, after_id=cursor, limit=limit + 1)
-            else:
-                # Own personal credentials plus the organisation's, in one id-ordered page.
-                mine = repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=limit + 1)
-                org_wide = repo.list(org_id, organization_only=True, after_id=cursor, limit=limit + 1)
-                items = sorted(mine + org_wide, key=lambda c: c.id)[: limit + 1]
-        return self._with_pending_use.page(items, limit)
+            if kind is CredentialKind.PERSONAL:
+                return repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=rows)
+            if kind is CredentialKind.ORGANIZATION:
+                return repo.list(org_id, organization_only=True, after_id=cursor, limit=rows)
+            # Own personal credentials plus the organisation's, in one id-ordered page.
+            mine = repo.list(org_id, user_id=actor.user_id, after_id=cursor, limit=rows)
+            org_wide = repo.list(org_id, organization_only=True, after_id=cursor, limit=rows)
+            return sorted(mine + org_wide, key=lambda c: c.id)[:rows]
+
+        return self._records.read_page(read, limit)
 
     def get(self, actor: Actor, credential_ref: str) -> Credential:
         permissions.require_scope(actor, "credentials:read")
-        with self._db.transaction() as connection:
-            credential = self._visible(CredentialRepository(connection), actor, credential_ref)
-        return self._with_pending_use(credential)
+        return self._records.one(lambda repo: self._visible(repo, actor, credential_ref))
 
     def for_issuance(self, actor: Actor, credential_ref: str) -> tuple[Credential, Organization]:
         """A credential the actor may change, with its organisation and owner's role, read by the

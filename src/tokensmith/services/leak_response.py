@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 
 from tokensmith.core import secrets as secret_format
 from tokensmith.core.actors import Actor, AuthMethod, Transport
@@ -64,26 +64,24 @@ class LeakReport:
         return self.client_secrets + self.personal_tokens + self.access_tokens
 
 
+@dataclass(frozen=True, slots=True)
 class LeakResponder:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        hasher: secret_format.SecretHasher,
-        audit: AuditLog,
-        *,
-        client_secret_prefix: str,
-        personal_token_prefix: str,
-        opaque_token_prefix: str,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._hasher = hasher
-        self._audit = audit
-        self._prefixes = {
-            "client_secret": client_secret_prefix,
-            "personal_token": personal_token_prefix,
-            "access_token": opaque_token_prefix,
+    database: Database
+    clock: Clock
+    hasher: secret_format.SecretHasher
+    audit: AuditLog
+    _: KW_ONLY
+    client_secret_prefix: str
+    personal_token_prefix: str
+    opaque_token_prefix: str
+
+    @property
+    def _prefixes(self) -> dict[str, str]:
+        """The prefix of each kind of secret a report may hold."""
+        return {
+            "client_secret": self.client_secret_prefix,
+            "personal_token": self.personal_token_prefix,
+            "access_token": self.opaque_token_prefix,
         }
 
     def _kind(self, candidate: str) -> str | None:
@@ -101,13 +99,13 @@ class LeakResponder:
             # Hash every string (garbage too, a fixed-length stand-in for the over-long), so the
             # work per string does not depend on what it is.
             bounded = candidate if len(candidate) <= secret_format.MAX_PRESENTED_TOKEN_LENGTH else ""
-            stored = self._hasher.candidates(bounded)
+            stored = self.hasher.candidates(bounded)
             kind = self._kind(bounded)
             if kind is not None:
                 hashes[kind].extend(stored)
         actor = Actor(method=AuthMethod.SYSTEM, transport=Transport.API, ip=ip, extra={"source": source})
-        now = self._clock.now()
-        with self._db.transaction() as connection:
+        now = self.clock.now()
+        with self.database.transaction() as connection:
             leaks = LeakRepository(connection)
             found_secrets = leaks.client_secrets(hashes["client_secret"])
             found_tokens = leaks.personal_tokens(hashes["personal_token"])
@@ -134,7 +132,7 @@ class LeakResponder:
                     "owner_user_id": credential.user_id,
                 }
                 target = Target(credential.org_id, "credential", credential.client_id, credential.name)
-                self._audit.about(connection, actor, LEAK_REVOKED, target, details)
+                self.audit.about(connection, actor, LEAK_REVOKED, target, details)
             personal = PersonalTokenRepository(connection)
             for token in found_tokens:
                 if not personal.revoke(token.id, now):
@@ -146,11 +144,11 @@ class LeakResponder:
                     "owner_user_id": token.user_id,
                 }
                 target = Target(token.org_id, "personal_token", token.id, token.token_hint)
-                self._audit.about(connection, actor, LEAK_REVOKED, target, details)
+                self.audit.about(connection, actor, LEAK_REVOKED, target, details)
             access = AccessTokenRepository(connection)
             for record in found_access:
                 access.delete_by_hash(record.token_hash)
                 details = {"kind": "access_token", "source": source, "client_id": record.client_id}
                 target = Target(record.org_id, "access_token", record.jti, record.client_id)
-                self._audit.about(connection, actor, LEAK_REVOKED, target, details)
+                self.audit.about(connection, actor, LEAK_REVOKED, target, details)
         return LeakReport(len(candidates), len(found_secrets), len(found_tokens), len(found_access))

@@ -28,6 +28,7 @@ from tokensmith.core.records import Organization, User
 from tokensmith.core.roles import Role
 from tokensmith.core.users import check_password, normalise_email
 from tokensmith.services.audit import AuditLog
+from tokensmith.services.pages import Page, keyset_page
 from tokensmith.services.passwords import hash_password
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.credentials import CredentialRepository
@@ -42,10 +43,7 @@ class Member:
     role: Role
 
 
-@dataclass(frozen=True)
-class MemberPage:
-    items: list[Member]
-    next_cursor: str | None
+MemberPage = Page[Member]
 
 
 class MemberService:
@@ -86,9 +84,7 @@ class MemberService:
             rows = repo.members(
                 org_id, after_email=cursor, email_contains=email_contains, role=role, limit=limit + 1
             )
-        items = [Member(user, r) for user, r in rows]
-        next_cursor = items[limit - 1].user.email if len(items) > limit else None
-        return MemberPage(items[:limit], next_cursor)
+        return keyset_page([Member(user, r) for user, r in rows], limit, lambda m: m.user.email)
 
     def add(
         self, actor: Actor, org_id: str, email: str, role: Role, *, password: str | None = None

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import KW_ONLY, dataclass
+from typing import ClassVar
 
-from limits import RateLimitItemPerHour, RateLimitItemPerSecond
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerSecond
 
 from tokensmith.core.actors import Actor, AuthMethod, Transport
 from tokensmith.core.records import Credential
@@ -31,31 +33,24 @@ from tokensmith.storage.database import Database
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
 class OverissueWatch:
-    AUDIT_EVERY = RateLimitItemPerHour(1)
+    AUDIT_EVERY: ClassVar[RateLimitItem] = RateLimitItemPerHour(1)
 
-    def __init__(
-        self,
-        counter: IssuanceCounter,
-        database: Database,
-        audit: AuditLog,
-        *,
-        threshold: int,
-        metrics: Metrics = NO_METRICS,
-    ) -> None:
-        self._counter = counter
-        self._db = database
-        self._audit = audit
-        self._threshold = threshold
-        self._metrics = metrics
+    counter: IssuanceCounter
+    database: Database
+    audit: AuditLog
+    _: KW_ONLY
+    threshold: int
+    metrics: Metrics = NO_METRICS
 
     def minted(self, credential: Credential) -> None:
         """A token was just minted for ``credential``: count it, and report it past the threshold."""
-        window = RateLimitItemPerSecond(self._threshold, max(60, credential.token_ttl))
-        if self._counter.hit(window, "overissue", credential.id):
+        window = RateLimitItemPerSecond(self.threshold, max(60, credential.token_ttl))
+        if self.counter.hit(window, "overissue", credential.id):
             return
-        self._metrics.token_overissue()
-        if self._counter.hit(self.AUDIT_EVERY, "overissue-audit", credential.id):
+        self.metrics.token_overissue()
+        if self.counter.hit(self.AUDIT_EVERY, "overissue-audit", credential.id):
             threading.Thread(
                 target=self._record, args=(credential,), name="tokensmith-overissue-audit", daemon=True
             ).start()
@@ -63,14 +58,14 @@ class OverissueWatch:
     def _record(self, credential: Credential) -> None:
         actor = Actor(method=AuthMethod.SYSTEM, transport=Transport.OAUTH)
         try:
-            with self._db.transaction() as connection:
-                self._audit.about(
+            with self.database.transaction() as connection:
+                self.audit.about(
                     connection,
                     actor,
                     "credential.token_overissue",
                     Target.credential(credential),
                     {
-                        "threshold": self._threshold,
+                        "threshold": self.threshold,
                         "token_ttl": credential.token_ttl,
                         "advice": "cache the token until it expires, or turn on reuse_tokens",
                     },

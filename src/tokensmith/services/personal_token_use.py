@@ -17,7 +17,7 @@ from tokensmith.core import secrets as secret_format
 from tokensmith.core.clock import Clock, epoch
 from tokensmith.core.records import Organization, PersonalTokenRecord, User
 from tokensmith.core.roles import Role
-from tokensmith.services.pages import PendingUse
+from tokensmith.services.pages import ManagedRecords
 from tokensmith.services.rehash import Rehasher
 from tokensmith.services.usage import UsageRecorder
 from tokensmith.storage.database import Database
@@ -47,7 +47,7 @@ class PersonalTokenUse:
     _hasher: secret_format.SecretHasher
     _rehasher: Rehasher
     _usage: UsageRecorder
-    _with_pending_use: PendingUse
+    _records: ManagedRecords[PersonalTokenRepository]
     prefix: str
 
     def authenticate(
@@ -75,7 +75,7 @@ class PersonalTokenUse:
             self._usage.note(USAGE_KIND, token.id, now, ip)
         # Success only: a hash made under an old master key moves to the current one (deferred).
         self._rehasher.personal_token_used(token, plain, now)
-        return AuthenticatedToken(self._with_pending_use(token), user, org, role)
+        return AuthenticatedToken(self._records(token), user, org, role)
 
     # -- the introspection protocol (services.introspection.PersonalTokens) ----------
     def introspect(self, token: str, org_id: str | None) -> dict[str, Any] | None:

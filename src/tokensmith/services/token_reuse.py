@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 from tokensmith.core.clock import Clock
 from tokensmith.core.records import Credential, TokenFormat
@@ -54,26 +55,19 @@ class _Key:
     ttl: int
 
 
+@dataclass(slots=True)
 class TokenReuse:
-    MIN_REMAINING_SECONDS = 60
-    MAX_ENTRIES = 10_000
+    MIN_REMAINING_SECONDS: ClassVar[int] = 60
+    MAX_ENTRIES: ClassVar[int] = 10_000
 
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        hasher: SecretHasher,
-        *,
-        audience: str,
-        metrics: Metrics = NO_METRICS,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._hasher = hasher
-        self._audience = audience
-        self._metrics = metrics
-        self._lock = threading.Lock()
-        self._kept: dict[_Key, IssuedToken] = {}
+    database: Database
+    clock: Clock
+    hasher: SecretHasher
+    _: KW_ONLY
+    audience: str
+    metrics: Metrics = NO_METRICS
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _kept: dict[_Key, IssuedToken] = field(default_factory=dict, init=False, repr=False)
 
     def _key(self, credential: Credential, scopes: frozenset[str]) -> _Key:
         return _Key(
@@ -81,7 +75,7 @@ class TokenReuse:
             credential.secret_hash,
             credential.updated_at,
             scopes,
-            self._audience,
+            self.audience,
             credential.token_format,
             credential.token_ttl,
         )
@@ -94,20 +88,20 @@ class TokenReuse:
         kept = self._kept.get(key)
         if kept is None:
             return None
-        remaining = int((kept.expires_at - self._clock.now()).total_seconds())
+        remaining = int((kept.expires_at - self.clock.now()).total_seconds())
         if remaining < max(self.MIN_REMAINING_SECONDS, credential.token_ttl // 2) or self._revoked(
             kept, credential.token_format
         ):
             self._forget(key, kept)
             return None
-        self._metrics.token_reused()
+        self.metrics.token_reused()
         return dataclasses.replace(kept, expires_in=remaining)
 
     def keep(self, credential: Credential, scopes: frozenset[str], issued: IssuedToken) -> None:
         """Remember a token just minted for ``credential`` (when it opted in)."""
         if not credential.reuse_tokens:
             return
-        now = self._clock.now()
+        now = self.clock.now()
         with self._lock:
             if len(self._kept) >= self.MAX_ENTRIES:
                 self._kept = {k: t for k, t in self._kept.items() if t.expires_at > now}
@@ -121,8 +115,8 @@ class TokenReuse:
                 del self._kept[key]
 
     def _revoked(self, kept: IssuedToken, token_format: TokenFormat) -> bool:
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             repo = AccessTokenRepository(connection)
             if token_format is TokenFormat.OPAQUE:
-                return repo.by_hashes(self._hasher.candidates(kept.access_token)) is None
+                return repo.by_hashes(self.hasher.candidates(kept.access_token)) is None
             return repo.is_revoked(kept.jti)

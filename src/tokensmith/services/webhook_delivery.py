@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 
 import httpx
@@ -66,42 +66,36 @@ class RetryPolicy:
     disable_after_failures: int
 
 
+@dataclass(frozen=True, slots=True)
 class WebhookDeliverer:
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        audit: AuditLog,
-        webhooks: WebhookService,
-        policy: RetryPolicy,
-        *,
-        timeout_seconds: float,
-        allow_private_addresses: bool,
-        transport: httpx.BaseTransport | None = None,
-        rand: Callable[[], float] = random.random,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._audit = audit
-        self._webhooks = webhooks
-        self._policy = policy
-        self._timeout = timeout_seconds
-        self._allow_private = allow_private_addresses
-        self._transport = transport
-        self._rand = rand
-        #: A claim outlives any attempt: the request's timeout (connect, write, read) and margin.
-        self.lease = timedelta(seconds=4 * timeout_seconds + 30)
+    database: Database
+    clock: Clock
+    audit: AuditLog
+    webhooks: WebhookService
+    policy: RetryPolicy
+    _: KW_ONLY
+    timeout_seconds: float
+    allow_private_addresses: bool
+    transport: httpx.BaseTransport | None = None
+    rand: Callable[[], float] = random.random
+
+    @property
+    def lease(self) -> timedelta:
+        """A claim outlives any attempt: the request's timeout (connect, write, read) and margin."""
+        return timedelta(seconds=4 * self.timeout_seconds + 30)
 
     def deliver_due(self, *, limit: int = BATCH) -> DeliveryRound:
         """Claim and attempt up to ``limit`` due deliveries; what happened."""
-        now = self._clock.now()
-        with self._db.transaction() as connection:
+        now = self.clock.now()
+        with self.database.transaction() as connection:
             claimed = WebhookRepository(connection).claim_due(now, now + self.lease, limit=limit)
         if not claimed:
             return DeliveryRound()
         delivered = failed = given_up = 0
-        transport = self._transport or GuardedTransport(allow_private=self._allow_private)
-        with httpx.Client(transport=transport, timeout=self._timeout, follow_redirects=False) as client:
+        transport = self.transport or GuardedTransport(allow_private=self.allow_private_addresses)
+        with httpx.Client(
+            transport=transport, timeout=self.timeout_seconds, follow_redirects=False
+        ) as client:
             for row in claimed:
                 outcome = self._attempt(client, row)
                 delivered += outcome == DELIVERED
@@ -123,15 +117,15 @@ class WebhookDeliverer:
 
     def _attempt(self, client: httpx.Client, row: DeliveryRow) -> str:
         """One attempt of a claimed delivery; its new status (delivered, pending or failed)."""
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             endpoint = WebhookRepository(connection).endpoint(row.endpoint_id)
         if endpoint is None:  # deleted meanwhile: its deliveries went with it
             return FAILED
         status_code: int | None = None
         error: str | None = None
         try:
-            secret = self._webhooks.signing_secret(endpoint)
-            sent_at = self._clock.now()
+            secret = self.webhooks.signing_secret(endpoint)
+            sent_at = self.clock.now()
             headers = {
                 "webhook-id": row.id,
                 "webhook-timestamp": str(int(sent_at.timestamp())),
@@ -156,8 +150,8 @@ class WebhookDeliverer:
 
     def _record(self, row: DeliveryRow, ok: bool, status_code: int | None, error: str | None) -> str:
         attempt = row.attempts + 1
-        now = self._clock.now()
-        with self._db.transaction() as connection:
+        now = self.clock.now()
+        with self.database.transaction() as connection:
             repo = WebhookRepository(connection)
             if ok:
                 repo.finish_attempt(
@@ -172,21 +166,21 @@ class WebhookDeliverer:
                 )
                 repo.reset_failures(row.endpoint_id)
                 return DELIVERED
-            gave_up = attempt >= self._policy.max_attempts
+            gave_up = attempt >= self.policy.max_attempts
             values: dict[str, object] = {"last_status_code": status_code, "last_error": (error or "")[:200]}
             if gave_up:
                 values["status"] = FAILED
             else:
                 delay = retry_delay(
                     attempt,
-                    base_seconds=self._policy.base_seconds,
-                    max_seconds=self._policy.max_seconds,
-                    rand=self._rand,
+                    base_seconds=self.policy.base_seconds,
+                    max_seconds=self.policy.max_seconds,
+                    rand=self.rand,
                 )
                 values["next_attempt_at"] = now + timedelta(seconds=delay)
             if not repo.finish_attempt(row.id, attempt, values):
                 return FAILED  # replayed or reclaimed meanwhile: that attempt's outcome counts
-            if repo.count_failure(row.endpoint_id, now, disable_at=self._policy.disable_after_failures):
+            if repo.count_failure(row.endpoint_id, now, disable_at=self.policy.disable_after_failures):
                 endpoint = repo.endpoint(row.endpoint_id)
                 assert endpoint is not None
                 log.warning(
@@ -194,7 +188,7 @@ class WebhookDeliverer:
                     endpoint.id,
                     endpoint.failure_count,
                 )
-                self._audit.record(
+                self.audit.record(
                     connection,
                     Actor.system(Transport.API),
                     "webhook.disabled",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
@@ -30,8 +30,19 @@ from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.organizations import OrganizationRepository
 from tokensmith.storage.repositories.webhooks import PENDING, DeliveryRow, EndpointRow, WebhookRepository
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 MAX_URL_LENGTH = 2048
 MAX_ENDPOINTS_PER_ORG = 50
+Shown = TypeVar("Shown", bound="DataclassInstance")
+
+
+def _shown(shown: type[Shown], row: object, **changed: Any) -> Shown:
+    """The dataclass ``shown`` of a stored ``row``: each of its fields copied from the row's field
+    of that name, but for those ``changed`` gives (the row's other fields, a secret, stay behind)."""
+    copied = {f.name: getattr(row, f.name) for f in fields(shown) if f.name not in changed}
+    return shown(**copied, **changed)
 
 
 @dataclass(frozen=True)
@@ -51,18 +62,7 @@ class WebhookEndpoint:
 
     @classmethod
     def of(cls, row: EndpointRow) -> WebhookEndpoint:
-        return cls(
-            id=row.id,
-            org_id=row.org_id,
-            url=row.url,
-            description=row.description,
-            events=list(row.events),
-            enabled=row.enabled,
-            failure_count=row.failure_count,
-            disabled_reason=row.disabled_reason,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        return _shown(cls, row, events=list(row.events))
 
 
 @dataclass(frozen=True)
@@ -90,19 +90,11 @@ class WebhookDelivery:
 
     @classmethod
     def of(cls, row: DeliveryRow) -> WebhookDelivery:
-        return cls(
-            id=row.id,
-            endpoint_id=row.endpoint_id,
-            event_type=row.event_type,
+        return _shown(
+            cls,
+            row,
             payload=json.loads(row.payload),
-            status=row.status,
-            attempts=row.attempts,
             next_attempt_at=row.next_attempt_at if row.status == PENDING else None,
-            last_attempt_at=row.last_attempt_at,
-            last_status_code=row.last_status_code,
-            last_error=row.last_error,
-            delivered_at=row.delivered_at,
-            created_at=row.created_at,
         )
 
 
@@ -110,29 +102,22 @@ Endpoints = list[WebhookEndpoint]
 Deliveries = list[WebhookDelivery]
 
 
+@dataclass(frozen=True, slots=True)
 class WebhookService:
     """Register, list, change, delete endpoints; list and replay their deliveries (owners and admins)."""
 
-    def __init__(
-        self,
-        database: Database,
-        clock: Clock,
-        audit: AuditLog,
-        secrets: WebhookSecretBox,
-        *,
-        allow_private_addresses: bool,
-    ) -> None:
-        self._db = database
-        self._clock = clock
-        self._audit = audit
-        self._secrets = secrets
-        self._allow_private = allow_private_addresses
+    database: Database
+    clock: Clock
+    audit: AuditLog
+    secrets: WebhookSecretBox
+    _: KW_ONLY
+    allow_private_addresses: bool
 
     def _check_url(self, url: str) -> str:
         if len(url) > MAX_URL_LENGTH:
             raise BadRequest(f"the URL is longer than {MAX_URL_LENGTH} characters", field="url")
         try:
-            return check_url(url, allow_private=self._allow_private)
+            return check_url(url, allow_private=self.allow_private_addresses)
         except OutboundRefused as exc:
             raise BadRequest(str(exc), code="url_not_allowed", field="url") from None
 
@@ -154,7 +139,7 @@ class WebhookService:
         self._require(actor, org_id, "webhooks:write")
         checked_url = self._check_url(url)
         chosen = self._events(events)
-        now = self._clock.now()
+        now = self.clock.now()
         endpoint_id = ids.new_id()
         secret = new_webhook_secret()
         row = EndpointRow(
@@ -163,7 +148,7 @@ class WebhookService:
             url=checked_url,
             description=clean_description(description),
             events=tuple(chosen),
-            secret_sealed=self._secrets.seal(secret, endpoint_id),
+            secret_sealed=self.secrets.seal(secret, endpoint_id),
             enabled=True,
             failure_count=0,
             disabled_reason=None,
@@ -171,7 +156,7 @@ class WebhookService:
             created_at=now,
             updated_at=now,
         )
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             if OrganizationRepository(connection).get(org_id) is None:
                 raise NotFound("no such organisation")
             repo = WebhookRepository(connection)
@@ -183,13 +168,13 @@ class WebhookService:
 
     def list(self, actor: Actor, org_id: str) -> Endpoints:
         self._require(actor, org_id, "webhooks:read")
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             rows = WebhookRepository(connection).endpoints(org_id, limit=MAX_ENDPOINTS_PER_ORG)
         return [WebhookEndpoint.of(r) for r in rows]
 
     def get(self, actor: Actor, org_id: str, endpoint_id: str) -> WebhookEndpoint:
         self._require(actor, org_id, "webhooks:read")
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             return WebhookEndpoint.of(self._endpoint(WebhookRepository(connection), org_id, endpoint_id))
 
     def update(
@@ -217,12 +202,12 @@ class WebhookService:
             changes["disabled_reason"] = None if enabled else "by_admin"
             if enabled:
                 changes["failure_count"] = 0
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             repo = WebhookRepository(connection)
             row = self._endpoint(repo, org_id, endpoint_id)
             if not changes:
                 return WebhookEndpoint.of(row)
-            changes["updated_at"] = self._clock.now()
+            changes["updated_at"] = self.clock.now()
             repo.update_endpoint(row.id, dict(changes))
             shown = {
                 k: list(v) if isinstance(v, tuple) else v for k, v in changes.items() if k != "updated_at"
@@ -235,7 +220,7 @@ class WebhookService:
     def delete(self, actor: Actor, org_id: str, endpoint_id: str) -> WebhookEndpoint:
         """Delete an endpoint and its queued and past deliveries."""
         self._require(actor, org_id, "webhooks:write")
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             repo = WebhookRepository(connection)
             row = self._endpoint(repo, org_id, endpoint_id)
             repo.delete_endpoint(row.id)
@@ -245,7 +230,7 @@ class WebhookService:
     def deliveries(self, actor: Actor, org_id: str, endpoint_id: str, *, limit: int = 50) -> Deliveries:
         """An endpoint's deliveries, newest first."""
         self._require(actor, org_id, "webhooks:read")
-        with self._db.transaction() as connection:
+        with self.database.transaction() as connection:
             repo = WebhookRepository(connection)
             row = self._endpoint(repo, org_id, endpoint_id)
             return [WebhookDelivery.of(d) for d in repo.deliveries(row.id, limit=limit)]
@@ -254,8 +239,8 @@ class WebhookService:
         """Send a delivery again (same ``webhook-id`` and body, so a receiver that deduplicates
         sees a repeat): it goes back to the queue, due now."""
         self._require(actor, org_id, "webhooks:write")
-        now = self._clock.now()
-        with self._db.transaction() as connection:
+        now = self.clock.now()
+        with self.database.transaction() as connection:
             repo = WebhookRepository(connection)
             row = self._endpoint(repo, org_id, endpoint_id)
             delivery = repo.delivery(delivery_id) if len(delivery_id) <= 40 else None
@@ -269,7 +254,7 @@ class WebhookService:
 
     def signing_secret(self, row: EndpointRow) -> str:
         """The endpoint's secret, for signing a delivery (never shown or logged)."""
-        return self._secrets.open(row.secret_sealed, row.id)
+        return self.secrets.open(row.secret_sealed, row.id)
 
     def _endpoint(self, repo: WebhookRepository, org_id: str, endpoint_id: str) -> EndpointRow:
         row = repo.endpoint(endpoint_id) if len(endpoint_id) <= 36 else None
@@ -280,7 +265,7 @@ class WebhookService:
     def _audited(
         self, connection: Connection, actor: Actor, action: str, row: EndpointRow, details: dict[str, Any]
     ) -> None:
-        self._audit.about(
+        self.audit.about(
             connection,
             actor,
             f"webhook.{action}",

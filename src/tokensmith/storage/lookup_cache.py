@@ -5,6 +5,7 @@ was stamped with is current)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Generic, ParamSpec, TypeVar
 
 from tokensmith.storage.observer import NO_OBSERVER, StorageObserver
@@ -17,6 +18,7 @@ V = TypeVar("V")
 P = ParamSpec("P")
 
 
+@dataclass(slots=True)
 class LookupCache(Generic[K, V]):
     """Rows read from the database, served under the change feed's invariant.
 
@@ -27,24 +29,17 @@ class LookupCache(Generic[K, V]):
     empty.
     """
 
-    def __init__(
-        self,
-        feed: ChangeFeed,
-        max_entries: int = 10_000,
-        *,
-        name: str = "lookup",
-        observer: StorageObserver = NO_OBSERVER,
-    ) -> None:
-        self._feed = feed
-        self._max = max_entries
-        #: ``read_through`` reports each hit and miss under ``name`` (the lookup-cache metrics).
-        self.name = name
-        self._observer = observer
-        self._generation: tuple[int, dict[K, V]] = (-1, {})
+    feed: ChangeFeed
+    max_entries: int = 10_000
+    _: KW_ONLY
+    #: ``read_through`` reports each hit and miss under ``name`` (the lookup-cache metrics).
+    name: str = "lookup"
+    observer: StorageObserver = NO_OBSERVER
+    _generation: tuple[int, dict[K, V]] = field(default_factory=lambda: (-1, {}), init=False, repr=False)
 
     def stamp(self) -> int | None:
         """The version to stamp a read with (call *before* reading); ``None``: keep nothing."""
-        return self._feed.version()
+        return self.feed.version()
 
     def get(self, key: K, stamp: int | None) -> V | None:
         if stamp is None:
@@ -59,10 +54,10 @@ class LookupCache(Generic[K, V]):
         """Keep ``value``, read after :meth:`stamp` returned ``stamp``, if nothing moved since."""
         if stamp is None:
             return
-        if self._feed.version() != stamp:
+        if self.feed.version() != stamp:
             return
         version, entries = self._generation
-        if version != stamp or len(entries) >= self._max:
+        if version != stamp or len(entries) >= self.max_entries:
             entries = {}
             self._generation = (stamp, entries)
         entries[key] = value
@@ -75,9 +70,9 @@ class LookupCache(Generic[K, V]):
         stamp = self.stamp()
         cached = self.get(key, stamp)
         if cached is not None:
-            self._observer.cache_lookup(self.name, True)
+            self.observer.cache_lookup(self.name, True)
             return cached
-        self._observer.cache_lookup(self.name, False)
+        self.observer.cache_lookup(self.name, False)
         found = read(*args, **kwargs)
         if found is not None:
             self.put(key, found, stamp)
