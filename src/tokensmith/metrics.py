@@ -80,6 +80,35 @@ AUTH_FAILURE_REASONS = {
     "": "missing",
 }
 
+#: Every metric Tokensmith exports, with its help text (the exposition's ``# HELP`` line).
+METRIC_HELP: dict[str, str] = {
+    "tokensmith_token_requests": (
+        "Token endpoint requests by grant, route (dialect), token format and result (issued, or the OAuth "
+        "error code)."
+    ),
+    "tokensmith_token_request_duration_seconds": (
+        "Token endpoint latency by route, from the request to its response."
+    ),
+    "tokensmith_introspection_requests": (
+        "Introspection (RFC 7662) requests by result (active, inactive, or the OAuth error code)."
+    ),
+    "tokensmith_introspection_duration_seconds": "Introspection latency, from the request to its response.",
+    "tokensmith_auth_failures": "Failed client or subject-token authentications, by reason.",
+    "tokensmith_rate_limited": "Requests refused by a rate limit (429), by limit.",
+    "tokensmith_lookup_cache_requests": (
+        "Lookups answered from the in-process cache (hit) or read from the database (miss)."
+    ),
+    "tokensmith_storage_errors": "Database calls that failed as unavailable (answered 503), by cause.",
+    "tokensmith_webhook_deliveries": "Webhook delivery attempts, by outcome.",
+    "tokensmith_tokens_reused": (
+        "Token requests answered with a still-valid token already issued (token reuse)."
+    ),
+    "tokensmith_token_overissue": (
+        "Tokens issued to a credential beyond what its token lifetime needs (more than the threshold "
+        "within one token lifetime)."
+    ),
+}
+
 
 def bounded(value: str, allowed: frozenset[str]) -> str:
     return value if value in allowed else "other"
@@ -93,73 +122,24 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry, *, multiprocess_dir: str | None) -> None:
         self.registry = registry
         self.multiprocess_dir = multiprocess_dir
-        self._tokens = Counter(
-            "tokensmith_token_requests",
-            "Token endpoint requests by grant, route (dialect), token format and result "
-            "(issued, or the OAuth error code).",
-            ["grant", "route", "format", "result"],
-            registry=registry,
-        )
-        self._token_latency = Histogram(
-            "tokensmith_token_request_duration_seconds",
-            "Token endpoint latency by route, from the request to its response.",
-            ["route"],
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self._introspections = Counter(
-            "tokensmith_introspection_requests",
-            "Introspection (RFC 7662) requests by result (active, inactive, or the OAuth error code).",
-            ["result"],
-            registry=registry,
-        )
-        self._introspection_latency = Histogram(
-            "tokensmith_introspection_duration_seconds",
-            "Introspection latency, from the request to its response.",
-            buckets=LATENCY_BUCKETS,
-            registry=registry,
-        )
-        self._auth_failures = Counter(
-            "tokensmith_auth_failures",
-            "Failed client or subject-token authentications, by reason.",
-            ["reason"],
-            registry=registry,
-        )
-        self._rate_limited = Counter(
-            "tokensmith_rate_limited",
-            "Requests refused by a rate limit (429), by limit.",
-            ["limit"],
-            registry=registry,
-        )
-        self._cache = Counter(
-            "tokensmith_lookup_cache_requests",
-            "Lookups answered from the in-process cache (hit) or read from the database (miss).",
-            ["cache", "result"],
-            registry=registry,
-        )
-        self._storage_errors = Counter(
-            "tokensmith_storage_errors",
-            "Database calls that failed as unavailable (answered 503), by cause.",
-            ["cause"],
-            registry=registry,
-        )
-        self._webhooks = Counter(
-            "tokensmith_webhook_deliveries",
-            "Webhook delivery attempts, by outcome.",
-            ["outcome"],
-            registry=registry,
-        )
-        self._reused = Counter(
-            "tokensmith_tokens_reused",
-            "Token requests answered with a still-valid token already issued (token reuse).",
-            registry=registry,
-        )
-        self._overissue = Counter(
-            "tokensmith_token_overissue",
-            "Tokens issued to a credential beyond what its token lifetime needs "
-            "(more than the threshold within one token lifetime).",
-            registry=registry,
-        )
+
+        def counter(name: str, labels: tuple[str, ...] = ()) -> Counter:
+            return Counter(name, METRIC_HELP[name], labels, registry=registry)
+
+        def histogram(name: str, labels: tuple[str, ...] = ()) -> Histogram:
+            return Histogram(name, METRIC_HELP[name], labels, buckets=LATENCY_BUCKETS, registry=registry)
+
+        self._tokens = counter("tokensmith_token_requests", ("grant", "route", "format", "result"))
+        self._token_latency = histogram("tokensmith_token_request_duration_seconds", ("route",))
+        self._introspections = counter("tokensmith_introspection_requests", ("result",))
+        self._introspection_latency = histogram("tokensmith_introspection_duration_seconds")
+        self._auth_failures = counter("tokensmith_auth_failures", ("reason",))
+        self._rate_limited = counter("tokensmith_rate_limited", ("limit",))
+        self._cache = counter("tokensmith_lookup_cache_requests", ("cache", "result"))
+        self._storage_errors = counter("tokensmith_storage_errors", ("cause",))
+        self._webhooks = counter("tokensmith_webhook_deliveries", ("outcome",))
+        self._reused = counter("tokensmith_tokens_reused")
+        self._overissue = counter("tokensmith_token_overissue")
         self._children: dict[tuple[str, ...], Any] = {}
 
     @classmethod
@@ -231,34 +211,11 @@ class NoMetrics(Metrics):
         self.registry = CollectorRegistry()
         self.multiprocess_dir = None
 
-    def token_request(
-        self, *, grant: str, route: str, token_format: str, result: str, seconds: float
-    ) -> None:
+    def _record_nothing(self, *args: Any, **kwargs: Any) -> None:
         return None
 
-    def introspection(self, *, result: str, seconds: float) -> None:
-        return None
-
-    def auth_failure(self, reason: str) -> None:
-        return None
-
-    def rate_limited(self, limit: str) -> None:
-        return None
-
-    def cache_lookup(self, cache: str, hit: bool) -> None:
-        return None
-
-    def storage_error(self, cause: str) -> None:
-        return None
-
-    def webhook_delivery(self, outcome: str) -> None:
-        return None
-
-    def token_reused(self) -> None:
-        return None
-
-    def token_overissue(self) -> None:
-        return None
+    token_request = introspection = auth_failure = rate_limited = cache_lookup = _record_nothing
+    storage_error = webhook_delivery = token_reused = token_overissue = _record_nothing
 
     def render(self) -> tuple[bytes, str]:
         return b"", CONTENT_TYPE_LATEST

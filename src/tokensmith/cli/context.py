@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from pydantic import BaseModel
@@ -24,6 +24,12 @@ P = ParamSpec("P")
 R = TypeVar("R")
 #: What ``--json`` prints: a record (a :mod:`tokensmith.wire` model), a mapping, or a list of them.
 Document = BaseModel | Mapping[str, object] | Sequence[BaseModel | Mapping[str, object]]
+
+#: ``--json``: print one JSON document (see :func:`emit`).
+AsJson = Annotated[bool, typer.Option("--json")]
+#: The organisation a command acts in, as an argument or as ``--org``.
+OrgArgument = Annotated[str, typer.Argument(help="Organisation name or id.")]
+OrgOption = Annotated[str, typer.Option("--org", help="Organisation name or id.")]
 
 #: The services opened by the command that is running (see :func:`handles_errors`).
 _opened: ContextVar[list[Services] | None] = ContextVar("tokensmith_cli_services", default=None)

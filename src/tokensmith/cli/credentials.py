@@ -8,11 +8,12 @@ from pathlib import Path
 
 import typer
 
-from tokensmith.cli.context import emit, handles_errors, load_services
+from tokensmith.cli.context import AsJson, OrgOption, emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.client_keys import MAX_JWKS_BYTES, ClientAuthMethod
 from tokensmith.core.errors import BadRequest
-from tokensmith.core.records import Credential, CredentialKind, TokenFormat
+from tokensmith.core.records import CredentialKind, TokenFormat
+from tokensmith.services.pages import every
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut, DeletedCredential
 
 credentials = typer.Typer(help="API credentials (OAuth clients).", no_args_is_help=True)
@@ -21,7 +22,7 @@ credentials = typer.Typer(help="API credentials (OAuth clients).", no_args_is_he
 @credentials.command("create")
 @handles_errors
 def create(
-    org: str = typer.Option(..., "--org", help="Organisation name or id."),
+    org: OrgOption,
     name: str = typer.Option(..., "--name", help="A label for the credential."),
     user: str | None = typer.Option(None, "--user", help="Owner's email: makes a personal credential."),
     scopes: str | None = typer.Option(
@@ -46,7 +47,7 @@ def create(
     require_dpop: bool = typer.Option(
         False, "--require-dpop", help="Refuse token requests without a DPoP proof (RFC 9449)."
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Create a credential and print its secret (shown once), or its key thumbprints (private_key_jwt)."""
     document = _read_jwks(jwks) if jwks is not None else None
@@ -106,21 +107,13 @@ def _read_jwks(path: Path) -> object:
 
 @credentials.command("list")
 @handles_errors
-def list_credentials(
-    org: str = typer.Option(..., "--org", help="Organisation name or id."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
+def list_credentials(org: OrgOption, as_json: AsJson = False) -> None:
     """List an organisation's credentials (never their secrets)."""
     services = load_services()
-    organization = services.organizations.by_ref(org)
-    items: list[Credential] = []
-    cursor = None
-    while True:
-        page = services.credentials.list(Actor.system(), org_id=organization.id, cursor=cursor, limit=200)
-        items.extend(page.items)
-        if page.next_cursor is None:
-            break
-        cursor = page.next_cursor
+    org_id = services.organizations.by_ref(org).id
+    items = every(
+        lambda cursor: services.credentials.list(Actor.system(), org_id=org_id, cursor=cursor, limit=200)
+    )
     human = "\n".join(
         f"{c.client_id}  {c.kind.value:<12}  {c.name}  [{' '.join(sorted(c.scopes))}]" for c in items
     )
@@ -132,7 +125,7 @@ def list_credentials(
 def rotate(
     client_id: str,
     grace: int = typer.Option(0, "--grace", min=0, help="Seconds the old secret keeps working."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Regenerate a credential's secret (the old one dies at once, or after --grace)."""
     services = load_services()
@@ -150,7 +143,7 @@ def rotate(
 def reuse_tokens_command(
     client_id: str,
     enabled: bool = typer.Option(..., "--on/--off", help="Turn token reuse on or off."),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Turn token reuse on or off: token requests get the still-valid token already issued."""
     services = load_services()
@@ -164,7 +157,7 @@ def reuse_tokens_command(
 
 @credentials.command("delete")
 @handles_errors
-def delete(client_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def delete(client_id: str, as_json: AsJson = False) -> None:
     """Delete a credential; its tokens stop working."""
     services = load_services()
     credential = services.credentials.delete(Actor.system(), client_id)

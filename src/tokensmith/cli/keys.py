@@ -6,7 +6,7 @@ from datetime import datetime
 
 import typer
 
-from tokensmith.cli.context import emit, handles_errors, load_services
+from tokensmith.cli.context import AsJson, emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.key_states import KeyInfo
 from tokensmith.services.key_retirement import RetirementStatus, retirement_status
@@ -31,7 +31,7 @@ def rotate(
     algorithm: str | None = typer.Option(
         None, "--algorithm", help="ES256, EdDSA or RS256 (default: setting)."
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Add the next signing key: published now, signing after the publish delay."""
     services = load_services()
@@ -48,7 +48,7 @@ def rotate(
 
 @keys.command("list")
 @handles_errors
-def list_keys(as_json: bool = typer.Option(False, "--json")) -> None:
+def list_keys(as_json: AsJson = False) -> None:
     """List signing keys and their state (next, active, retired, expired)."""
     services = load_services()
     infos = services.keyring.describe()
@@ -61,7 +61,7 @@ def list_keys(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @keys.command("rewrap")
 @handles_errors
-def rewrap(as_json: bool = typer.Option(False, "--json")) -> None:
+def rewrap(as_json: AsJson = False) -> None:
     """Re-encrypt every signing key under the current master key (one transaction, idempotent)."""
     services = load_services()
     current = services.keyring.master_key_ids[0]
@@ -161,7 +161,7 @@ def _status_text(status: RetirementStatus) -> str:
 
 @keys.command("status")
 @handles_errors
-def status(as_json: bool = typer.Option(False, "--json")) -> None:
+def status(as_json: AsJson = False) -> None:
     """What still uses an old master key: signing keys and live secret hashes, per key id."""
     services = load_services()
     report = retirement_status(services.database, services.clock, services.hasher, services.keyring)

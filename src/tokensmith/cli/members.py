@@ -2,45 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from tokensmith.cli.context import emit, handles_errors, load_services
+from tokensmith.cli.context import AsJson, OrgArgument, emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.roles import Role
-from tokensmith.services.members import Member
+from tokensmith.services.members import Member, MemberService
 from tokensmith.wire.orgs import MemberOut
 
 members = typer.Typer(help="Organisation members.", no_args_is_help=True)
+UserRef = Annotated[str, typer.Argument(help="Email or user id.")]
+
+
+def _members_of(org: str) -> tuple[MemberService, str]:
+    """The members service, and the id of the organisation named by ``org``."""
+    services = load_services()
+    return services.members, services.organizations.by_ref(org).id
+
+
+def _show_role(member: Member, as_json: bool) -> None:
+    emit(MemberOut.of(member), as_json, f"{member.user.email} is now {member.role.value}")
 
 
 @members.command("add")
 @handles_errors
 def add(
-    org: str = typer.Argument(..., help="Organisation name or id."),
+    org: OrgArgument,
     email: str = typer.Argument(...),
     role: Role = typer.Option(Role.MEMBER, "--role"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Add a user (created without a password when new) to an organisation."""
-    services = load_services()
-    org_id = services.organizations.by_ref(org).id
-    member = services.members.add(Actor.system(), org_id, email, role)
-    emit(MemberOut.of(member), as_json, f"{member.user.email} is now {member.role.value}")
+    service, org_id = _members_of(org)
+    _show_role(service.add(Actor.system(), org_id, email, role), as_json)
 
 
 @members.command("list")
 @handles_errors
-def list_members(
-    org: str = typer.Argument(..., help="Organisation name or id."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
+def list_members(org: OrgArgument, as_json: AsJson = False) -> None:
     """List an organisation's members."""
-    services = load_services()
-    org_id = services.organizations.by_ref(org).id
+    service, org_id = _members_of(org)
     items: list[Member] = []
     cursor = None
     while True:
-        page = services.members.list(Actor.system(), org_id, cursor=cursor, limit=200)
+        page = service.list(Actor.system(), org_id, cursor=cursor, limit=200)
         items.extend(page.items)
         if page.next_cursor is None:
             break
@@ -55,29 +62,19 @@ def list_members(
 @members.command("set-role")
 @handles_errors
 def set_role(
-    org: str = typer.Argument(..., help="Organisation name or id."),
-    user: str = typer.Argument(..., help="Email or user id."),
-    role: Role = typer.Argument(...),
-    as_json: bool = typer.Option(False, "--json"),
+    org: OrgArgument, user: UserRef, role: Role = typer.Argument(...), as_json: AsJson = False
 ) -> None:
     """Change a member's role (the last owner cannot be demoted)."""
-    services = load_services()
-    org_id = services.organizations.by_ref(org).id
-    member = services.members.set_role(Actor.system(), org_id, user, role)
-    emit(MemberOut.of(member), as_json, f"{member.user.email} is now {member.role.value}")
+    service, org_id = _members_of(org)
+    _show_role(service.set_role(Actor.system(), org_id, user, role), as_json)
 
 
 @members.command("remove")
 @handles_errors
-def remove(
-    org: str = typer.Argument(..., help="Organisation name or id."),
-    user: str = typer.Argument(..., help="Email or user id."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
+def remove(org: OrgArgument, user: UserRef, as_json: AsJson = False) -> None:
     """Remove a member: their personal tokens are revoked and personal credentials deleted."""
-    services = load_services()
-    org_id = services.organizations.by_ref(org).id
-    member = services.members.remove(Actor.system(), org_id, user)
+    service, org_id = _members_of(org)
+    member = service.remove(Actor.system(), org_id, user)
     emit(
         {**MemberOut.of(member).model_dump(mode="json"), "removed": True},
         as_json,

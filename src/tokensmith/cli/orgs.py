@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from tokensmith.cli.context import emit, fail, handles_errors, load_services
+from tokensmith.cli.context import AsJson, OrgOption, emit, fail, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.roles import Role
 from tokensmith.wire.orgs import OrgRef, UserRef
@@ -26,7 +26,7 @@ def create_org(name: str, as_json: bool = typer.Option(False, "--json", help="Pr
 
 @orgs.command("list")
 @handles_errors
-def list_orgs(as_json: bool = typer.Option(False, "--json")) -> None:
+def list_orgs(as_json: AsJson = False) -> None:
     """List organisations."""
     services = load_services()
     items = [OrgRef.of(o) for o in services.organizations.list_all()]
@@ -37,12 +37,12 @@ def list_orgs(as_json: bool = typer.Option(False, "--json")) -> None:
 @handles_errors
 def create_user(
     email: str,
-    org: str = typer.Option(..., "--org", help="Organisation name or id."),
+    org: OrgOption,
     role: Role = typer.Option(Role.MEMBER, "--role"),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read a dashboard password from stdin."
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Create a user (or add an existing one) as a member of an organisation."""
     password = None

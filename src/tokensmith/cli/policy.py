@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from tokensmith.cli.context import emit, fail, handles_errors, load_services
+from tokensmith.cli.context import AsJson, OrgArgument, emit, fail, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import OrgPolicy
 from tokensmith.wire.orgs import PolicyOut
@@ -38,10 +38,7 @@ def _count(value: str, option: str, unit: str = "tokens") -> int | None:
 
 @policy.command("show")
 @handles_errors
-def show(
-    org: str = typer.Argument(..., help="Organisation name or id."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
+def show(org: OrgArgument, as_json: AsJson = False) -> None:
     """Show the policy."""
     services = load_services()
     current = services.policies.get(Actor.system(), services.organizations.by_ref(org).id)
@@ -51,7 +48,7 @@ def show(
 @policy.command("set")
 @handles_errors
 def set_policy(
-    org: str = typer.Argument(..., help="Organisation name or id."),
+    org: OrgArgument,
     personal_credentials: bool | None = typer.Option(
         None, "--personal-credentials/--no-personal-credentials", help="Allow personal credentials."
     ),
@@ -83,7 +80,7 @@ def set_policy(
         "--refresh-token-idle-seconds",
         help="An authorized app's refresh tokens end after this long unused; 'none': the setting.",
     ),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Change the policy; options not given keep their value.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tokensmith.cli.context import emit, handles_errors, load_services
+from tokensmith.cli.context import AsJson, emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.scopes import parse as parse_scopes
 from tokensmith.wire.resources import CreatedResourceRef, ResourceOut
@@ -34,7 +34,7 @@ def create(
 
 @resources.command("list")
 @handles_errors
-def list_resources(as_json: bool = typer.Option(False, "--json")) -> None:
+def list_resources(as_json: AsJson = False) -> None:
     """List every resource, built-in ones first."""
     services = load_services()
     items = [ResourceOut.of(resource) for resource in services.resources.list(Actor.system())]
@@ -50,7 +50,7 @@ def list_resources(as_json: bool = typer.Option(False, "--json")) -> None:
 
 @resources.command("delete")
 @handles_errors
-def delete(resource_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def delete(resource_id: str, as_json: AsJson = False) -> None:
     """Delete a resource: no new token is issued for it (tokens already issued keep their ``aud``)."""
     services = load_services()
     services.resources.delete(Actor.system(), resource_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tokensmith.cli.context import emit, fail, handles_errors, load_services
+from tokensmith.cli.context import AsJson, emit, fail, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.core.records import PersonalTokenRecord
 from tokensmith.services.container import Services
@@ -35,7 +35,7 @@ def create(
         None, "--org", help="Organisation name or id (when the user has several)."
     ),
     description: str = typer.Option("", "--description"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Create a personal access token and print it (shown once)."""
     services = load_services()
@@ -68,7 +68,7 @@ def list_tokens(
     user: str = typer.Option(..., "--user", help="Owner's email."),
     org: str | None = typer.Option(None, "--org", help="Organisation name or id."),
     include_revoked: bool = typer.Option(False, "--include-revoked"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """List a user's personal tokens (never the tokens themselves)."""
     services = load_services()
@@ -99,7 +99,7 @@ def list_tokens(
 
 @tokens.command("revoke")
 @handles_errors
-def revoke(token_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def revoke(token_id: str, as_json: AsJson = False) -> None:
     """Revoke a personal token: immediate and irreversible."""
     services = load_services()
     token = services.personal_tokens.revoke(Actor.system(), token_id)
@@ -108,7 +108,7 @@ def revoke(token_id: str, as_json: bool = typer.Option(False, "--json")) -> None
 
 @tokens.command("regenerate")
 @handles_errors
-def regenerate(token_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def regenerate(token_id: str, as_json: AsJson = False) -> None:
     """Give a personal token a new value (shown once): same name, scopes and expiry; the old value
     stops working at once."""
     services = load_services()
@@ -117,7 +117,7 @@ def regenerate(token_id: str, as_json: bool = typer.Option(False, "--json")) -> 
 
 @tokens.command("notify-expiring")
 @handles_errors
-def notify_expiring(as_json: bool = typer.Option(False, "--json")) -> None:
+def notify_expiring(as_json: AsJson = False) -> None:
     """Emit the 7-day and 1-day expiry notices now due (the server also does this periodically)."""
     services = load_services()
     count = services.personal_tokens.emit_expiry_notices()

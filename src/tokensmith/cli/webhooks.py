@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from tokensmith.cli.context import emit, handles_errors, load_services
+from tokensmith.cli.context import AsJson, OrgOption, emit, handles_errors, load_services
 from tokensmith.core.actors import Actor
 from tokensmith.services.container import Services
 from tokensmith.services.webhooks import WebhookService
 from tokensmith.wire.webhooks import WebhookDeliveryOut, WebhookEndpointOut
 
 webhooks = typer.Typer(help="Webhook endpoints (Standard Webhooks) of an organisation.", no_args_is_help=True)
+
+EndpointId = Annotated[str, typer.Argument(help="The endpoint's id.")]
 
 
 def _service(services: Services) -> WebhookService:
@@ -20,11 +24,11 @@ def _service(services: Services) -> WebhookService:
 @webhooks.command("create")
 @handles_errors
 def create(
-    org: str = typer.Option(..., "--org", help="Organisation name or id."),
+    org: OrgOption,
     url: str = typer.Option(..., "--url", help="Where deliveries are POSTed (http or https)."),
     events: str = typer.Option(..., "--events", help='Event types, e.g. "credential.created token.revoked".'),
     description: str = typer.Option("", "--description"),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """Register an endpoint and print its signing secret (shown once)."""
     services = load_services()
@@ -42,10 +46,7 @@ def create(
 
 @webhooks.command("list")
 @handles_errors
-def list_endpoints(
-    org: str = typer.Option(..., "--org", help="Organisation name or id."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
+def list_endpoints(org: OrgOption, as_json: AsJson = False) -> None:
     """List an organisation's endpoints (never their secrets)."""
     services = load_services()
     organization = services.organizations.by_ref(org)
@@ -58,11 +59,7 @@ def list_endpoints(
 
 @webhooks.command("delete")
 @handles_errors
-def delete(
-    endpoint_id: str = typer.Argument(..., help="The endpoint's id."),
-    org: str = typer.Option(..., "--org", help="Organisation name or id."),
-    as_json: bool = typer.Option(False, "--json"),
-) -> None:
+def delete(endpoint_id: EndpointId, org: OrgOption, as_json: AsJson = False) -> None:
     """Delete an endpoint and its deliveries."""
     services = load_services()
     organization = services.organizations.by_ref(org)
@@ -73,10 +70,10 @@ def delete(
 @webhooks.command("deliveries")
 @handles_errors
 def deliveries(
-    endpoint_id: str = typer.Argument(..., help="The endpoint's id."),
-    org: str = typer.Option(..., "--org", help="Organisation name or id."),
+    endpoint_id: EndpointId,
+    org: OrgOption,
     limit: int = typer.Option(50, "--limit", min=1, max=200),
-    as_json: bool = typer.Option(False, "--json"),
+    as_json: AsJson = False,
 ) -> None:
     """An endpoint's deliveries, newest first."""
     services = load_services()
@@ -88,7 +85,7 @@ def deliveries(
 
 @webhooks.command("deliver")
 @handles_errors
-def deliver(as_json: bool = typer.Option(False, "--json")) -> None:
+def deliver(as_json: AsJson = False) -> None:
     """Send every delivery now due, once (what `tokensmith serve` does in the background)."""
     done = load_services().webhook_deliverer.deliver_all_due()
     emit(

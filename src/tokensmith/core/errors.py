@@ -44,9 +44,20 @@ from __future__ import annotations
 
 
 class TokensmithError(Exception):
+    """A subclass declares its codes in its header (``class NotFound(ProblemError, code="not_found",
+    title="Not found", status=404)``), so the tree reads as a table of code, title and status."""
+
     status: int = 500
+    #: The public description when the raiser gives none.
+    default_description: str = ""
+
+    def __init_subclass__(cls, *, status: int | None = None) -> None:
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
 
     def __init__(self, description: str = "", *, detail: str = "") -> None:
+        description = description or self.default_description
         super().__init__(description or type(self).__name__)
         self.description = description
         self.detail = detail
@@ -60,11 +71,7 @@ class StorageUnavailable(TokensmithError):
     retry_after = 5
     code = "unavailable"
     title = "Service unavailable"
-
-    def __init__(
-        self, description: str = "Storage is temporarily unavailable; retry shortly.", *, detail: str = ""
-    ) -> None:
-        super().__init__(description, detail=detail)
+    default_description = "Storage is temporarily unavailable; retry shortly."
 
 
 class OAuthError(TokensmithError):
@@ -73,17 +80,17 @@ class OAuthError(TokensmithError):
     #: Seconds a client should wait (429/503).
     retry_after: int | None = None
 
+    def __init_subclass__(cls, *, error: str | None = None, status: int | None = None) -> None:
+        super().__init_subclass__(status=status)
+        if error is not None:
+            cls.error = error
 
-class InvalidRequest(OAuthError):
-    error = "invalid_request"
+
+class InvalidRequest(OAuthError, error="invalid_request"): ...
 
 
-class InvalidClient(OAuthError):
-    error = "invalid_client"
-    status = 401
-
-    def __init__(self, description: str = "Client authentication failed.", *, detail: str = "") -> None:
-        super().__init__(description, detail=detail)
+class InvalidClient(OAuthError, error="invalid_client", status=401):
+    default_description = "Client authentication failed."
 
 
 class InvalidSubjectToken(InvalidRequest):
@@ -93,80 +100,58 @@ class InvalidSubjectToken(InvalidRequest):
     (RFC 6749 §5.2) for the same condition."""
 
 
-class InvalidGrant(OAuthError):
-    error = "invalid_grant"
+class InvalidGrant(OAuthError, error="invalid_grant"): ...
 
 
-class UnauthorizedClient(OAuthError):
-    error = "unauthorized_client"
+class UnauthorizedClient(OAuthError, error="unauthorized_client"): ...
 
 
-class UnsupportedGrantType(OAuthError):
-    error = "unsupported_grant_type"
+class UnsupportedGrantType(OAuthError, error="unsupported_grant_type"): ...
 
 
-class InvalidScope(OAuthError):
-    error = "invalid_scope"
+class InvalidScope(OAuthError, error="invalid_scope"): ...
 
 
-class InvalidTarget(OAuthError):
+class InvalidTarget(OAuthError, error="invalid_target"):
     """RFC 8693 §2.2.2: the ``audience`` or ``resource`` asked for is not one this server serves."""
 
-    error = "invalid_target"
 
-
-class UnsupportedResponseType(OAuthError):
+class UnsupportedResponseType(OAuthError, error="unsupported_response_type"):
     """RFC 6749 §4.1.2.1: only ``response_type=code`` is served (OAuth 2.1 draft §4.1.1)."""
 
-    error = "unsupported_response_type"
 
-
-class AccessDenied(OAuthError):
+class AccessDenied(OAuthError, error="access_denied", status=403):
     """RFC 6749 §4.1.2.1: the person (or the server's policy) refused the request."""
 
-    error = "access_denied"
-    status = 403
 
-
-class InvalidRedirectUri(OAuthError):
+class InvalidRedirectUri(OAuthError, error="invalid_redirect_uri"):
     """RFC 7591 §3.2.2: a registered redirect URI is not one this server accepts."""
 
-    error = "invalid_redirect_uri"
 
-
-class InvalidClientMetadata(OAuthError):
+class InvalidClientMetadata(OAuthError, error="invalid_client_metadata"):
     """RFC 7591 §3.2.2: a client metadata field is invalid."""
 
-    error = "invalid_client_metadata"
 
-
-class InvalidDPoPProof(OAuthError):
+class InvalidDPoPProof(OAuthError, error="invalid_dpop_proof"):
     """RFC 9449 §5 / §7.1: the DPoP proof is missing (where one is required), malformed, or fails a
     §4.3 check. ``nonce``: a fresh server nonce to send as ``DPoP-Nonce`` (§8.2), when nonces are on."""
-
-    error = "invalid_dpop_proof"
 
     def __init__(self, description: str = "", *, detail: str = "", nonce: str | None = None) -> None:
         super().__init__(description, detail=detail)
         self.nonce = nonce
 
 
-class UseDPoPNonce(InvalidDPoPProof):
+class UseDPoPNonce(InvalidDPoPProof, error="use_dpop_nonce"):
     """RFC 9449 §8: the proof lacks the server's current nonce; ``DPoP-Nonce`` carries it."""
 
-    error = "use_dpop_nonce"
 
-
-class SlowDown(OAuthError):
-    error = "slow_down"
-    status = 429
-
+class SlowDown(OAuthError, error="slow_down", status=429):
     def __init__(self, retry_after: int, *, detail: str = "") -> None:
         super().__init__("Too many failed attempts; retry later.", detail=detail)
         self.retry_after = max(1, retry_after)
 
 
-class IssuanceQuotaExceeded(OAuthError):
+class IssuanceQuotaExceeded(OAuthError, error="temporarily_unavailable", status=429):
     """The credential has been issued its organisation's ``credential_tokens_per_hour``.
 
     HTTP 429 with ``Retry-After`` (RFC 6585 §4). The body's code is ``temporarily_unavailable``:
@@ -178,23 +163,15 @@ class IssuanceQuotaExceeded(OAuthError):
     good credentials.
     """
 
-    error = "temporarily_unavailable"
-    status = 429
-
     def __init__(self, retry_after: int, *, detail: str = "") -> None:
         super().__init__("This client's token quota is used up; retry later.", detail=detail)
         self.retry_after = max(1, retry_after)
 
 
-class TemporarilyUnavailable(OAuthError):
-    error = "temporarily_unavailable"
-    status = 503
+class TemporarilyUnavailable(OAuthError, error="temporarily_unavailable", status=503):
     retry_after = 5
 
-    def __init__(
-        self, description: str = "The service is temporarily unavailable.", *, detail: str = ""
-    ) -> None:
-        super().__init__(description, detail=detail)
+    default_description = "The service is temporarily unavailable."
 
 
 class ProblemError(TokensmithError):
@@ -207,6 +184,15 @@ class ProblemError(TokensmithError):
     #: forms show the message next to that field. Not rendered in problem details.
     field: str | None = None
 
+    def __init_subclass__(
+        cls, *, code: str | None = None, title: str | None = None, status: int | None = None
+    ) -> None:
+        super().__init_subclass__(status=status)
+        if code is not None:
+            cls.code = code
+        if title is not None:
+            cls.title = title
+
     def __init__(
         self, description: str = "", *, code: str | None = None, detail: str = "", field: str | None = None
     ) -> None:
@@ -217,71 +203,44 @@ class ProblemError(TokensmithError):
             self.field = field
 
 
-class BadRequest(ProblemError):
-    code = "validation_failed"
-    title = "The request is not valid"
-    status = 400
+class BadRequest(ProblemError, code="validation_failed", title="The request is not valid", status=400): ...
 
 
-class Unauthenticated(ProblemError):
-    code = "unauthenticated"
-    title = "Authentication required"
-    status = 401
+class Unauthenticated(ProblemError, code="unauthenticated", title="Authentication required", status=401): ...
 
 
-class DPoPUnauthenticated(Unauthenticated):
+class DPoPUnauthenticated(Unauthenticated, code="invalid_dpop_proof"):
     """RFC 9449 §7.1 / §9: a DPoP-bound token's proof is missing, bad or lacks the nonce; rendered
     with ``WWW-Authenticate: DPoP error=…, algs=…`` and, when nonces are on, ``DPoP-Nonce``."""
-
-    code = "invalid_dpop_proof"
 
     def __init__(self, description: str, *, code: str | None = None, nonce: str | None = None) -> None:
         super().__init__(description, code=code)
         self.nonce = nonce
 
 
-class Forbidden(ProblemError):
-    code = "forbidden"
-    title = "Not allowed"
-    status = 403
+class Forbidden(ProblemError, code="forbidden", title="Not allowed", status=403): ...
 
 
-class InsufficientScope(Forbidden):
+class InsufficientScope(Forbidden, code="insufficient_scope"):
     """The token lacks the management scope the operation needs (RFC 6750 §3.1 ``insufficient_scope``);
     rendered with ``WWW-Authenticate: Bearer error="insufficient_scope", scope="<scope>"``."""
-
-    code = "insufficient_scope"
 
     def __init__(self, scope: str, description: str = "") -> None:
         super().__init__(description or f"scope {scope} is not allowed for this token")
         self.scope = scope
 
 
-class NotFound(ProblemError):
-    code = "not_found"
-    title = "Not found"
-    status = 404
+class NotFound(ProblemError, code="not_found", title="Not found", status=404): ...
 
 
-class Conflict(ProblemError):
-    code = "conflict"
-    title = "Conflict"
-    status = 409
+class Conflict(ProblemError, code="conflict", title="Conflict", status=409): ...
 
 
-class PayloadTooLarge(ProblemError):
+class PayloadTooLarge(ProblemError, code="payload_too_large", title="Payload too large", status=413):
     """RFC 9110 §15.5.14: the request body exceeds the route's cap (refused before it is read)."""
 
-    code = "payload_too_large"
-    title = "Payload too large"
-    status = 413
 
-
-class TooManyRequests(ProblemError):
-    code = "rate_limited"
-    title = "Too many requests"
-    status = 429
-
+class TooManyRequests(ProblemError, code="rate_limited", title="Too many requests", status=429):
     def __init__(self, retry_after: int, description: str = "too many failed attempts; retry later") -> None:
         super().__init__(description)
         self.retry_after = max(1, retry_after)

@@ -52,6 +52,22 @@ REQUIRED_SCOPES: dict[str, str] = {
     **WEBHOOK_SCOPES,
 }
 
+#: What each tool tells the client it does (read-only, creates, destroys), in the order they are listed.
+HINTS: dict[str, ToolAnnotations] = {
+    "list_tokens": READ,
+    "create_token": CREATE,
+    "revoke_token": DESTROY,
+    "list_credentials": READ,
+    "create_credential": CREATE,
+    "regenerate_credential_secret": DESTROY,
+    "delete_credential": DESTROY,
+    "list_webhooks": READ,
+    "create_webhook": CREATE,
+    "delete_webhook": DESTROY,
+    "list_webhook_deliveries": READ,
+    "replay_webhook_delivery": CREATE,
+}
+
 
 class Tools(WebhookTools):
     """The tools, bound to how a call finds its backend; :meth:`all` lists them for the server."""
@@ -241,16 +257,7 @@ class Tools(WebhookTools):
         return await self._run(ctx, lambda b: b.delete_credential(credential_id))
 
     def all(self) -> list[tuple[Callable[..., Any], ToolAnnotations]]:
-        return [
-            (self.list_tokens, READ),
-            (self.create_token, CREATE),
-            (self.revoke_token, DESTROY),
-            (self.list_credentials, READ),
-            (self.create_credential, CREATE),
-            (self.regenerate_credential_secret, DESTROY),
-            (self.delete_credential, DESTROY),
-            *self.webhook_tools(),
-        ]
+        return [(getattr(self, name), hints) for name, hints in HINTS.items()]
 
 
 __all__ = ["REQUIRED_SCOPES", "BackendResolver", "Tools"]

@@ -6,14 +6,13 @@ tied to. Owners and admins only: the services say so, like every other rule.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from mcp.server.mcpserver import Context
-from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from tokensmith.core.webhook_events import EVENT_TYPES
-from tokensmith.mcp.arguments import CREATE, DESTROY, READ, Description, ObjectId
+from tokensmith.mcp.arguments import Description, ObjectId
 from tokensmith.mcp.backend import Backend
 from tokensmith.wire.page import Items
 from tokensmith.wire.webhooks import (
@@ -100,12 +99,3 @@ class WebhookTools:
         """Send a delivery again, now, with the same webhook-id and body (a receiver that deduplicates
         sees a repeat). Owners and admins only. Needs the webhooks:write scope."""
         return await self._run(ctx, lambda b: b.replay_webhook_delivery(endpoint_id, delivery_id))
-
-    def webhook_tools(self) -> list[tuple[Callable[..., Any], ToolAnnotations]]:
-        return [
-            (self.list_webhooks, READ),
-            (self.create_webhook, CREATE),
-            (self.delete_webhook, DESTROY),
-            (self.list_webhook_deliveries, READ),
-            (self.replay_webhook_delivery, CREATE),
-        ]

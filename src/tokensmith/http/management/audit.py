@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from tokensmith.http.management.area import area_router
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, PageDep
 from tokensmith.http.management.routing import paged
 from tokensmith.http.management.schemas import UtcDatetime
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.audit_query import AuditFilters
 from tokensmith.wire.audit import AuditEventOut
 from tokensmith.wire.page import Page
 
-router = APIRouter(prefix="/api/audit", tags=["audit"], route_class=StrictJSONRoute)
+router = area_router("audit", "/api/audit")
 Text = Annotated[str | None, Query(max_length=200, pattern=SAFE_TEXT)]
 
 

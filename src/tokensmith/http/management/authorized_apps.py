@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
+from tokensmith.http.management.area import ObjectRef, area_router
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.routing import call, deleted, deletes
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.wire.authorized_apps import AuthorizedAppOut, RegisteredClientOut
 from tokensmith.wire.page import Page
 
-router = APIRouter(tags=["authorized apps"], route_class=StrictJSONRoute)
-AppId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+router = area_router("authorized apps")
+AppId = ObjectRef
 ClientId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z2-7]+$")]
 T = TypeVar("T")
 

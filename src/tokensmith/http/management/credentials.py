@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from tokensmith.core.client_keys import ClientAuthMethod
 from tokensmith.core.errors import NotFound
 from tokensmith.core.records import CredentialKind, TokenFormat
+from tokensmith.http.management.area import ObjectRef, area_router
 from tokensmith.http.management.auth import ActorDep, ServicesDep, org_of
 from tokensmith.http.management.pagination import PageDep
 from tokensmith.http.management.problems import problems
@@ -21,14 +22,13 @@ from tokensmith.http.management.schemas import (
     CredentialPatch,
     Regenerate,
 )
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.container import Services
 from tokensmith.services.credential_keys import CredentialKeyService
 from tokensmith.wire.credentials import CreatedCredentialOut, CredentialOut
 from tokensmith.wire.page import Page
 
-router = APIRouter(prefix="/api/credentials", tags=["credentials"], route_class=StrictJSONRoute)
-CredentialRef = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+router = area_router("credentials", "/api/credentials")
+CredentialRef = ObjectRef
 KeyThumbprint = Annotated[str, Path(min_length=43, max_length=43, pattern=r"^[A-Za-z0-9_-]+$")]
 
 

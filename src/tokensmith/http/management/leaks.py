@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import Body, Query, Request
 
 from tokensmith.core.errors import NotFound, PayloadTooLarge, TooManyRequests
+from tokensmith.http.management.area import area_router
 from tokensmith.http.management.auth import ServicesDep
 from tokensmith.http.management.problems import problems
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.leak_response import MAX_CANDIDATES, MAX_SOURCE_LENGTH
 from tokensmith.web.blocking import call_blocking
 from tokensmith.web.client_ip import client_ip
 from tokensmith.wire.webhooks import LeakReportAccepted
 
-router = APIRouter(prefix="/api/credentials", tags=["leak response"], route_class=StrictJSONRoute)
+router = area_router("leak response", "/api/credentials")
 RATE_LIMIT_NAME = "revoke-leaked"
 
 

@@ -8,18 +8,16 @@ token's scopes. Every other management operation still refuses a client's token.
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from tokensmith.core.actors import Actor
 from tokensmith.core.errors import Unauthenticated
+from tokensmith.http.management.area import area_router
 from tokensmith.http.management.auth import CallerDep, ServicesDep
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.authentication import ClientCaller
 from tokensmith.services.container import Services
 from tokensmith.web.blocking import call_blocking
 from tokensmith.wire.me import AnyMeOut, ClientMeOut, MeOut
 
-router = APIRouter(prefix="/api/me", tags=["me"], route_class=StrictJSONRoute)
+router = area_router("me", "/api/me")
 
 
 @router.get(

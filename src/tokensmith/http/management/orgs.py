@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from tokensmith.core.roles import Role
+from tokensmith.http.management.area import ObjectRef, area_router
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import SAFE_TEXT, PageDep
 from tokensmith.http.management.problems import problems
 from tokensmith.http.management.routing import call, creates, deleted, deletes, paged
 from tokensmith.http.management.schemas import MemberAdd, MemberRole, PolicyPatch
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.wire.orgs import MemberOut, OrgMembershipOut, OrgOut, PolicyOut
 from tokensmith.wire.page import Page
 
-router = APIRouter(prefix="/api/orgs", tags=["organisations"], route_class=StrictJSONRoute)
-OrgId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+router = area_router("organisations", "/api/orgs")
+OrgId = ObjectRef
 UserRef = Annotated[
     str, Path(min_length=1, max_length=320, pattern=r"^[^\x00-\x1f\x7f/]+$", description="User id or email.")
 ]

@@ -7,18 +7,16 @@ grant, like ``tokens:introspect`` (:data:`~tokensmith.core.permissions.OPERATOR_
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import Response
 
-from fastapi import APIRouter, Path, Response
-
+from tokensmith.http.management.area import ObjectRef, area_router
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.routing import call, creates, deleted, deletes
 from tokensmith.http.management.schemas import ResourceCreate
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.wire.resources import ResourceOut
 
-router = APIRouter(prefix="/api/resources", tags=["resources"], route_class=StrictJSONRoute)
-ResourceId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+router = area_router("resources", "/api/resources")
+ResourceId = ObjectRef
 
 
 @router.get("", response_model=list[ResourceOut], summary="Every resource tokens can be issued for")

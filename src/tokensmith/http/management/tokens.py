@@ -5,19 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Query, Response
 
+from tokensmith.http.management.area import ObjectRef, area_router
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.pagination import PageDep
 from tokensmith.http.management.problems import problems
 from tokensmith.http.management.routing import call, creates, deleted, deletes, paged
 from tokensmith.http.management.schemas import PersonalTokenCreate, PersonalTokenPatch
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.wire.page import Page
 from tokensmith.wire.tokens import CreatedPersonalTokenOut, PersonalTokenOut
 
-router = APIRouter(prefix="/api/tokens", tags=["personal access tokens"], route_class=StrictJSONRoute)
-TokenId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+router = area_router("personal access tokens", "/api/tokens")
+TokenId = ObjectRef
 TEN_YEARS = 10 * 366 * 86400
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokensmith.core.webhook_events import EVENT_TYPES
+from tokensmith.http.management.area import ObjectRef, area_router
 from tokensmith.http.management.auth import ActorDep, ServicesDep
 from tokensmith.http.management.routing import call, creates, deleted, deletes
 from tokensmith.http.management.schemas import Description
-from tokensmith.http.management.strict_json import StrictJSONRoute
 from tokensmith.services.container import Services
 from tokensmith.services.webhooks import WebhookService
 from tokensmith.wire.webhooks import (
@@ -25,8 +25,8 @@ from tokensmith.wire.webhooks import (
     WebhookEventTypeOut,
 )
 
-router = APIRouter(prefix="/api/orgs/{org_id}/webhooks", tags=["webhooks"], route_class=StrictJSONRoute)
-OrgId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+router = area_router("webhooks", "/api/orgs/{org_id}/webhooks")
+OrgId = ObjectRef
 EndpointId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")]
 DeliveryId = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_]+$")]
 Url = Annotated[str, Field(min_length=1, max_length=2048)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from tokensmith.core.records import AccessTokenRecord, SubjectKind
@@ -18,6 +19,15 @@ from tokensmith.storage.repositories.rows import (
 from tokensmith.storage.tables import access_tokens, revoked_tokens
 
 
+def _access_token(row: RowMapping) -> AccessTokenRecord:
+    return record_from(
+        AccessTokenRecord,
+        row,
+        subject_kind=SubjectKind(row["subject_kind"]),
+        scopes=scopes_from(row["scopes"]),
+    )
+
+
 class AccessTokenRepository(Repository):
     def insert(self, record: AccessTokenRecord) -> None:
         values = insert_values(
@@ -27,14 +37,7 @@ class AccessTokenRepository(Repository):
 
     def by_hashes(self, hashes: list[str]) -> AccessTokenRecord | None:
         row = self.first(select(access_tokens).where(access_tokens.c.token_hash.in_(hashes)))
-        if row is None:
-            return None
-        return record_from(
-            AccessTokenRecord,
-            row,
-            subject_kind=SubjectKind(row["subject_kind"]),
-            scopes=scopes_from(row["scopes"]),
-        )
+        return _access_token(row) if row is not None else None
 
     def delete_by_hash(self, token_hash: str) -> None:
         self.c.execute(delete(access_tokens).where(access_tokens.c.token_hash == token_hash))

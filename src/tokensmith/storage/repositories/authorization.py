@@ -9,9 +9,9 @@ sees a used one, which is replay.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Table, and_, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from tokensmith.core.authorization import AuthorizationCode, PublicClient, RefreshFamily
@@ -31,6 +31,8 @@ from tokensmith.storage.tables import (
     revoked_tokens,
 )
 
+G = TypeVar("G", AuthorizationCode, RefreshFamily)
+
 
 def _client(row: RowMapping) -> PublicClient:
     return PublicClient(
@@ -43,10 +45,17 @@ def _client(row: RowMapping) -> PublicClient:
     )
 
 
+def _granted(cls: type[G], row: RowMapping) -> G:
+    """A code or a refresh family: what the consent granted is stored alike in both tables."""
+    return record_from(cls, row, scopes=scopes_from(row["scopes"]), resource=tuple(row["resource"] or ()))
+
+
+def _granted_values(record: AuthorizationCode | RefreshFamily, table: Table) -> dict[str, Any]:
+    return insert_values(record, table, scopes=scopes_text(record.scopes), resource=list(record.resource))
+
+
 def _family(row: RowMapping) -> RefreshFamily:
-    return record_from(
-        RefreshFamily, row, scopes=scopes_from(row["scopes"]), resource=tuple(row["resource"] or ())
-    )
+    return _granted(RefreshFamily, row)
 
 
 class PublicClientRepository(Repository):
@@ -78,18 +87,13 @@ class PublicClientRepository(Repository):
 
 class AuthorizationCodeRepository(Repository):
     def insert(self, code: AuthorizationCode) -> None:
-        values = insert_values(
-            code, authorization_codes, scopes=scopes_text(code.scopes), resource=list(code.resource)
-        )
-        self.c.execute(insert(authorization_codes).values(values))
+        self.c.execute(insert(authorization_codes).values(_granted_values(code, authorization_codes)))
 
     def by_hashes(self, hashes: list[str]) -> AuthorizationCode | None:
         row = self.first(select(authorization_codes).where(authorization_codes.c.code_hash.in_(hashes)))
         if row is None:
             return None
-        return record_from(
-            AuthorizationCode, row, scopes=scopes_from(row["scopes"]), resource=tuple(row["resource"] or ())
-        )
+        return _granted(AuthorizationCode, row)
 
     def claim(self, code_hash: str, now: datetime) -> bool:
         """Mark the code used; ``False`` when it already was (replay, or a racing request won)."""
@@ -120,10 +124,7 @@ class AuthorizationCodeRepository(Repository):
 
 class RefreshFamilyRepository(Repository):
     def insert(self, family: RefreshFamily) -> None:
-        values = insert_values(
-            family, refresh_token_families, scopes=scopes_text(family.scopes), resource=list(family.resource)
-        )
-        self.c.execute(insert(refresh_token_families).values(values))
+        self.c.execute(insert(refresh_token_families).values(_granted_values(family, refresh_token_families)))
 
     def get(self, family_id: str) -> RefreshFamily | None:
         row = self.first(select(refresh_token_families).where(refresh_token_families.c.id == family_id))

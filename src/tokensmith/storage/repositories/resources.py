@@ -6,31 +6,26 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import RowMapping
 
 from tokensmith.core.resources import Resource
-from tokensmith.storage.repositories.rows import Repository, scopes_from, scopes_text
+from tokensmith.storage.repositories.rows import (
+    Repository,
+    insert_values,
+    record_from,
+    scopes_from,
+    scopes_text,
+)
 from tokensmith.storage.tables import resources
 
 
 def _resource(row: RowMapping) -> Resource:
-    return Resource(
-        id=row["id"],
-        name=row["name"],
-        uri=row["uri"],
-        scopes=scopes_from(row["scopes"]),
-        created_at=row["created_at"],
-    )
+    """A stored resource: never a built-in one."""
+    return record_from(Resource, row, scopes=scopes_from(row["scopes"]), builtin=False)
 
 
 class ResourceRepository(Repository):
     def insert(self, resource: Resource) -> None:
         """Raises ``IntegrityError`` when the URI is already registered."""
         self.c.execute(
-            insert(resources).values(
-                id=resource.id,
-                name=resource.name,
-                uri=resource.uri,
-                scopes=scopes_text(resource.scopes),
-                created_at=resource.created_at,
-            )
+            insert(resources).values(insert_values(resource, resources, scopes=scopes_text(resource.scopes)))
         )
 
     def get(self, resource_id: str) -> Resource | None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, delete, insert, select, update
-from sqlalchemy.engine import Connection
 
+from tokensmith.storage.repositories.rows import Repository, insert_values, record_from
 from tokensmith.storage.tables import one_time_reveals as reveals
 
 
@@ -23,29 +23,14 @@ class RevealRow:
     expires_at: datetime
 
 
-class RevealRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.c = connection
-
+class RevealRepository(Repository):
     def insert(self, row: RevealRow) -> None:
         """Raises ``IntegrityError`` when the session already used ``row.form_nonce``."""
-        self.c.execute(
-            insert(reveals).values(
-                id=row.id,
-                session_hash=row.session_hash,
-                form_nonce=row.form_nonce,
-                result_url=row.result_url,
-                sealed=row.sealed,
-                created_at=row.created_at,
-                expires_at=row.expires_at,
-            )
-        )
+        self.c.execute(insert(reveals).values(insert_values(row, reveals)))
 
     def _one(self, *where: ColumnElement[bool]) -> RevealRow | None:
-        found = self.c.execute(select(reveals).where(*where)).mappings().first()
-        if found is None:
-            return None
-        return RevealRow(**{k: found[k] for k in RevealRow.__dataclass_fields__})
+        found = self.first(select(reveals).where(*where))
+        return record_from(RevealRow, found) if found is not None else None
 
     def get(self, reveal_id: str, session_hash: str) -> RevealRow | None:
         return self._one(reveals.c.id == reveal_id, reveals.c.session_hash == session_hash)
