@@ -155,8 +155,8 @@ def run_target(
     shared: dict[str, Any] | None = None,
     rates: dict[str, float] | None = None,
 ) -> report.Row:
-    """Prepare, start, check, warm up, measure and stop one target. ``rates``: req/s of the
-    rows measured so far this round (a DPoP row sizes its proof pools from its bearer row's)."""
+    """Prepare, start, check, warm up, measure and stop one target. ``rates``: the latest req/s of
+    the rows measured so far (a DPoP row sizes its proof pools from its bearer row's)."""
     row = report.Row(target.key, target.label)
     reason = target.unavailable()
     if reason:
@@ -210,13 +210,18 @@ def run_rounds(
     database: postgres.BenchDatabase | None = None,
     shared: dict[str, Any] | None = None,
 ) -> list[report.Row]:
-    """Every target once per round, one after the other, so slow drifts hit them all alike."""
+    """Every target once per round, one after the other, so slow drifts hit them all alike; the
+    order rotates by one place each round, so that no row always runs in the same position (right
+    after the same neighbour, or first after a round's set-up) and a ratio of two rows is not a
+    ratio of their places. A DPoP row sizes its proof pools from the latest rate of its bearer row
+    (this round's, else the previous round's)."""
     by_target: dict[str, list[report.Row]] = {target.key: [] for target in selected}
     shared = {} if shared is None else shared
+    rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="tokensmith-bench-") as tmp:
         for number in range(1, args.rounds + 1):
-            rates: dict[str, float] = {}
-            for target in selected:
+            shift = (number - 1) % len(selected)
+            for target in selected[shift:] + selected[:shift]:
                 workdir = Path(tmp) / f"{target.key}-{number}"
                 pg = database if target.postgres else None
                 row = run_target(target, args, workdir, pg, shared, rates)
