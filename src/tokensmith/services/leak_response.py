@@ -64,7 +64,7 @@ class LeakReport:
         return self.client_secrets + self.personal_tokens + self.access_tokens
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class LeakResponder:
     database: Database
     clock: Clock

@@ -33,7 +33,7 @@ from tokensmith.storage.database import Database
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class OverissueWatch:
     AUDIT_EVERY: ClassVar[RateLimitItem] = RateLimitItemPerHour(1)
 

@@ -55,7 +55,7 @@ class _Key:
     ttl: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class TokenReuse:
     MIN_REMAINING_SECONDS: ClassVar[int] = 60
     MAX_ENTRIES: ClassVar[int] = 10_000

@@ -66,7 +66,7 @@ class RetryPolicy:
     disable_after_failures: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class WebhookDeliverer:
     database: Database
     clock: Clock

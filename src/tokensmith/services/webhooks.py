@@ -102,7 +102,7 @@ Endpoints = list[WebhookEndpoint]
 Deliveries = list[WebhookDelivery]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class WebhookService:
     """Register, list, change, delete endpoints; list and replay their deliveries (owners and admins)."""
 

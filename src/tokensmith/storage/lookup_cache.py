@@ -18,7 +18,7 @@ V = TypeVar("V")
 P = ParamSpec("P")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class LookupCache(Generic[K, V]):
     """Rows read from the database, served under the change feed's invariant.
 
