@@ -4,10 +4,7 @@ is shown as an untrusted request and never fetched; production refuses loopback 
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +24,7 @@ from tests.http.authorization_support import (
     pkce_pair,
     refresh,
 )
+from tests.http.document_server import DocumentServer
 from tokensmith.core.actors import Actor
 from tokensmith.http.app import create_app
 from tokensmith.services.container import Services
@@ -34,43 +32,16 @@ from tokensmith.services.container import Services
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
-class DocumentServer:
-    def __init__(self) -> None:
-        self.fetches = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                outer.fetches += 1
-                body = json.dumps(
-                    {
-                        "client_id": outer.url,
-                        "client_name": "Loopback Document App",
-                        "redirect_uris": [LOOPBACK_REDIRECT],
-                        "token_endpoint_auth_method": "none",
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/oauth/client.json"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-
 @pytest.fixture
 def document_server() -> Iterator[DocumentServer]:
-    served = DocumentServer()
-    served.thread.start()
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
+    with DocumentServer(
+        {
+            "client_name": "Loopback Document App",
+            "redirect_uris": [LOOPBACK_REDIRECT],
+            "token_endpoint_auth_method": "none",
+        }
+    ) as served:
+        yield served
 
 
 @pytest.fixture

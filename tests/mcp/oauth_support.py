@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import anyio
 import httpx
 from mcp.client.auth import OAuthClientProvider, TokenStorage
 from mcp.shared.auth import (
@@ -109,4 +110,28 @@ def sdk_provider(
         redirect_handler=redirect_handler,
         callback_handler=callback_handler,
         client_metadata_url=client_metadata_url,
+    )
+
+
+def browser_provider(
+    server_url: str,
+    client_name: str,
+    storage: TokenStorage,
+    browser: PersonsBrowser,
+    client_metadata_url: str | None = None,
+) -> OAuthClientProvider:
+    """:func:`sdk_provider` whose authorization redirect ``browser`` follows as the person, and
+    whose callback hands the SDK what the redirect URI received."""
+    received: dict[str, str] = {}
+
+    async def redirect_handler(url: str) -> None:
+        received.update(await anyio.to_thread.run_sync(browser.authorize, url))
+
+    async def callback_handler() -> AuthorizationCodeResult:
+        return AuthorizationCodeResult(
+            code=received["code"], state=received.get("state"), iss=received.get("iss")
+        )
+
+    return sdk_provider(
+        server_url, client_name, storage, redirect_handler, callback_handler, client_metadata_url
     )

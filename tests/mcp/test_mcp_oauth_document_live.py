@@ -11,12 +11,9 @@ only in development (the default ``TOKENSMITH_ENV``); every other address must b
 
 from __future__ import annotations
 
-import json
 import ssl
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,13 +24,13 @@ import pytest
 import trustme
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import AuthorizationCodeResult
 
 from tests.conftest import LogLeakGuard
 from tests.http.authorization_support import Person, make_person
+from tests.http.document_server import DocumentServer
 from tests.live_serve import ServeProcesses
 from tests.mcp.conftest import structured
-from tests.mcp.oauth_support import CALLBACK, MemoryStorage, PersonsBrowser, sdk_provider
+from tests.mcp.oauth_support import CALLBACK, MemoryStorage, PersonsBrowser, browser_provider
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
 
@@ -43,43 +40,6 @@ pytestmark = [
 ]
 
 APP_NAME = "MCP SDK document client"
-
-
-class DocumentServer:
-    """Serves one client's metadata document over HTTPS at ``url`` and counts the fetches."""
-
-    def __init__(self, ca: trustme.CA) -> None:
-        self.fetches = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                outer.fetches += 1
-                body = json.dumps(
-                    {
-                        "client_id": outer.url,
-                        "client_name": APP_NAME,
-                        "redirect_uris": [CALLBACK],
-                        "grant_types": ["authorization_code", "refresh_token"],
-                        "response_types": ["code"],
-                        "token_endpoint_auth_method": "none",
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("localhost").configure_cert(context)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.url = f"https://localhost:{self.server.server_address[1]}/clients/mcp.json"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
 
 @pytest.fixture
@@ -94,11 +54,18 @@ def ca(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> trustme.CA:
 
 @pytest.fixture
 def document_server(ca: trustme.CA) -> Iterator[DocumentServer]:
-    served = DocumentServer(ca)
-    served.thread.start()
-    yield served
-    served.server.shutdown()
-    served.server.server_close()
+    """The SDK client's document at an https URL (the SDK accepts no other), with a certificate of ``ca``."""
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(tls)
+    metadata = {
+        "client_name": APP_NAME,
+        "redirect_uris": [CALLBACK],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+    }
+    with DocumentServer(metadata, path="/clients/mcp.json", tls=tls, host="localhost") as served:
+        yield served
 
 
 @pytest.fixture
@@ -116,19 +83,7 @@ def test_the_mcp_sdk_connects_with_a_client_id_metadata_document(
     server_url = serve_processes.start().url
     browser = PersonsBrowser(server_url, person, log_guard)
     storage = MemoryStorage()
-    pending: dict[str, str] = {}
-
-    async def redirect_handler(url: str) -> None:
-        pending.update(await anyio.to_thread.run_sync(browser.authorize, url))
-
-    async def callback_handler() -> AuthorizationCodeResult:
-        return AuthorizationCodeResult(
-            code=pending["code"], state=pending.get("state"), iss=pending.get("iss")
-        )
-
-    provider = sdk_provider(
-        server_url, APP_NAME, storage, redirect_handler, callback_handler, document_server.url
-    )
+    provider = browser_provider(server_url, APP_NAME, storage, browser, document_server.url)
 
     async def run() -> tuple[Any, Any, Any, Any]:
         async with (

@@ -25,15 +25,12 @@ import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import (
-    AuthorizationCodeResult,
-)
 
 from tests.conftest import LogLeakGuard
 from tests.http.authorization_support import Person, make_person
 from tests.live_serve import ServeProcesses
 from tests.mcp.conftest import structured
-from tests.mcp.oauth_support import CALLBACK, MemoryStorage, PersonsBrowser, sdk_provider
+from tests.mcp.oauth_support import CALLBACK, MemoryStorage, PersonsBrowser, browser_provider
 from tokensmith.core.roles import Role
 from tokensmith.services.container import Services
 
@@ -60,19 +57,7 @@ def test_the_mcp_sdks_oauth_client_connects_from_nothing(
 ) -> None:
     browser = PersonsBrowser(server_url, person, log_guard)
     storage = MemoryStorage()
-    pending: dict[str, str] = {}
-
-    async def redirect_handler(url: str) -> None:
-        pending.update(await anyio.to_thread.run_sync(browser.authorize, url))
-
-    async def callback_handler() -> AuthorizationCodeResult:
-        return AuthorizationCodeResult(
-            code=pending["code"], state=pending.get("state"), iss=pending.get("iss")
-        )
-
-    provider = sdk_provider(
-        server_url, "MCP SDK acceptance client", storage, redirect_handler, callback_handler
-    )
+    provider = browser_provider(server_url, "MCP SDK acceptance client", storage, browser)
 
     async def run() -> tuple[set[str], Any, Any]:
         async with (
