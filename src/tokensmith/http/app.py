@@ -32,6 +32,7 @@ from tokensmith.http.oauth_routes import Endpoint, OAuthRoutes
 from tokensmith.http.ops_routes import ops_routes
 from tokensmith.http.token_endpoint import TokenEndpoint
 from tokensmith.mcp.http import McpEndpoint
+from tokensmith.metrics import PUBLISH_EVERY_SECONDS
 from tokensmith.services.container import Services, build_services
 from tokensmith.settings import Settings
 from tokensmith.web.blocking import run_in_worker
@@ -62,10 +63,15 @@ def create_app(
         flusher = asyncio.create_task(_flush_usage_forever(svc))
         housekeeper = asyncio.create_task(_housekeeping_forever(svc))
         webhook_sender = asyncio.create_task(_deliver_webhooks_forever(svc))
+        publisher = asyncio.create_task(_publish_metrics_forever(svc))
         try:
             async with mcp.running():
                 yield
         finally:
+            publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await publisher
+            svc.metrics.close()  # a worker's last counts, into the files the others' scrapes read
             webhook_sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await webhook_sender
@@ -152,6 +158,16 @@ async def _flush_usage_forever(services: Services) -> None:
             await run_in_worker(services.database, services.usage.flush)
         except Exception:  # noqa: BLE001 - keep flushing after a storage blip
             log.warning("could not record last-used times; will retry")
+
+
+async def _publish_metrics_forever(services: Services) -> None:
+    """Several workers: this one's metric totals, written where every worker's scrape reads them
+    (:meth:`tokensmith.metrics.Metrics.publish`; nothing to do in one process)."""
+    if services.metrics.multiprocess_dir is None:
+        return
+    while True:
+        services.metrics.publish()
+        await asyncio.sleep(PUBLISH_EVERY_SECONDS)
 
 
 async def _housekeeping_forever(services: Services) -> None:
