@@ -16,14 +16,13 @@ from tokensmith.services.dpop import DPoPRequest
 
 
 def dpop_request(connection: HTTPConnection, issuer: str, method: str | None = None) -> DPoPRequest:
-    proofs = tuple(value for key, value in connection.headers.raw if key == b"dpop")
+    proofs = tuple(value.decode("latin-1") for key, value in connection.scope["headers"] if key == b"dpop")
+    method = method or connection.scope.get("method", "GET")
+    if not proofs:  # a bearer request: nothing to check, so no URL to build
+        return DPoPRequest(proofs=(), method=method, uris=())
     # The URL's own split parts (kept by Starlette), joined without query and fragment: cheaper on the
     # token endpoint's hot path than building a second URL with URL.replace().
     parts = connection.url.components
     path = parts.path
     reached = urlunsplit((parts.scheme, parts.netloc, path, "", ""))
-    return DPoPRequest(
-        proofs=tuple(p.decode("latin-1") for p in proofs),
-        method=method or connection.scope.get("method", "GET"),
-        uris=(issuer.rstrip("/") + path, reached),
-    )
+    return DPoPRequest(proofs=proofs, method=method, uris=(issuer.rstrip("/") + path, reached))
