@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import ClassVar, TypeVar
 
-from limits.storage import storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 
 from tokensmith.storage.inline import ensure_may_block
 
@@ -41,9 +41,13 @@ class FailOpenCounts:
                 socket_connect_timeout=self.REDIS_TIMEOUT_SECONDS,
             )
         else:
-            self._storage = storage_from_string("memory://")
+            self._storage = self._local_storage()
         #: ``time.monotonic()`` until which Redis is known down (counts fail open).
         self._down_until = 0.0
+
+    def _local_storage(self) -> Storage:
+        """Where a process counts alone (no Redis configured): ``limits``' memory storage."""
+        return MemoryStorage()
 
     def _count(self, call: Callable[[], T], fail_open: T) -> T:
         """``call()`` on the storage, or ``fail_open`` when that storage (Redis) is down."""
