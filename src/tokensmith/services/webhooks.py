@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
+# A delivery is described once, by the SDK's model, whichever door it goes out of (re-exported).
+from tokensmith.client.webhook_models import WebhookDelivery as WebhookDelivery
 from tokensmith.core import ids, permissions
 from tokensmith.core.actors import Actor
 from tokensmith.core.clock import Clock
@@ -71,31 +73,15 @@ class CreatedWebhook:
     secret: str
 
 
-@dataclass(frozen=True)
-class WebhookDelivery:
-    """One event for one endpoint: ``id`` is its ``webhook-id``, the same on every attempt."""
-
-    id: str
-    endpoint_id: str
-    event_type: str
-    payload: dict[str, Any]
-    status: str
-    attempts: int
-    next_attempt_at: datetime | None
-    last_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
-    delivered_at: datetime | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, row: DeliveryRow) -> WebhookDelivery:
-        return _shown(
-            cls,
-            row,
-            payload=json.loads(row.payload),
-            next_attempt_at=row.next_attempt_at if row.status == PENDING else None,
-        )
+def _delivery(row: DeliveryRow) -> WebhookDelivery:
+    """The delivery of a stored ``row``, as the SDK reads it back (its ``next_attempt_at`` only while
+    it is pending)."""
+    return _shown(
+        WebhookDelivery,
+        row,
+        payload=json.loads(row.payload),
+        next_attempt_at=row.next_attempt_at if row.status == PENDING else None,
+    )
 
 
 Endpoints = list[WebhookEndpoint]
@@ -233,7 +219,7 @@ class WebhookService:
         with self.database.transaction() as connection:
             repo = WebhookRepository(connection)
             row = self._endpoint(repo, org_id, endpoint_id)
-            return [WebhookDelivery.of(d) for d in repo.deliveries(row.id, limit=limit)]
+            return [_delivery(d) for d in repo.deliveries(row.id, limit=limit)]
 
     def replay(self, actor: Actor, org_id: str, endpoint_id: str, delivery_id: str) -> WebhookDelivery:
         """Send a delivery again (same ``webhook-id`` and body, so a receiver that deduplicates
@@ -250,7 +236,7 @@ class WebhookService:
             self._audited(connection, actor, "replayed", row, {"delivery_id": delivery.id})
             again = repo.delivery(delivery.id)
         assert again is not None
-        return WebhookDelivery.of(again)
+        return _delivery(again)
 
     def signing_secret(self, row: EndpointRow) -> str:
         """The endpoint's secret, for signing a delivery (never shown or logged)."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Column, Index, String, Table, Text
 
-from tokensmith.storage.table_base import UTCDateTime, metadata
+from tokensmith.storage.table_base import UTCDateTime, metadata, org_id_column, user_id_column
 from tokensmith.storage.table_base import cascade_fk as _fk
 
 
@@ -14,8 +14,8 @@ def _granted() -> list[Column[Any]]:
     """What one consent granted, as a code and its refresh-token family both record it: who, in
     which organisation, the scopes and resources, when the person authenticated."""
     return [
-        Column("user_id", String(36), _fk("users.id"), nullable=False),
-        Column("org_id", String(36), _fk("organizations.id"), nullable=False),
+        user_id_column(),
+        org_id_column(),
         Column("scopes", Text, nullable=False),
         Column("resource", JSON, nullable=False),
         Column("auth_time", UTCDateTime(), nullable=False),

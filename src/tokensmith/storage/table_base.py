@@ -1,11 +1,12 @@
-"""What every table module shares: one ``MetaData`` and its naming convention, UTC datetimes, cascades."""
+"""What every table module shares: one ``MetaData`` and its naming convention, UTC datetimes, cascades,
+and the columns by which a row belongs to an organisation and a user."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, MetaData
+from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -43,3 +44,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 def cascade_fk(target: str) -> ForeignKey:
     """A foreign key whose rows go with the row they point at."""
     return ForeignKey(target, ondelete="CASCADE")
+
+
+def org_id_column() -> Column[Any]:
+    """``org_id``: the organisation a row belongs to (the row goes with it)."""
+    return Column("org_id", String(36), cascade_fk("organizations.id"), nullable=False)
+
+
+def user_id_column(*, nullable: bool = False) -> Column[Any]:
+    """``user_id``: the user a row belongs to (the row goes with them); ``nullable`` where a row may
+    belong to the organisation alone."""
+    return Column("user_id", String(36), cascade_fk("users.id"), nullable=nullable)

@@ -29,7 +29,7 @@ from tokensmith.storage.authorization_tables import (
     refresh_token_families,
     refresh_tokens,
 )
-from tokensmith.storage.table_base import UTCDateTime, metadata
+from tokensmith.storage.table_base import UTCDateTime, metadata, org_id_column, user_id_column
 from tokensmith.storage.table_base import cascade_fk as _fk
 
 __all__ = [
@@ -105,8 +105,8 @@ credentials = Table(
     metadata,
     Column("id", String(36), primary_key=True),
     Column("client_id", String(64), nullable=False, unique=True),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
-    Column("user_id", String(36), _fk("users.id"), nullable=True),
+    org_id_column(),
+    user_id_column(nullable=True),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("secret_hash", String(100), nullable=False),
@@ -162,8 +162,8 @@ personal_tokens = Table(
     "personal_tokens",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
-    Column("user_id", String(36), _fk("users.id"), nullable=False),
+    org_id_column(),
+    user_id_column(),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("token_hash", String(100), nullable=False, unique=True),
@@ -193,7 +193,7 @@ access_tokens = Table(
     metadata,
     Column("token_hash", String(100), primary_key=True),
     Column("jti", String(64), nullable=False, unique=True),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
+    org_id_column(),
     Column("credential_id", String(36), _fk("credentials.id"), nullable=True),
     Column("personal_token_id", String(36), _fk("personal_tokens.id"), nullable=True),
     Column("client_id", String(64), nullable=True),
@@ -234,7 +234,7 @@ dashboard_sessions = Table(
     "dashboard_sessions",
     metadata,
     Column("id_hash", String(100), primary_key=True),
-    Column("user_id", String(36), _fk("users.id"), nullable=False),
+    user_id_column(),
     Column("org_id", String(36), nullable=True),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -264,7 +264,7 @@ webhook_endpoints = Table(
     "webhook_endpoints",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("org_id", String(36), _fk("organizations.id"), nullable=False),
+    org_id_column(),
     Column("url", Text, nullable=False),
     Column("description", Text, nullable=False, default=""),
     Column("events", Text, nullable=False),
