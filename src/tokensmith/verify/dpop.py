@@ -160,7 +160,8 @@ def _segment(value: str) -> bytes:
 
 def _json_object(segment: str, what: str) -> dict[str, Any]:
     try:
-        value = json.loads(_segment(segment))
+        # Decoded first: json.loads of bytes guesses their encoding, and RFC 8259 §8.1 says UTF-8.
+        value = json.loads(_segment(segment).decode("utf-8"))
     except ValueError:
         raise DPoPProofError(f"The DPoP proof's {what} is not valid JSON.") from None
     if not isinstance(value, dict):
