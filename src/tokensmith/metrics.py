@@ -3,7 +3,7 @@
 Built on ``prometheus-client``. Its usual style is module-level collectors in the global
 ``REGISTRY``; Tokensmith does not do that, so that importing the package builds nothing
 (STYLE.md rule 6) and so that several apps in one process (tests, the demo) never clash over
-a metric name. Instead :meth:`Metrics.create` builds the collectors in a
+a metric name. Instead :meth:`Metrics.create` builds the one collector (the tally's, below) in a
 :class:`~prometheus_client.CollectorRegistry` of the :class:`Metrics` object, which
 ``build_services`` makes once and hands to whoever records (``Services.metrics``; the
 database gets it as its :class:`~tokensmith.storage.observer.StorageObserver`).
@@ -172,8 +172,9 @@ class Metrics:
         self, *, grant: str, route: str, token_format: str, result: str, seconds: float
     ) -> None:
         """One token-endpoint answer. ``result``: ``issued`` or the OAuth error code."""
-        grant = grant if grant in GRANTS else "other"
-        self._count(("tokensmith_token_requests", grant, route, token_format, _result(result)))
+        self._count(
+            ("tokensmith_token_requests", bounded(grant, GRANTS), route, token_format, _result(result))
+        )
         self._observe(("tokensmith_token_request_duration_seconds", route), seconds)
 
     def introspection(self, *, result: str, seconds: float) -> None:
