@@ -35,6 +35,7 @@ with an outcome such as ``delivered``, ``failed``, ``retrying`` or ``disabled``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -46,6 +47,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from tokensmith.tally import Family, ProcessFiles, Tally, TallyCollector
+
+log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: Seconds; from a cached token hit (sub-millisecond) to a slow network database.
@@ -155,11 +158,12 @@ class Metrics:
         self._count = self._tally.count
         self._observe = self._tally.observe
         self._files: ProcessFiles | None = None
+        self._unwritable = False
         if multiprocess_dir is None:
             registry.register(TallyCollector(self._tally, FAMILIES))
         else:
             self._files = ProcessFiles(self._tally, FAMILIES, multiprocess_dir)
-            self._files.publish()  # this process's files exist from its start, its counters at 0
+            self.publish()  # this process's files exist from its start, its counters at 0
 
     @classmethod
     def create(cls) -> Metrics:
@@ -207,9 +211,21 @@ class Metrics:
     # exposition ---------------------------------------------------------------------
     def publish(self) -> None:
         """Several workers: write this process's totals to the shared files (the server does
-        so every :data:`PUBLISH_EVERY_SECONDS` and when it stops). One process: nothing to do."""
-        if self._files is not None:
+        so every :data:`PUBLISH_EVERY_SECONDS` and when it stops). One process: nothing to do.
+
+        A directory that cannot be written (removed, full disk) is logged, once until it can
+        be written again, and never raised: the counts stay in memory and the next publish
+        writes them whole."""
+        if self._files is None:
+            return
+        try:
             self._files.publish()
+        except OSError as exc:
+            if not self._unwritable:
+                log.warning("cannot write metrics to %s (%s); will retry", self.multiprocess_dir, exc)
+            self._unwritable = True
+            return
+        self._unwritable = False
 
     def render(self) -> tuple[bytes, str]:
         """The text exposition format (every process's samples summed in multi-process mode)."""
@@ -223,7 +239,7 @@ class Metrics:
     def close(self) -> None:
         """The last publish, and the files closed."""
         if self._files is not None:
-            self._files.publish()
+            self.publish()
             self._files.close()
 
 

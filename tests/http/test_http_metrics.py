@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry
 
 from tests.http.http_support import CLIENT_CREDENTIALS, INTROSPECT, SQLITE_ONLY, TOKEN, basic
 from tests.http.metrics_support import parse, scrape
@@ -214,3 +215,21 @@ def test_the_grafana_dashboard_queries_only_metrics_that_exist() -> None:
     }
     assert len(queried) >= 10
     assert queried <= exposed, queried - exposed
+
+
+def test_an_unwritable_multiprocess_directory_is_logged_once_and_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    directory = tmp_path / "gone"  # not there yet: as if removed under a running worker
+    metrics = Metrics(CollectorRegistry(), multiprocess_dir=str(directory))
+    metrics.rate_limited("issuance_quota")
+    metrics.publish()
+    metrics.publish()
+    warnings = [r for r in caplog.records if r.name == "tokensmith.metrics"]
+    assert len(warnings) == 1
+    assert "cannot write metrics" in warnings[0].getMessage()
+    directory.mkdir()
+    metrics.rate_limited("issuance_quota")
+    scraped = parse(metrics.render()[0].decode())  # publishes first: nothing counted was lost
+    metrics.close()
+    assert scraped.value("tokensmith_rate_limited_total", limit="issuance_quota") == 2
