@@ -24,9 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from jwt.utils import base64url_encode
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
@@ -50,6 +48,7 @@ from tokensmith.services.key_encryption import (
 from tokensmith.storage.database import Database
 from tokensmith.storage.repositories.signing_keys import SigningKeyRepository
 from tokensmith.storage.tables import signing_keys
+from tokensmith.verify import es256
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ class LoadedKey:
 
     The protected header (RFC 9068 §2.1: ``alg``, ``typ: at+jwt``, ``kid``) is encoded once
     per key; each token then costs one JSON encoding and one signature: ES256 straight through
-    ``cryptography`` (:func:`_es256`), the other algorithms through PyJWT's implementation.
+    ``cryptography`` (:mod:`tokensmith.verify.es256`), the other algorithms through PyJWT's.
     """
 
     record: SigningKeyRecord
@@ -76,7 +75,7 @@ class LoadedKey:
             and isinstance(private_key, ec.EllipticCurvePrivateKey)
             and isinstance(private_key.curve, ec.SECP256R1)
         ):
-            signs = functools.partial(_es256, private_key)
+            signs = functools.partial(es256.sign, private_key)
         else:
             signs = functools.partial(jwt.get_algorithm_by_name(record.algorithm).sign, key=private_key)
         return cls(record, private_key, segment, signs)
@@ -86,16 +85,6 @@ class LoadedKey:
         signing_input = self.header_segment + b"." + payload
         signature = base64url_encode(self.signs(signing_input))
         return (signing_input + b"." + signature).decode("ascii")
-
-
-_ES256 = ec.ECDSA(hashes.SHA256())
-
-
-def _es256(key: ec.EllipticCurvePrivateKey, signing_input: bytes) -> bytes:
-    """RFC 7518 §3.4: the ECDSA P-256 SHA-256 signature as R || S, 32 bytes each (PyJWT's
-    wrapper around the same call adds a sixth to every token)."""
-    r, s = decode_dss_signature(key.sign(signing_input, _ES256))
-    return r.to_bytes(32) + s.to_bytes(32)
 
 
 @dataclass(frozen=True)
