@@ -147,6 +147,8 @@ class ProcessFiles:
         self._lock = threading.Lock()  # MmapedDict is not thread safe
         self._files: dict[str, MmapedDict] = {}
         self._pid = -1
+        #: (sample name, *label values) → the file's key for it, a JSON text made once.
+        self._keys: dict[tuple[str, ...], str] = {}
 
     def _file(self, kind: str) -> MmapedDict:
         if self._pid != self._process_id():  # a forked child writes files of its own
@@ -166,28 +168,27 @@ class ProcessFiles:
                 if family.kind == "counter" and not family.labels:
                     counts.setdefault((family.name,), 0)
             for key, count in counts.items():
-                family = self._families[key[0]]
-                name = family.name + "_total"
-                counters.write_value(self._key(family, name, key[1:]), float(count), 0.0)  # type: ignore[no-untyped-call]
+                counters.write_value(self._key(key, "_total"), float(count), 0.0)  # type: ignore[no-untyped-call]
             if histograms:
                 file = self._file("histogram")
                 for key, slots in histograms.items():
-                    family = self._families[key[0]]
                     for bound, slot in zip(bounds, slots, strict=False):
-                        bucket = mmap_key(
-                            family.name,
-                            family.name + "_bucket",
-                            [*family.labels, "le"],
-                            [*key[1:], bound],
-                            family.help,
-                        )
-                        file.write_value(bucket, slot, 0.0)  # type: ignore[no-untyped-call]
-                    total = self._key(family, family.name + "_sum", key[1:])
-                    file.write_value(total, slots[-1], 0.0)  # type: ignore[no-untyped-call]
+                        file.write_value(self._key(key, "_bucket", bound), slot, 0.0)  # type: ignore[no-untyped-call]
+                    file.write_value(self._key(key, "_sum"), slots[-1], 0.0)  # type: ignore[no-untyped-call]
 
-    @staticmethod
-    def _key(family: Family, name: str, values: tuple[str, ...]) -> str:
-        return mmap_key(family.name, name, list(family.labels), list(values), family.help)
+    def _key(self, key: Key, suffix: str, le: str | None = None) -> str:
+        """The file's key for the sample ``family + suffix`` of tally ``key`` (a bucket: ``le``)."""
+        cache_key = (suffix, *key) if le is None else (suffix, le, *key)
+        found = self._keys.get(cache_key)
+        if found is None:
+            family = self._families[key[0]]
+            names, values = list(family.labels), list(key[1:])
+            if le is not None:
+                names, values = [*names, "le"], [*values, le]
+            found = self._keys[cache_key] = mmap_key(
+                family.name, family.name + suffix, names, values, family.help
+            )
+        return found
 
     def close(self) -> None:
         with self._lock:
